@@ -1,0 +1,154 @@
+/**
+ * The one storage interface behind the kit. `memory`, `sqlite` and `redis` implement it and are
+ * proven by one shared contract suite (test/store-contract.ts). Every guarantee the kit makes
+ * (nothing lost, nothing twice) rests on the atomicity promised here, so each method documents it.
+ *
+ * Amounts and every other decimal stay strings: a store never turns one into a JS number.
+ */
+
+/** Transfer statuses Mesh sends. Others are stored and shown but never credited. */
+export type TransferStatus = 'pending' | 'processing' | 'succeeded' | 'failed' | (string & {});
+
+/** One destination the merchant's resolver chose for a transaction. */
+export interface Destination {
+  /** Mesh network id (UUID) as sent in `toAddresses[].networkId`. */
+  networkId: string;
+  /** Chain name as Mesh's webhooks spell it (`Chain`), e.g. `Ethereum`. */
+  chain: string;
+  /** Token symbol as Mesh's webhooks spell it (`Token`), e.g. `USDC`. */
+  token: string;
+  /** Destination address. */
+  address: string;
+}
+
+/** What the kit remembers about a transaction it minted a link token for. */
+export interface TransactionRecord {
+  transactionId: string;
+  orderId: string;
+  userId: string;
+  /** Decimal string, exactly as the resolver gave it. */
+  amountInFiat: string;
+  fiatCurrency: string;
+  destinations: Destination[];
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+/** A verified, normalized transfer-status webhook (PascalCase or camelCase input, strings kept). */
+export interface TransferEvent {
+  /** Stable across Mesh's retries: the dedupe key. */
+  eventId: string;
+  /** Changes on every delivery attempt. */
+  id: string;
+  sentTimestamp?: string;
+  transferId: string;
+  transactionId: string;
+  status: TransferStatus;
+  /** Mesh's own event time (`Timestamp`), kept as sent. */
+  timestamp?: string;
+  txHash?: string;
+  userId?: string;
+  token?: string;
+  chain?: string;
+  sourceAmount?: string;
+  sourceAccountProvider?: string;
+  destinationAmount?: string;
+  destinationAddress?: string;
+  refundAddress?: string;
+}
+
+/** One message on a status stream; `seq` is the SSE `id:`, increasing per transaction. */
+export interface StatusUpdate {
+  transactionId: string;
+  transferId: string;
+  status: TransferStatus;
+  txHash?: string;
+  sourceAmount?: string;
+  destinationAmount?: string;
+  token?: string;
+  chain?: string;
+  /** ISO 8601 time the kit recorded the change. */
+  at: string;
+}
+
+export interface StoredStatus {
+  seq: number;
+  update: StatusUpdate;
+}
+
+export type InboxState = 'pending' | 'done' | 'dead';
+
+export interface InboxEntry {
+  event: TransferEvent;
+  state: InboxState;
+  attempts: number;
+  /** Epoch ms before which the entry is not handed out again. */
+  nextAttemptAt: number;
+  receivedAt: number;
+  lastError?: string;
+}
+
+export interface KitStore {
+  /** Human-readable kind for logs: `memory`, `sqlite:<path>`, `redis://…`. */
+  readonly kind: string;
+
+  saveTransaction(tx: TransactionRecord): Promise<void>;
+  getTransaction(transactionId: string): Promise<TransactionRecord | undefined>;
+  /** The most recent transaction minted for an order. */
+  findTransactionByOrder(orderId: string): Promise<TransactionRecord | undefined>;
+
+  /**
+   * Durably records a verified event before the webhook is acknowledged. Atomic and unique on
+   * `eventId`: returns `true` to exactly one caller across all instances, `false` for a duplicate.
+   * When it resolves, the event survives a crash of this process (and, for Redis, see README on
+   * persistence).
+   */
+  addToInbox(event: TransferEvent, now: number): Promise<boolean>;
+  /**
+   * Hands out up to `limit` pending entries whose `nextAttemptAt <= now`, each leased to the caller
+   * until `now + leaseMs`: no other caller gets the same entry until the lease lapses (a crashed
+   * worker's entries come back by themselves). Increments `attempts`.
+   */
+  claimInbox(now: number, leaseMs: number, limit: number): Promise<InboxEntry[]>;
+  /** Marks an entry finished (`done`) or given up on (`dead`); it is never handed out again. */
+  settleInbox(eventId: string, state: 'done' | 'dead', error?: string): Promise<void>;
+  /** Schedules a failed entry for another try at `nextAttemptAt`. */
+  retryInbox(eventId: string, nextAttemptAt: number, error: string): Promise<void>;
+  getInboxEntry(eventId: string): Promise<InboxEntry | undefined>;
+
+  /**
+   * Atomic once-guard: `true` only to the first caller for `(scope, key)`, ever, across instances.
+   * Used for "success hook once per TransferId" and "update hook once per EventId".
+   */
+  markOnce(scope: string, key: string): Promise<boolean>;
+  /** Whether `markOnce(scope, key)` has already succeeded. */
+  hasMark(scope: string, key: string): Promise<boolean>;
+
+  /**
+   * Appends a status to the transaction's log and publishes it to every subscriber on every
+   * instance. Returns the stored entry with its new `seq` (1, 2, 3… per transaction).
+   */
+  appendStatus(update: StatusUpdate): Promise<StoredStatus>;
+  /** Statuses with `seq > afterSeq`, oldest first (SSE `Last-Event-ID` resume). */
+  statusesSince(transactionId: string, afterSeq: number): Promise<StoredStatus[]>;
+  /**
+   * Calls `listener` for every status appended to this transaction from now on, wherever it was
+   * appended. Returns the unsubscribe function; after it, nothing of the listener stays behind.
+   */
+  subscribe(transactionId: string, listener: (status: StoredStatus) => void): Promise<() => void>;
+
+  /** Return users: Mesh access tokens saved for a user, replaced per `tokenId`/broker. Never logged. */
+  saveAccessTokens(userId: string, key: string, tokens: unknown): Promise<void>;
+  getAccessTokens(userId: string): Promise<unknown[]>;
+
+  /**
+   * Merchant records (the demo keeps its ledger here, so instances sharing a store share it).
+   * Atomic insert-if-absent on `(collection, key)`: `true` to exactly one caller.
+   */
+  putOnce(collection: string, key: string, value: unknown): Promise<boolean>;
+  getRecord(collection: string, key: string): Promise<unknown | undefined>;
+  /** All records of a collection in insertion order. */
+  listRecords(collection: string): Promise<unknown[]>;
+
+  close(): Promise<void>;
+}
