@@ -1,0 +1,223 @@
+import type {
+  InboxEntry,
+  KitStore,
+  StatusUpdate,
+  StoredStatus,
+  TransactionRecord,
+  TransferEvent,
+} from './store.js';
+
+/**
+ * Listener and subscription counts a store exposes for tests and health checks, so a leak (an SSE
+ * client gone, its listener still attached) is something a test can see rather than guess.
+ */
+export interface StoreStats {
+  /** Status listeners currently attached on this store instance. */
+  listeners: number;
+  /** Transactions this instance is currently watching (one entry however many listeners). */
+  subscribedTransactions: number;
+}
+
+/** A `KitStore` that can also report its listener counts. */
+export interface InspectableStore extends KitStore {
+  stats(): Promise<StoreStats>;
+}
+
+/**
+ * Values cross the store boundary as JSON, exactly as they would through SQLite or Redis: the
+ * caller can never mutate what is stored by holding on to an object, and memory behaves like the
+ * durable stores in tests (undefined fields vanish, decimal strings stay strings).
+ */
+function copy<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+type Listener = (status: StoredStatus) => void;
+
+/**
+ * In-process store for tests and local development. Everything lives in this process and dies
+ * with it; nothing here is shared between instances. Each method is atomic because it runs
+ * synchronously on the event loop between two awaits.
+ */
+export function memoryStore(): InspectableStore {
+  const transactions = new Map<string, TransactionRecord>();
+  const latestByOrder = new Map<string, string>();
+  const inbox = new Map<string, InboxEntry>();
+  const marks = new Map<string, Set<string>>();
+  const statuses = new Map<string, StoredStatus[]>();
+  const accessTokens = new Map<string, Map<string, unknown>>();
+  const records = new Map<string, Map<string, unknown>>();
+  // The in-process emitter: one set of listeners per transaction, deleted with its last listener.
+  const listeners = new Map<string, Set<Listener>>();
+  let closed = false;
+
+  const open = (): void => {
+    if (closed) throw new Error('memory store is closed');
+  };
+
+  return {
+    kind: 'memory',
+
+    async saveTransaction(tx) {
+      open();
+      transactions.set(tx.transactionId, copy(tx));
+      latestByOrder.set(tx.orderId, tx.transactionId);
+    },
+
+    async getTransaction(transactionId) {
+      open();
+      return copy(transactions.get(transactionId));
+    },
+
+    async findTransactionByOrder(orderId) {
+      open();
+      const id = latestByOrder.get(orderId);
+      return id === undefined ? undefined : copy(transactions.get(id));
+    },
+
+    async addToInbox(event: TransferEvent, now: number) {
+      open();
+      if (inbox.has(event.eventId)) return false;
+      inbox.set(event.eventId, {
+        event: copy(event),
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        receivedAt: now,
+      });
+      return true;
+    },
+
+    async claimInbox(now, leaseMs, limit) {
+      open();
+      const due = [...inbox.values()]
+        .filter((entry) => entry.state === 'pending' && entry.nextAttemptAt <= now)
+        .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.receivedAt - b.receivedAt)
+        .slice(0, Math.max(0, limit));
+      // The lease is the entry's next due time: nobody sees it as due again until it lapses.
+      for (const entry of due) {
+        entry.attempts += 1;
+        entry.nextAttemptAt = now + leaseMs;
+      }
+      return due.map((entry) => copy(entry));
+    },
+
+    async settleInbox(eventId, state, error) {
+      open();
+      const entry = inbox.get(eventId);
+      if (!entry) return;
+      entry.state = state;
+      if (error !== undefined) entry.lastError = error;
+    },
+
+    async retryInbox(eventId, nextAttemptAt, error) {
+      open();
+      const entry = inbox.get(eventId);
+      // A settled entry stays settled: a late retry from a worker whose lease lapsed must not revive it.
+      if (!entry || entry.state !== 'pending') return;
+      entry.nextAttemptAt = nextAttemptAt;
+      entry.lastError = error;
+    },
+
+    async getInboxEntry(eventId) {
+      open();
+      return copy(inbox.get(eventId));
+    },
+
+    async markOnce(scope, key) {
+      open();
+      let set = marks.get(scope);
+      if (!set) marks.set(scope, (set = new Set()));
+      if (set.has(key)) return false;
+      set.add(key);
+      return true;
+    },
+
+    async hasMark(scope, key) {
+      open();
+      return marks.get(scope)?.has(key) ?? false;
+    },
+
+    async appendStatus(update: StatusUpdate) {
+      open();
+      let log = statuses.get(update.transactionId);
+      if (!log) statuses.set(update.transactionId, (log = []));
+      const stored: StoredStatus = { seq: log.length + 1, update: copy(update) };
+      log.push(stored);
+      // Snapshot: a listener that unsubscribes (or subscribes) while being called changes nothing here.
+      for (const listener of [...(listeners.get(update.transactionId) ?? [])]) {
+        try {
+          listener(copy(stored));
+        } catch {
+          // One broken listener (a dead SSE socket) must not stop the others or fail the append.
+        }
+      }
+      return copy(stored);
+    },
+
+    async statusesSince(transactionId, afterSeq) {
+      open();
+      return copy((statuses.get(transactionId) ?? []).filter((s) => s.seq > afterSeq));
+    },
+
+    async subscribe(transactionId, listener) {
+      open();
+      let set = listeners.get(transactionId);
+      if (!set) listeners.set(transactionId, (set = new Set()));
+      // Wrap so the same function subscribed twice is two independent subscriptions.
+      const entry: Listener = (status) => listener(status);
+      set.add(entry);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const current = listeners.get(transactionId);
+        if (!current) return;
+        current.delete(entry);
+        if (current.size === 0) listeners.delete(transactionId);
+      };
+    },
+
+    async saveAccessTokens(userId, key, tokens) {
+      open();
+      let byKey = accessTokens.get(userId);
+      if (!byKey) accessTokens.set(userId, (byKey = new Map()));
+      byKey.set(key, copy(tokens));
+    },
+
+    async getAccessTokens(userId) {
+      open();
+      return copy([...(accessTokens.get(userId)?.values() ?? [])]);
+    },
+
+    async putOnce(collection, key, value) {
+      open();
+      let byKey = records.get(collection);
+      if (!byKey) records.set(collection, (byKey = new Map()));
+      if (byKey.has(key)) return false;
+      byKey.set(key, copy(value));
+      return true;
+    },
+
+    async getRecord(collection, key) {
+      open();
+      return copy(records.get(collection)?.get(key));
+    },
+
+    async listRecords(collection) {
+      open();
+      return copy([...(records.get(collection)?.values() ?? [])]);
+    },
+
+    async stats() {
+      let count = 0;
+      for (const set of listeners.values()) count += set.size;
+      return { listeners: count, subscribedTransactions: listeners.size };
+    },
+
+    async close() {
+      closed = true;
+      listeners.clear();
+    },
+  };
+}
