@@ -1,0 +1,36 @@
+/**
+ * The shop page's Content-Security-Policy. The page proves the button works with no inline script
+ * or style anywhere, so the policy is as strict as it can be and still frame Mesh Link.
+ *
+ * - Local sandbox: Link is served by this same server. The link token carries the origin the kit
+ *   called the sandbox on (`http://127.0.0.1:<port>`), which differs from `http://localhost:<port>`
+ *   when that is what the browser opened, so both are allowed to frame.
+ * - Real Mesh: Link pages come from `https://*.meshconnect.com` (web.meshconnect.com and its sandbox
+ *   twin). The SDK's wallet bridge talks to the Link iframe over postMessage, which CSP does not
+ *   govern; connections to Mesh and wallets are made by the Link page inside its own frame, under
+ *   Mesh's own policy, so this page needs no extra `connect-src`.
+ */
+export const MESH_FRAME_ORIGINS = ['https://*.meshconnect.com'] as const;
+
+export interface CspOptions {
+  mode: 'sandbox' | 'mesh';
+  /** Extra origins allowed to frame the Link page (the local sandbox's). */
+  frameOrigins?: readonly string[];
+}
+
+/** The policy string for the demo's pages and scripts. */
+export function contentSecurityPolicy({ mode, frameOrigins = [] }: CspOptions): string {
+  const frames = ["'self'", ...frameOrigins, ...(mode === 'mesh' ? MESH_FRAME_ORIGINS : [])];
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `frame-src ${frames.join(' ')}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}

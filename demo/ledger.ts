@@ -1,0 +1,103 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Router, type Request, type Response } from 'express';
+import { sendProblem } from './problem.js';
+
+/**
+ * The demo's fulfilment: crediting a paid order in the merchant's ledger. It is the hook the backend
+ * kit calls once a `succeeded` webhook is stored. The kit calls it at least once per TransferId; the
+ * ledger makes the credit exactly once by writing it with the store's atomic insert-if-absent keyed
+ * by TransferId, so a re-run after a crash, a duplicate webhook or a second instance sharing the
+ * store all land on the same single entry.
+ */
+
+/** The store collection the ledger lives in (shared by every instance that shares `MESH_STORE`). */
+export const LEDGER_COLLECTION = 'ledger';
+
+/** One credited transfer, as `GET /api/ledger` shows it. Amounts are decimal strings, as Mesh sent them. */
+export interface LedgerEntry {
+  orderId: string;
+  transactionId: string;
+  transferId: string;
+  token: string | null;
+  chain: string | null;
+  sourceAmount: string | null;
+  txHash: string | null;
+  /** ISO 8601. */
+  creditedAt: string;
+}
+
+/** The part of the kit's store the ledger needs. */
+export interface LedgerStore {
+  putOnce(collection: string, key: string, value: unknown): Promise<boolean>;
+  listRecords(collection: string): Promise<unknown[]>;
+}
+
+/** The fields of the kit's success-hook argument the ledger reads. */
+export interface SucceededTransfer {
+  event: {
+    transferId: string;
+    transactionId: string;
+    token?: string;
+    chain?: string;
+    sourceAmount?: string;
+    txHash?: string;
+  };
+  transaction?: { orderId: string } | undefined;
+}
+
+/** Builds the entry to credit for a succeeded transfer (pure: the caller supplies the clock). */
+export function ledgerEntryFor({ event, transaction }: SucceededTransfer, creditedAt: Date): LedgerEntry {
+  return {
+    orderId: transaction?.orderId ?? '',
+    transactionId: event.transactionId,
+    transferId: event.transferId,
+    token: event.token ?? null,
+    chain: event.chain ?? null,
+    sourceAmount: event.sourceAmount ?? null,
+    txHash: event.txHash ?? null,
+    creditedAt: creditedAt.toISOString(),
+  };
+}
+
+function isLedgerEntry(value: unknown): value is LedgerEntry {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.transferId === 'string' && typeof v.transactionId === 'string' && typeof v.creditedAt === 'string';
+}
+
+export interface LedgerOptions {
+  /** Simulated slow fulfilment (`DEMO_CREDIT_DELAY_MS`). */
+  creditDelayMs?: number;
+  /** Where credits are announced; defaults to the console. */
+  log?: (line: string) => void;
+}
+
+/** The demo ledger: the kit's `onTransferSucceeded` hook and the `GET /api/ledger` route. */
+export function createLedger(store: LedgerStore, options: LedgerOptions = {}) {
+  const delay = options.creditDelayMs ?? 0;
+  const log = options.log ?? ((line: string) => console.log(line));
+
+  /** Credits a succeeded transfer once. Returns whether this call made the credit. */
+  async function onTransferSucceeded(succeeded: SucceededTransfer): Promise<boolean> {
+    if (delay > 0) await sleep(delay);
+    const entry = ledgerEntryFor(succeeded, new Date());
+    const credited = await store.putOnce(LEDGER_COLLECTION, entry.transferId, entry);
+    if (credited) log(`ledger: credited order ${entry.orderId} (${entry.sourceAmount ?? '?'} ${entry.token ?? ''} on ${entry.chain ?? '?'}, transfer ${entry.transferId})`);
+    return credited;
+  }
+
+  async function entries(): Promise<LedgerEntry[]> {
+    return (await store.listRecords(LEDGER_COLLECTION)).filter(isLedgerEntry);
+  }
+
+  const router = Router();
+  router.get('/api/ledger', async (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store').json({ entries: await entries() });
+  });
+  router.all('/api/ledger', (_req: Request, res: Response) => {
+    res.set('Allow', 'GET, HEAD');
+    sendProblem(res, 405, 'Method not allowed', 'The ledger is read-only: only GET is allowed.');
+  });
+
+  return { onTransferSucceeded, entries, router };
+}

@@ -1,0 +1,158 @@
+// The shop page's behaviour: give the order an id, mirror the button's status in words, and keep
+// the merchant ledger fresh. No framework, no build step; CSP-clean (no inline anything).
+
+const ORDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const $ = (id) => document.getElementById(id);
+const button = $('pay');
+const statusLine = $('status');
+const statusText = $('status-text');
+const newOrder = $('new-order');
+
+/** Words for each button status; `error` shows the error's own message. */
+const MESSAGES = {
+  idle: 'Ready when you are.',
+  preparing: 'Preparing a secure payment link…',
+  open: 'Finish the transfer in the Mesh window.',
+  confirming: 'Transfer sent. Waiting for Mesh to confirm it…',
+  succeeded: 'Paid. Thank you, your order is confirmed.',
+  failed: 'The transfer failed and nothing was charged. You can try again.',
+  cancelled: 'Payment cancelled. You can try again whenever you like.',
+  error: 'Something went wrong. Please try again.',
+};
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'error']);
+
+function newOrderId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return `order-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+function orderIdFromUrl() {
+  const wanted = new URLSearchParams(location.search).get('order');
+  return wanted && ORDER_ID.test(wanted) ? wanted : undefined;
+}
+
+let orderId = orderIdFromUrl() ?? newOrderId();
+let lastError = '';
+
+function setOrder(id) {
+  orderId = id;
+  button.setAttribute('order-id', id);
+  $('order-id').textContent = id;
+}
+
+function showStatus(status) {
+  const known = Object.hasOwn(MESSAGES, status) ? status : 'idle';
+  statusLine.dataset.status = known;
+  statusText.textContent = known === 'error' && lastError ? lastError : MESSAGES[known];
+  newOrder.hidden = !(known === 'succeeded');
+  if (FINISHED.has(known)) refreshLedger();
+}
+
+// The button reflects its status as an attribute: one observer covers every path into every state.
+new MutationObserver(() => showStatus(button.getAttribute('status') ?? 'idle')).observe(button, {
+  attributes: true,
+  attributeFilter: ['status'],
+});
+button.addEventListener('mesh-error', (event) => {
+  lastError = event.detail?.message ? `${event.detail.message}` : '';
+  if (button.getAttribute('status') === 'error') showStatus('error');
+});
+button.addEventListener('mesh-status', () => refreshLedger());
+
+newOrder.addEventListener('click', () => {
+  // A fresh element is the simplest way back to `idle` for a brand-new order.
+  const url = new URL(location.href);
+  url.searchParams.delete('order');
+  location.assign(url);
+});
+
+const money = (amount, token) => (amount ? `${amount} ${token ?? ''}`.trim() : '—');
+const shortHash = (hash) => (hash && hash.length > 14 ? `${hash.slice(0, 8)}…${hash.slice(-4)}` : hash || '—');
+const timeOf = (iso) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+};
+
+function cell(text, className, title) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  if (title) td.title = title;
+  return td;
+}
+
+function renderLedger(entries) {
+  const rows = entries
+    .slice()
+    .reverse()
+    .map((e) => {
+      const tr = document.createElement('tr');
+      tr.dataset.transferId = e.transferId;
+      if (e.orderId === orderId) tr.className = 'mine';
+      tr.append(
+        cell(e.orderId || '—', 'mono'),
+        cell(money(e.sourceAmount, e.token), 'num', e.chain ? `on ${e.chain}` : undefined),
+        cell(shortHash(e.txHash), 'mono', e.txHash ?? undefined),
+        cell(timeOf(e.creditedAt)),
+      );
+      return tr;
+    });
+  if (rows.length === 0) {
+    const tr = document.createElement('tr');
+    tr.className = 'empty';
+    const td = cell('No credits yet.');
+    td.colSpan = 4;
+    tr.append(td);
+    rows.push(tr);
+  }
+  $('ledger-rows').replaceChildren(...rows);
+  $('ledger-updated').textContent = `updated ${timeOf(new Date().toISOString())}`;
+}
+
+let inFlight = false;
+async function refreshLedger() {
+  if (inFlight) return;
+  inFlight = true;
+  try {
+    const res = await fetch('/api/ledger', { headers: { accept: 'application/json' } });
+    if (res.ok) renderLedger((await res.json()).entries ?? []);
+  } catch {
+    // Offline for a moment: the next tick tries again.
+  } finally {
+    inFlight = false;
+  }
+}
+
+async function loadShop() {
+  try {
+    const res = await fetch('/api/shop');
+    if (!res.ok) return;
+    const shop = await res.json();
+    $('item-name').textContent = shop.item.name;
+    $('item-description').textContent = shop.item.description;
+    $('pay-with').textContent = `${shop.token} on ${shop.chain}`;
+    $('total').textContent = `${shop.amountInFiat} ${shop.fiatCurrency}`;
+    const env = $('env');
+    env.textContent = shop.mesh === 'local-sandbox' ? 'Local Mesh sandbox' : shop.mesh === 'production' ? 'Mesh production' : 'Mesh sandbox';
+    env.dataset.mesh = shop.mesh;
+    env.hidden = false;
+  } catch {
+    // The static summary in the HTML stays.
+  }
+}
+
+setOrder(orderId);
+loadShop();
+refreshLedger();
+setInterval(() => {
+  if (document.visibilityState === 'visible') refreshLedger();
+}, 3000);
+
+customElements.whenDefined('mesh-pay-button').then(() => showStatus(button.getAttribute('status') ?? 'idle'));
+setTimeout(() => {
+  if (!customElements.get('mesh-pay-button')) {
+    statusLine.dataset.status = 'error';
+    statusText.textContent = 'The pay button did not load. Run `npm run build` and reload.';
+  }
+}, 5000);

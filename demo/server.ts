@@ -1,0 +1,225 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createMeshPay, openStore } from '@mesh-pay/backend-kit';
+import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '@mesh-pay/mesh-sandbox';
+import { parseDemoConfig, type DemoConfig } from './config.js';
+import { contentSecurityPolicy } from './csp.js';
+import { createLedger, type SucceededTransfer } from './ledger.js';
+import { createOrdersRouter } from './orders-route.js';
+import { sendProblem } from './problem.js';
+import { createShopResolver, DEMO_ITEM, DEMO_PRICE, type MeshNetworkLike } from './shop.js';
+
+/**
+ * The demo shop: wiring only. The local Mesh sandbox (when no credentials are set), the backend kit at
+ * /mesh, the demo's own two read routes, and the static page plus the widget's script-tag bundle.
+ */
+
+type MeshPay = ReturnType<typeof createMeshPay>;
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The shop page: plain HTML, CSS and one script, no build step. */
+export const PUBLIC_DIR = resolve(here, 'public');
+/** The widget's script-tag bundle, produced by `npm run build` at the root. */
+export const WIDGET_BUNDLE_DIR = resolve(here, '../packages/widget/dist/browser');
+
+export interface ListeningDemo {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface DemoApp {
+  app: express.Express;
+  kit: MeshPay;
+  sandbox?: ReturnType<typeof createMeshSandbox>;
+  store: Awaited<ReturnType<typeof openStore>>;
+  config: DemoConfig;
+  /** Starts serving (and the kit's webhook worker). Defaults to the configured port. */
+  listen(port?: number): Promise<ListeningDemo>;
+}
+
+/** Finds a free loopback port by binding port 0 and letting go of it. */
+async function reserveFreePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((ok, fail) => probe.once('error', fail).listen(0, '127.0.0.1', ok));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((ok) => probe.close(() => ok()));
+  return port;
+}
+
+/** Creates the sqlite file's folder so the default `sqlite:.data/mesh-pay.db` works on a fresh clone. */
+function ensureStoreFolder(spec: string): void {
+  if (!spec.startsWith('sqlite:')) return;
+  const path = spec.slice('sqlite:'.length);
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+}
+
+/**
+ * Builds the demo from an environment (CONTRACT.md §2). Async because opening a store may mean
+ * connecting to Redis.
+ *
+ * With the local sandbox, the kit calls the sandbox's API over real HTTP on this same server, so the
+ * port must be known before the kit exists: `PORT=0` picks a free port here, and `listen()` uses it.
+ */
+export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Promise<DemoApp> {
+  const config = parseDemoConfig(env);
+  const useSandbox = config.mode === 'sandbox';
+  const port = useSandbox && config.port === 0 ? await reserveFreePort() : config.port;
+  const origin = `http://127.0.0.1:${port}`;
+  let listening = false;
+
+  ensureStoreFolder(config.store);
+  const store = await openStore(config.store);
+
+  const sandbox = useSandbox
+    ? createMeshSandbox({
+        clientId: SANDBOX_CLIENT_ID,
+        clientSecret: SANDBOX_CLIENT_SECRET,
+        // Until the server listens there is nobody to deliver to.
+        webhookUrl: () => (listening ? `${origin}/mesh/webhook` : undefined),
+        webhookSecret: config.webhookSecret,
+        ...(config.autoplay ? { autoplay: config.autoplay } : {}),
+      })
+    : undefined;
+
+  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs });
+  // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
+  const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
+  const kit: MeshPay = createMeshPay({
+    store,
+    mesh: {
+      clientId: config.mesh?.clientId ?? SANDBOX_CLIENT_ID,
+      clientSecret: config.mesh?.clientSecret ?? SANDBOX_CLIENT_SECRET,
+      environment: config.meshEnv,
+      apiUrl: config.apiUrl ?? `${origin}/sandbox/mesh`,
+    },
+    webhookSecret: config.webhookSecret,
+    kitSecret: config.kitSecret,
+    resolveOrder: createShopResolver(networks),
+    onTransferSucceeded: async (succeeded: SucceededTransfer) => {
+      await ledger.onTransferSucceeded(succeeded);
+    },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'no-referrer');
+    next();
+  });
+
+  if (sandbox) app.use('/sandbox/mesh', sandbox.router);
+  app.use('/mesh', kit.router);
+  app.use(createOrdersRouter(store));
+  app.use(ledger.router);
+  app.get('/api/shop', (_req, res) => {
+    res.json({
+      item: DEMO_ITEM,
+      amountInFiat: DEMO_PRICE.amountInFiat,
+      fiatCurrency: DEMO_PRICE.fiatCurrency,
+      token: DEMO_PRICE.token,
+      chain: DEMO_PRICE.chain,
+      mesh: useSandbox && !config.apiUrl ? 'local-sandbox' : config.meshEnv,
+    });
+  });
+  app.use('/api', (_req, res) => sendProblem(res, 404, 'Not found', 'No such API route.'));
+
+  // The page and the widget bundle run under a strict CSP: no inline script or style anywhere.
+  const csp = contentSecurityPolicy({ mode: config.mode, frameOrigins: useSandbox ? [origin, `http://localhost:${port}`] : [] });
+  app.use((_req, res, next) => {
+    res.set('Content-Security-Policy', csp);
+    res.set('X-Frame-Options', 'DENY');
+    next();
+  });
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html', fallthrough: true }));
+  app.use(express.static(WIDGET_BUNDLE_DIR, { index: false, fallthrough: true }));
+  app.get('/mesh-pay-button.js', (_req, res) => {
+    res
+      .status(404)
+      .type('text/javascript')
+      .send('console.error("mesh-pay-button.js is not built yet: run `npm run build` at the repository root.");');
+  });
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found');
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 500;
+    if (status >= 500) console.error('demo: unhandled error', err);
+    if (res.headersSent) return;
+    sendProblem(res, status, status >= 500 ? 'Internal error' : 'Bad request', status >= 500 ? 'Something went wrong on the server.' : 'The request could not be read.');
+  });
+
+  async function listen(listenPort: number = port): Promise<ListeningDemo> {
+    if (useSandbox && listenPort !== port) {
+      throw new Error(`The local sandbox was set up for port ${port}; call listen() without a port or with ${port}`);
+    }
+    const server: Server = createServer(app);
+    await new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', ok));
+    const actual = (server.address() as AddressInfo).port;
+    listening = true;
+    await kit.start();
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${actual}`,
+      port: actual,
+      close: () =>
+        (closing ??= (async () => {
+          listening = false;
+          server.closeAllConnections();
+          await new Promise<void>((ok) => server.close(() => ok()));
+          await sandbox?.close();
+          await kit.close();
+          await store.close();
+        })()),
+    };
+  }
+
+  return { app, kit, ...(sandbox ? { sandbox } : {}), store, config, listen };
+}
+
+async function main(): Promise<void> {
+  let demo: DemoApp;
+  try {
+    demo = await createDemoApp(process.env);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+  const { config } = demo;
+  if (config.kitSecretIsRandom) {
+    console.warn('warning: MESH_KIT_SECRET is unset, so a random one is used: status links die with this process and other instances refuse them.');
+  }
+  const running = await demo.listen();
+  const shown = `http://localhost:${running.port}`;
+  console.log(`Mesh Pay demo shop: ${shown}`);
+  console.log(
+    config.mode === 'sandbox' && !config.apiUrl
+      ? `Mesh: local sandbox at ${shown}/sandbox/mesh${config.autoplay ? ` (autoplay: ${config.autoplay})` : ''}`
+      : `Mesh: ${config.apiUrl} (${config.meshEnv})`,
+  );
+  console.log(`Webhook: POST ${shown}/mesh/webhook`);
+  if (config.webhookSecretIsDev) console.log(`Dev webhook secret (MESH_WEBHOOK_SECRET): ${config.webhookSecret}`);
+  console.log(`Store: ${config.store}`);
+
+  const stop = () => {
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main();
+}

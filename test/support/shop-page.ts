@@ -1,0 +1,166 @@
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+
+/**
+ * Drives the demo shop page in Chromium the way a shopper does, and keeps a log of what the page
+ * saw (every `mesh-*` DOM event, every `status` attribute change, every CSP violation), recorded
+ * inside the page from before its first script runs so nothing is missed.
+ */
+
+export interface PageLogEntry {
+  kind: 'event' | 'status' | 'csp';
+  /** Event type, new status, or the violated directive. */
+  name: string;
+  /** The button's `status` attribute when this was recorded. */
+  statusNow: string | null;
+  detail?: unknown;
+  /** performance.now() in the page. */
+  t: number;
+}
+
+declare global {
+  interface Window {
+    __shopLog: PageLogEntry[];
+  }
+}
+
+/** Installed before any page script: listens at the document, so events from any button are seen. */
+function recorder(): void {
+  const log: PageLogEntry[] = [];
+  window.__shopLog = log;
+  const statusOf = () => document.querySelector('mesh-pay-button')?.getAttribute('status') ?? null;
+  const safe = (value: unknown) => {
+    try {
+      return JSON.parse(JSON.stringify(value ?? null));
+    } catch {
+      return String(value);
+    }
+  };
+  for (const type of [
+    'mesh-click',
+    'mesh-open',
+    'mesh-integration-connected',
+    'mesh-transfer-finished',
+    'mesh-exit',
+    'mesh-status',
+    'mesh-error',
+  ]) {
+    document.addEventListener(type, (e) => {
+      log.push({ kind: 'event', name: type, statusNow: statusOf(), detail: safe((e as CustomEvent).detail), t: performance.now() });
+    }, true);
+  }
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const el = r.target as Element;
+      if (el.localName === 'mesh-pay-button') {
+        log.push({ kind: 'status', name: el.getAttribute('status') ?? '', statusNow: el.getAttribute('status'), t: performance.now() });
+      }
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['status'] });
+  document.addEventListener('securitypolicyviolation', (e) => {
+    log.push({ kind: 'csp', name: e.violatedDirective, statusNow: statusOf(), detail: { blockedURI: e.blockedURI, sample: e.sample }, t: performance.now() });
+  });
+}
+
+export interface LinkTokenSeen {
+  status: number;
+  body: { linkToken?: string; transactionId?: string; statusUrl?: string } & Record<string, unknown>;
+}
+
+export class ShopPage {
+  /** Every answer of `POST /mesh/link-token` the page received, in order. */
+  readonly linkTokens: LinkTokenSeen[] = [];
+  readonly consoleErrors: string[] = [];
+
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly baseUrl: string,
+  ) {}
+
+  static async open(browser: Browser, baseUrl: string, orderId?: string): Promise<ShopPage> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 820 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const shop = new ShopPage(context, page, baseUrl);
+    await page.addInitScript(recorder);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') shop.consoleErrors.push(msg.text());
+    });
+    page.on('response', async (res) => {
+      if (res.request().method() === 'POST' && new URL(res.url()).pathname === '/mesh/link-token') {
+        try {
+          shop.linkTokens.push({ status: res.status(), body: (await res.json()) as LinkTokenSeen['body'] });
+        } catch {
+          shop.linkTokens.push({ status: res.status(), body: {} });
+        }
+      }
+    });
+    await page.goto(`${baseUrl}/${orderId ? `?order=${encodeURIComponent(orderId)}` : ''}`);
+    await page.waitForFunction(() => customElements.get('mesh-pay-button') !== undefined);
+    await page.locator('mesh-pay-button[status="idle"]').waitFor();
+    return shop;
+  }
+
+  /** The order id the page gave its button. */
+  async orderId(): Promise<string> {
+    const id = await this.page.locator('mesh-pay-button').getAttribute('order-id');
+    if (!id) throw new Error('the button has no order-id');
+    return id;
+  }
+
+  /** The clickable control: the button's shadow part `button` (Playwright's CSS pierces open shadow roots). */
+  payButton() {
+    return this.page.locator('mesh-pay-button').locator('[part~="button"]');
+  }
+
+  async clickPay(): Promise<void> {
+    await this.payButton().click();
+  }
+
+  async waitForStatus(status: string, timeoutMs = 20_000): Promise<void> {
+    await this.page.locator(`mesh-pay-button[status="${status}"]`).waitFor({ timeout: timeoutMs });
+  }
+
+  async status(): Promise<string | null> {
+    return this.page.locator('mesh-pay-button').getAttribute('status');
+  }
+
+  /** The Link iframe inside the button's light-DOM `<dialog>`. */
+  linkIframe() {
+    return this.page.locator('dialog iframe');
+  }
+
+  /** The Link page's frame, once the iframe points at it. */
+  async linkFrame(timeoutMs = 15_000): Promise<Frame> {
+    const handle = await this.linkIframe().elementHandle({ timeout: timeoutMs });
+    if (!handle) throw new Error('no Link iframe');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const frame = await handle.contentFrame();
+      if (frame && frame.url().includes('/sandbox/mesh/link/')) return frame;
+      if (Date.now() > deadline) throw new Error(`the Link iframe never loaded the sandbox page (at ${frame?.url()})`);
+      await this.page.waitForEvent('framenavigated', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+    }
+  }
+
+  async log(): Promise<PageLogEntry[]> {
+    return this.page.evaluate(() => window.__shopLog);
+  }
+
+  /** Waits until the page log holds an entry matching `kind`/`name`, and returns it. */
+  async waitForLog(kind: PageLogEntry['kind'], name: string, timeoutMs = 20_000): Promise<PageLogEntry> {
+    await this.page.waitForFunction(
+      ([k, n]) => window.__shopLog.some((e) => e.kind === k && e.name === n),
+      [kind, name] as const,
+      { timeout: timeoutMs },
+    );
+    return (await this.log()).find((e) => e.kind === kind && e.name === name)!;
+  }
+
+  async statusLineText(): Promise<string> {
+    return (await this.page.locator('#status-text').textContent()) ?? '';
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+}
