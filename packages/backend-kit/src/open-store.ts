@@ -1,0 +1,74 @@
+import { memoryStore } from './memory-store.js';
+import { redactRedisUrl, redisStore, type RedisStoreOptions } from './redis-store.js';
+import { sqliteStore } from './sqlite-store.js';
+import type { KitStore } from './store.js';
+
+/** Thrown by {@link openStore} for a spec it cannot understand. */
+export class StoreSpecError extends Error {
+  readonly code = 'MESH_PAY_STORE_SPEC_INVALID';
+  constructor(
+    readonly spec: string,
+    reason: string,
+  ) {
+    super(
+      `Invalid store spec ${JSON.stringify(spec)}: ${reason}. ` +
+        'Expected "memory", "sqlite:<path>" or "redis://host:port[/db]" (rediss:// for TLS), e.g. MESH_STORE=sqlite:.data/mesh-pay.db',
+    );
+    this.name = 'StoreSpecError';
+  }
+}
+
+/** Options passed through to the store {@link openStore} picks. */
+export interface OpenStoreOptions {
+  redis?: RedisStoreOptions;
+}
+
+/** Checks a `redis://` / `rediss://` spec without connecting; returns the reason it is wrong, if any. */
+function redisSpecProblem(spec: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    return 'not a valid URL';
+  }
+  if (!url.hostname) return 'the Redis URL has no host';
+  if (url.search || url.hash) return 'query strings and fragments are not supported';
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,5}$/.test(db)) return `"/${db}" is not a database number`;
+  return undefined;
+}
+
+/**
+ * Opens the store a `MESH_STORE`-style spec names:
+ * - `memory` — in-process, for tests and development;
+ * - `sqlite:<path>` — one durable file (parent directory created), shareable by processes on one host;
+ * - `redis://[user:password@]host[:port][/db]` or `rediss://…` — shared by many instances. The
+ *   server's persistence settings are checked once and a warning is logged when acknowledged
+ *   webhooks could be lost.
+ *
+ * @throws {StoreSpecError} (`code: 'MESH_PAY_STORE_SPEC_INVALID'`) for anything else.
+ */
+export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<KitStore> {
+  const text = typeof spec === 'string' ? spec.trim() : '';
+  if (text === '') throw new StoreSpecError(String(spec), 'it is empty');
+  if (text === 'memory') return memoryStore();
+  if (text.startsWith('sqlite:')) {
+    const path = text.slice('sqlite:'.length);
+    if (path === '') throw new StoreSpecError(text, 'the sqlite path is empty');
+    if (path.includes('\0')) throw new StoreSpecError(text, 'the sqlite path contains a NUL byte');
+    return sqliteStore(path);
+  }
+  if (/^rediss?:\/\//i.test(text)) {
+    const problem = redisSpecProblem(text);
+    if (problem) throw new StoreSpecError(redactRedisUrl(text), problem);
+    const store = redisStore(text, options.redis);
+    await store.checkPersistence();
+    return store;
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1];
+  throw new StoreSpecError(
+    // Whatever it is, never echo credentials that may sit in it.
+    text.replace(/\/\/[^@/]*@/, '//***@'),
+    scheme ? `unknown store kind "${scheme}"` : 'unknown store kind',
+  );
+}

@@ -1,0 +1,550 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { InspectableStore, StoreStats } from './memory-store.js';
+import type { InboxEntry, StatusUpdate, StoredStatus, TransactionRecord, TransferEvent } from './store.js';
+
+/*
+ * Redis persistence: what "acknowledged ⇒ not lost" needs.
+ *
+ * The kit answers Mesh's webhook 200 once `addToInbox` resolves; after that Mesh will not resend,
+ * so the write must survive a crash of Redis. That requires the append-only file:
+ *
+ *   appendonly yes        required. With RDB snapshots only (`save …`), everything since the last
+ *                         snapshot is lost on a crash, including acknowledged webhooks.
+ *   appendfsync always    Redis fsyncs the AOF before it replies, so an acknowledged write survives
+ *                         a Redis crash, an OS crash and a power cut. Costs one fsync per write
+ *                         (fine at webhook rates on an SSD). This is what the tests run with.
+ *   appendfsync everysec  Redis write()s the AOF before replying (so a crash of redis-server alone
+ *                         loses nothing) but fsyncs once a second: an OS crash or power cut can lose
+ *                         the last ~1-2 s of acknowledged webhooks. Mesh would not resend them.
+ *                         Acceptable only if that window is acceptable to you.
+ *   appendfsync no        leaves flushing to the OS (~30 s window). Do not use for the inbox.
+ *
+ * With replicas and automatic failover, a write acknowledged by the primary but not yet replicated
+ * can also be lost on failover; Redis gives no synchronous replication, so prefer a single durable
+ * primary (or a managed Redis with durable AOF) for the inbox. `checkPersistence()` reads the live
+ * settings and warns when they fall short.
+ */
+
+/** Options for {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Prefix for every key and channel, so several deployments can share one Redis. Default `meshpay:`. */
+  keyPrefix?: string;
+  /** Extra ioredis options (TLS, auth, timeouts). The URL's host, port, db and credentials win. */
+  redis?: RedisOptions;
+  /** Where persistence warnings go. Default `console`. */
+  logger?: { warn(message: string): void };
+}
+
+/** What {@link RedisStore.checkPersistence} found. */
+export interface RedisPersistenceReport {
+  appendonly?: string;
+  appendfsync?: string;
+  /** `true` when `appendonly yes` (acknowledged writes survive a Redis crash). */
+  durable: boolean;
+  warnings: string[];
+}
+
+/** Listener counts plus what the Redis server itself reports for this key prefix. */
+export interface RedisStoreStats extends StoreStats {
+  /** Status channels under this prefix with at least one subscriber on the server, any instance. */
+  serverChannels: number;
+}
+
+export interface RedisStore extends InspectableStore {
+  /** Reads `CONFIG GET appendonly`/`appendfsync`, warns through the logger when not durable. */
+  checkPersistence(): Promise<RedisPersistenceReport>;
+  stats(): Promise<RedisStoreStats>;
+}
+
+// Each script is one atomic step on the server; they only touch the keys they are given.
+
+/** KEYS: events, state, attempts, next, received, due. ARGV: eventId, eventJson, now. */
+const ADD_TO_INBOX = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], 'pending')
+redis.call('HSET', KEYS[3], ARGV[1], 0)
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
+return 1`;
+
+/**
+ * The due set holds every pending entry scored by when it may next be handed out. Claiming moves
+ * the score to the lease expiry, so the entry is invisible to everyone until the lease lapses and
+ * then comes back by itself (a crashed worker never strands it).
+ * KEYS: due, events, attempts, next, received, error. ARGV: now, leaseUntil, limit.
+ */
+const CLAIM_INBOX = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for i, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], ARGV[2], id)
+  local attempts = redis.call('HINCRBY', KEYS[3], id, 1)
+  redis.call('HSET', KEYS[4], id, ARGV[2])
+  out[i] = { id, redis.call('HGET', KEYS[2], id), attempts, redis.call('HGET', KEYS[5], id),
+    redis.call('HGET', KEYS[6], id) }
+end
+return out`;
+
+/** KEYS: state, error, due. ARGV: eventId, state, error?. */
+const SETTLE_INBOX = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if #ARGV >= 3 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+return 1`;
+
+/** A settled entry stays settled. KEYS: state, next, error, due. ARGV: eventId, nextAttemptAt, error. */
+const RETRY_INBOX = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'pending' then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+return 1`;
+
+/** KEYS: events, state, attempts, next, received, error. ARGV: eventId. */
+const GET_INBOX = `
+local event = redis.call('HGET', KEYS[1], ARGV[1])
+if not event then return false end
+return { event, redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[3], ARGV[1]),
+  redis.call('HGET', KEYS[4], ARGV[1]), redis.call('HGET', KEYS[5], ARGV[1]),
+  redis.call('HGET', KEYS[6], ARGV[1]) }`;
+
+/**
+ * The log's length is the seq, and the publish happens in the same atomic step, so subscribers see
+ * seqs in log order. KEYS: log. ARGV: updateJson, channel.
+ */
+const APPEND_STATUS = `
+local seq = redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[2], seq .. '\\n' .. ARGV[1])
+return seq`;
+
+/** Insert-if-absent keeping first-insertion order. KEYS: values, order. ARGV: key, json. */
+const PUT_ONCE = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1`;
+
+/** Upsert keeping the key's first-insertion position. KEYS: values, order. ARGV: key, json. */
+const UPSERT_ORDERED = `
+if redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call('RPUSH', KEYS[2], ARGV[1]) end
+return 1`;
+
+/** KEYS: values, order. */
+const LIST_ORDERED = `
+local keys = redis.call('LRANGE', KEYS[2], 0, -1)
+local out = {}
+for i, key in ipairs(keys) do out[i] = redis.call('HGET', KEYS[1], key) end
+return out`;
+
+const SCRIPTS = {
+  meshAddToInbox: { numberOfKeys: 6, lua: ADD_TO_INBOX },
+  meshClaimInbox: { numberOfKeys: 6, lua: CLAIM_INBOX },
+  meshSettleInbox: { numberOfKeys: 3, lua: SETTLE_INBOX },
+  meshRetryInbox: { numberOfKeys: 4, lua: RETRY_INBOX },
+  meshGetInbox: { numberOfKeys: 6, lua: GET_INBOX },
+  meshAppendStatus: { numberOfKeys: 1, lua: APPEND_STATUS },
+  meshPutOnce: { numberOfKeys: 2, lua: PUT_ONCE },
+  meshUpsertOrdered: { numberOfKeys: 2, lua: UPSERT_ORDERED },
+  meshListOrdered: { numberOfKeys: 2, lua: LIST_ORDERED },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
+
+/** `redis://user:secret@host` → `redis://user:***@host`: a store's `kind` is logged. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis://(invalid url)';
+  }
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+type Listener = (status: StoredStatus) => void;
+
+interface Subscriber {
+  listener: Listener;
+  /** Highest seq this listener has seen; `-1` until its starting point is known. */
+  lastSeq: number;
+}
+
+interface Watch {
+  transactionId: string;
+  channel: string;
+  subscribers: Set<Subscriber>;
+  /** Everything touching this watch runs through this chain, so delivery is strictly in order. */
+  queue: Promise<void>;
+}
+
+/**
+ * Multi-instance store on Redis (ioredis). Dedupe is `HSETNX` inside Lua scripts, so exactly one
+ * caller wins across every instance; the inbox is a hash of entries plus a sorted set of due times
+ * whose scores double as lease expiries; each transaction's status log is a list whose length is
+ * the seq.
+ *
+ * Fan-out is pub/sub rather than Streams: a status is published in the same script that appends it,
+ * a dedicated subscriber connection holds one SUBSCRIBE per transaction while it has local
+ * listeners, and the list stays the source of truth. Pub/sub is at-most-once (a dropped connection
+ * drops messages), so each listener tracks the last seq it saw: a gap, or a reconnect, is filled
+ * from the list before anything newer is delivered. Streams would need a blocking XREAD per
+ * instance that must be interrupted whenever the set of watched transactions changes; pub/sub plus
+ * the log gives the same ordering and completeness with simpler bookkeeping.
+ */
+export function redisStore(url: string, options: RedisStoreOptions = {}): RedisStore {
+  const prefix = options.keyPrefix ?? 'meshpay:';
+  const logger = options.logger ?? console;
+  const redis = new Redis(url, { ...options.redis });
+  // Errors reach callers as rejected commands; the event would otherwise print as "unhandled".
+  redis.on('error', () => {});
+  for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
+    redis.defineCommand(name, { numberOfKeys, lua });
+  }
+  const script = (name: ScriptName): ScriptRunner =>
+    (redis as unknown as Record<ScriptName, ScriptRunner>)[name].bind(redis);
+
+  const k = {
+    tx: (id: string) => `${prefix}tx:${id}`,
+    order: (orderId: string) => `${prefix}order:${orderId}`,
+    inboxEvents: `${prefix}inbox:events`,
+    inboxState: `${prefix}inbox:state`,
+    inboxAttempts: `${prefix}inbox:attempts`,
+    inboxNext: `${prefix}inbox:next`,
+    inboxReceived: `${prefix}inbox:received`,
+    inboxError: `${prefix}inbox:error`,
+    inboxDue: `${prefix}inbox:due`,
+    marks: (scope: string) => `${prefix}marks:${scope}`,
+    statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
+    statusChannel: (transactionId: string) => `${prefix}status-events:${transactionId}`,
+    tokens: (userId: string) => `${prefix}tokens:${userId}`,
+    tokensOrder: (userId: string) => `${prefix}tokens-order:${userId}`,
+    records: (collection: string) => `${prefix}records:${collection}`,
+    recordsOrder: (collection: string) => `${prefix}records-order:${collection}`,
+  };
+
+  const readSince = async (transactionId: string, afterSeq: number): Promise<StoredStatus[]> => {
+    const start = Math.max(0, Math.floor(afterSeq));
+    const rows = await redis.lrange(k.statusLog(transactionId), start, -1);
+    return rows.map((json, i) => ({ seq: start + i + 1, update: JSON.parse(json) as StatusUpdate }));
+  };
+
+  // ---- fan-out --------------------------------------------------------------------------------
+  const watches = new Map<string, Watch>();
+  const byChannel = new Map<string, Watch>();
+  let subscriber: Redis | undefined;
+  let closed = false;
+
+  const enqueue = (watch: Watch, task: () => Promise<void>): Promise<void> => {
+    const next = watch.queue.then(task, task);
+    watch.queue = next.catch(() => {});
+    return next;
+  };
+
+  const deliverTo = (watch: Watch, status: StoredStatus): void => {
+    for (const s of [...watch.subscribers]) {
+      if (s.lastSeq < 0 || status.seq <= s.lastSeq) continue;
+      s.lastSeq = status.seq;
+      try {
+        s.listener(structuredClone(status));
+      } catch {
+        // A broken listener must not starve the others.
+      }
+    }
+  };
+
+  /** Reads whatever some listener of this watch has not seen yet and delivers it in order. */
+  const catchUp = async (watch: Watch): Promise<void> => {
+    let from = Infinity;
+    for (const s of watch.subscribers) if (s.lastSeq >= 0) from = Math.min(from, s.lastSeq);
+    if (from === Infinity) return;
+    for (const status of await readSince(watch.transactionId, from)) deliverTo(watch, status);
+  };
+
+  const onMessage = (channel: string, message: string): void => {
+    const watch = byChannel.get(channel);
+    if (!watch) return;
+    const newline = message.indexOf('\n');
+    const seq = Number(message.slice(0, newline));
+    if (newline < 0 || !Number.isSafeInteger(seq)) return;
+    void enqueue(watch, async () => {
+      if (watches.get(watch.transactionId) !== watch) return;
+      const behind = [...watch.subscribers].some((s) => s.lastSeq >= 0 && s.lastSeq < seq - 1);
+      if (behind) {
+        await catchUp(watch);
+      } else {
+        deliverTo(watch, { seq, update: JSON.parse(message.slice(newline + 1)) as StatusUpdate });
+      }
+    });
+  };
+
+  const getSubscriber = (): Redis => {
+    if (subscriber) return subscriber;
+    const sub = redis.duplicate();
+    sub.on('error', () => {});
+    sub.on('message', onMessage);
+    let connectedOnce = false;
+    sub.on('ready', () => {
+      if (!connectedOnce) {
+        connectedOnce = true;
+        return;
+      }
+      // Reconnected: messages published while we were away are gone from pub/sub, not from the
+      // log. Subscribe again (a no-op if ioredis already did) so nothing new slips past, then read.
+      for (const watch of watches.values()) {
+        void enqueue(watch, async () => {
+          if (watches.get(watch.transactionId) !== watch) return;
+          await sub.subscribe(watch.channel);
+          await catchUp(watch);
+        });
+      }
+    });
+    subscriber = sub;
+    return sub;
+  };
+
+  const open = (): void => {
+    if (closed) throw new Error(`redis store ${redactRedisUrl(url)} is closed`);
+  };
+
+  const toEntry = (row: unknown[]): InboxEntry => {
+    const [eventJson, state, attempts, next, received, error] = row as (string | null)[];
+    const entry: InboxEntry = {
+      event: JSON.parse(eventJson ?? 'null') as TransferEvent,
+      state: (state ?? 'pending') as InboxEntry['state'],
+      attempts: Number(attempts ?? 0),
+      nextAttemptAt: Number(next ?? 0),
+      receivedAt: Number(received ?? 0),
+    };
+    if (error !== null && error !== undefined) entry.lastError = error;
+    return entry;
+  };
+
+  const inboxKeys = [k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError];
+
+  return {
+    kind: redactRedisUrl(url),
+
+    async saveTransaction(tx: TransactionRecord) {
+      open();
+      await redis
+        .multi()
+        .set(k.tx(tx.transactionId), JSON.stringify(tx))
+        .set(k.order(tx.orderId), tx.transactionId)
+        .exec();
+    },
+
+    async getTransaction(transactionId) {
+      open();
+      const json = await redis.get(k.tx(transactionId));
+      return json === null ? undefined : (JSON.parse(json) as TransactionRecord);
+    },
+
+    async findTransactionByOrder(orderId) {
+      open();
+      const id = await redis.get(k.order(orderId));
+      if (id === null) return undefined;
+      const json = await redis.get(k.tx(id));
+      return json === null ? undefined : (JSON.parse(json) as TransactionRecord);
+    },
+
+    async addToInbox(event, now) {
+      open();
+      const added = await script('meshAddToInbox')(
+        k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxDue,
+        event.eventId, JSON.stringify(event), Math.trunc(now),
+      );
+      return added === 1;
+    },
+
+    async claimInbox(now, leaseMs, limit) {
+      open();
+      if (limit <= 0) return [];
+      const rows = (await script('meshClaimInbox')(
+        k.inboxDue, k.inboxEvents, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError,
+        Math.trunc(now), Math.trunc(now + leaseMs), Math.trunc(limit),
+      )) as [string, string, number, string, string | null][];
+      const until = Math.trunc(now + leaseMs);
+      return rows.map(([, eventJson, attempts, received, error]) =>
+        toEntry([eventJson, 'pending', attempts, until, received, error]),
+      );
+    },
+
+    async settleInbox(eventId, state, error) {
+      open();
+      const args: (string | number)[] = [k.inboxState, k.inboxError, k.inboxDue, eventId, state];
+      if (error !== undefined) args.push(error);
+      await script('meshSettleInbox')(...args);
+    },
+
+    async retryInbox(eventId, nextAttemptAt, error) {
+      open();
+      await script('meshRetryInbox')(
+        k.inboxState, k.inboxNext, k.inboxError, k.inboxDue, eventId, Math.trunc(nextAttemptAt), error,
+      );
+    },
+
+    async getInboxEntry(eventId) {
+      open();
+      const row = (await script('meshGetInbox')(...inboxKeys, eventId)) as unknown[] | null;
+      return row ? toEntry(row) : undefined;
+    },
+
+    async markOnce(scope, key) {
+      open();
+      return (await redis.hsetnx(k.marks(scope), key, '1')) === 1;
+    },
+
+    async hasMark(scope, key) {
+      open();
+      return (await redis.hexists(k.marks(scope), key)) === 1;
+    },
+
+    async appendStatus(update) {
+      open();
+      const seq = Number(
+        await script('meshAppendStatus')(
+          k.statusLog(update.transactionId), JSON.stringify(update), k.statusChannel(update.transactionId),
+        ),
+      );
+      return { seq, update: structuredClone(update) };
+    },
+
+    async statusesSince(transactionId, afterSeq) {
+      open();
+      return readSince(transactionId, afterSeq);
+    },
+
+    async subscribe(transactionId, listener) {
+      open();
+      const sub = getSubscriber();
+      let watch = watches.get(transactionId);
+      const fresh = !watch;
+      if (!watch) {
+        watch = {
+          transactionId,
+          channel: k.statusChannel(transactionId),
+          subscribers: new Set(),
+          queue: Promise.resolve(),
+        };
+        watches.set(transactionId, watch);
+        byChannel.set(watch.channel, watch);
+      }
+      const current = watch;
+      const entry: Subscriber = { listener, lastSeq: -1 };
+      current.subscribers.add(entry);
+      const unsubscribe = (): void => {
+        if (!current.subscribers.delete(entry)) return;
+        if (current.subscribers.size > 0 || watches.get(transactionId) !== current) return;
+        watches.delete(transactionId);
+        byChannel.delete(current.channel);
+        // Commands on one connection run in order, so a later SUBSCRIBE for the same channel wins.
+        if (!closed) sub.unsubscribe(current.channel).catch(() => {});
+      };
+      try {
+        // Queued ahead of any message for this channel: the starting point is fixed before the
+        // first message is looked at, so nothing after it is missed and nothing before it is sent.
+        await enqueue(current, async () => {
+          if (fresh) await sub.subscribe(current.channel);
+          entry.lastSeq = await redis.llen(k.statusLog(transactionId));
+        });
+      } catch (error) {
+        unsubscribe();
+        throw error;
+      }
+      return unsubscribe;
+    },
+
+    async saveAccessTokens(userId, key, tokens) {
+      open();
+      await script('meshUpsertOrdered')(k.tokens(userId), k.tokensOrder(userId), key, JSON.stringify(tokens));
+    },
+
+    async getAccessTokens(userId) {
+      open();
+      const rows = (await script('meshListOrdered')(k.tokens(userId), k.tokensOrder(userId))) as (string | null)[];
+      return rows.filter((r): r is string => r !== null).map((json) => JSON.parse(json) as unknown);
+    },
+
+    async putOnce(collection, key, value) {
+      open();
+      const added = await script('meshPutOnce')(
+        k.records(collection), k.recordsOrder(collection), key, JSON.stringify(value),
+      );
+      return added === 1;
+    },
+
+    async getRecord(collection, key) {
+      open();
+      const json = await redis.hget(k.records(collection), key);
+      return json === null ? undefined : (JSON.parse(json) as unknown);
+    },
+
+    async listRecords(collection) {
+      open();
+      const rows = (await script('meshListOrdered')(k.records(collection), k.recordsOrder(collection))) as (
+        | string
+        | null
+      )[];
+      return rows.filter((r): r is string => r !== null).map((json) => JSON.parse(json) as unknown);
+    },
+
+    async checkPersistence() {
+      const report: RedisPersistenceReport = { durable: false, warnings: [] };
+      try {
+        const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
+        const [, appendfsync] = (await redis.config('GET', 'appendfsync')) as string[];
+        if (appendonly !== undefined) report.appendonly = appendonly;
+        if (appendfsync !== undefined) report.appendfsync = appendfsync;
+        report.durable = appendonly === 'yes';
+        if (appendonly !== 'yes') {
+          report.warnings.push(
+            `Redis appendonly is "${appendonly ?? 'unknown'}": acknowledged webhooks can be lost if Redis crashes. Set "appendonly yes".`,
+          );
+        } else if (appendfsync === 'everysec') {
+          report.warnings.push(
+            'Redis appendfsync is "everysec": an OS crash or power cut can lose the last second of acknowledged webhooks. Use "appendfsync always" to close that window.',
+          );
+        } else if (appendfsync !== 'always') {
+          report.durable = false;
+          report.warnings.push(
+            `Redis appendfsync is "${appendfsync ?? 'unknown'}": the OS decides when the AOF reaches disk. Use "always" (or "everysec").`,
+          );
+        }
+      } catch (error) {
+        report.warnings.push(
+          `Could not read Redis persistence settings (${(error as Error).message}); make sure "appendonly yes" is set.`,
+        );
+      }
+      for (const warning of report.warnings) logger.warn(`[mesh-pay] ${warning}`);
+      return report;
+    },
+
+    async stats() {
+      let listeners = 0;
+      for (const watch of watches.values()) listeners += watch.subscribers.size;
+      const channels = (await redis.pubsub('CHANNELS', `${escapeGlob(prefix)}status-events:*`)) as string[];
+      return { listeners, subscribedTransactions: watches.size, serverChannels: channels.length };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      watches.clear();
+      byChannel.clear();
+      const quit = async (connection: Redis): Promise<void> => {
+        try {
+          await connection.quit();
+        } catch {
+          connection.disconnect();
+        }
+      };
+      await Promise.all([quit(redis), ...(subscriber ? [quit(subscriber)] : [])]);
+    },
+  };
+}

@@ -1,0 +1,395 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { InspectableStore, StoreStats } from './memory-store.js';
+import type { InboxEntry, StoredStatus, TransactionRecord, TransferEvent } from './store.js';
+
+/** Options for {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * How often (ms) a store with live status subscribers looks for statuses appended by OTHER
+   * processes sharing the file. Local appends are delivered at once regardless. Default 150.
+   */
+  pollIntervalMs?: number;
+  /** How long (ms) a write waits for another process's lock before failing. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS transactions (
+    transaction_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    json TEXT NOT NULL
+  );
+  -- Latest transaction per order: upserted on every save, so "latest wins" is "last saved wins".
+  CREATE TABLE IF NOT EXISTS order_latest (
+    order_id TEXT PRIMARY KEY,
+    transaction_id TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS inbox (
+    event_id TEXT PRIMARY KEY,
+    event_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_at);
+  CREATE TABLE IF NOT EXISTS marks (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS statuses (
+    transaction_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (transaction_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS access_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    json TEXT NOT NULL,
+    UNIQUE (user_id, key)
+  );
+  CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection TEXT NOT NULL,
+    key TEXT NOT NULL,
+    json TEXT NOT NULL,
+    UNIQUE (collection, key)
+  );
+`;
+
+interface InboxRow {
+  event_id: string;
+  event_json: string;
+  state: InboxEntry['state'];
+  attempts: number;
+  next_attempt_at: number;
+  received_at: number;
+  last_error: string | null;
+}
+
+function toEntry(row: InboxRow): InboxEntry {
+  const entry: InboxEntry = {
+    event: JSON.parse(row.event_json) as TransferEvent,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    receivedAt: row.received_at,
+  };
+  if (row.last_error !== null) entry.lastError = row.last_error;
+  return entry;
+}
+
+type Listener = (status: StoredStatus) => void;
+
+/** One listener with its own cursor, so a late joiner never sees statuses from before it joined. */
+interface Subscriber {
+  listener: Listener;
+  lastSeq: number;
+}
+
+/**
+ * The embedded durable store: one SQLite file, which several processes on one machine may share
+ * (WAL lets readers run beside the single writer; `busy_timeout` makes writers queue instead of
+ * failing). Every rule of `KitStore` is enforced by SQLite itself — UNIQUE constraints for the
+ * once-guards and the inbox, IMMEDIATE transactions where a read decides a write — so it holds
+ * across processes, not just inside this one.
+ *
+ * Durability: `journal_mode=WAL` with `synchronous=FULL`. In WAL mode, NORMAL only fsyncs at
+ * checkpoints, so a transaction that has committed (and whose webhook we have answered 200) can be
+ * rolled back by a power cut or OS crash; it is only safe against a crash of this process. FULL
+ * fsyncs the WAL on every commit, which is what "acknowledged ⇒ durable" requires. The cost is one
+ * fsync per write, which is fine at webhook rates.
+ *
+ * Amounts and payloads are stored as JSON text; nothing passes through a JS number.
+ */
+export function sqliteStore(path: string, options: SqliteStoreOptions = {}): InspectableStore {
+  const pollIntervalMs = options.pollIntervalMs ?? 150;
+  const file = path === ':memory:' ? path : resolve(path);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+
+  const db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  // Two processes creating the schema at once: the IMMEDIATE lock makes the second wait, then no-op.
+  db.transaction(() => db.exec(SCHEMA)).immediate();
+
+  const q = {
+    saveTx: db.prepare(
+      `INSERT INTO transactions (transaction_id, order_id, json) VALUES (?, ?, ?)
+       ON CONFLICT (transaction_id) DO UPDATE SET order_id = excluded.order_id, json = excluded.json`,
+    ),
+    saveOrder: db.prepare(
+      `INSERT INTO order_latest (order_id, transaction_id) VALUES (?, ?)
+       ON CONFLICT (order_id) DO UPDATE SET transaction_id = excluded.transaction_id`,
+    ),
+    getTx: db.prepare<[string], { json: string }>(`SELECT json FROM transactions WHERE transaction_id = ?`),
+    txByOrder: db.prepare<[string], { json: string }>(
+      `SELECT t.json FROM order_latest o JOIN transactions t ON t.transaction_id = o.transaction_id
+       WHERE o.order_id = ?`,
+    ),
+    addInbox: db.prepare(
+      `INSERT INTO inbox (event_id, event_json, state, attempts, next_attempt_at, received_at)
+       VALUES (?, ?, 'pending', 0, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+    ),
+    due: db.prepare<[number, number], InboxRow>(
+      `SELECT * FROM inbox WHERE state = 'pending' AND next_attempt_at <= ?
+       ORDER BY next_attempt_at, received_at, event_id LIMIT ?`,
+    ),
+    lease: db.prepare(
+      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ? WHERE event_id = ?`,
+    ),
+    settle: db.prepare(
+      `UPDATE inbox SET state = ?, last_error = COALESCE(?, last_error) WHERE event_id = ?`,
+    ),
+    retry: db.prepare(
+      `UPDATE inbox SET next_attempt_at = ?, last_error = ? WHERE event_id = ? AND state = 'pending'`,
+    ),
+    getInbox: db.prepare<[string], InboxRow>(`SELECT * FROM inbox WHERE event_id = ?`),
+    mark: db.prepare(`INSERT INTO marks (scope, key) VALUES (?, ?) ON CONFLICT DO NOTHING`),
+    hasMark: db.prepare<[string, string], { one: number }>(
+      `SELECT 1 AS one FROM marks WHERE scope = ? AND key = ?`,
+    ),
+    maxSeq: db.prepare<[string], { seq: number | null }>(
+      `SELECT MAX(seq) AS seq FROM statuses WHERE transaction_id = ?`,
+    ),
+    addStatus: db.prepare(`INSERT INTO statuses (transaction_id, seq, json) VALUES (?, ?, ?)`),
+    since: db.prepare<[string, number], { seq: number; json: string }>(
+      `SELECT seq, json FROM statuses WHERE transaction_id = ? AND seq > ? ORDER BY seq`,
+    ),
+    saveTokens: db.prepare(
+      `INSERT INTO access_tokens (user_id, key, json) VALUES (?, ?, ?)
+       ON CONFLICT (user_id, key) DO UPDATE SET json = excluded.json`,
+    ),
+    getTokens: db.prepare<[string], { json: string }>(
+      `SELECT json FROM access_tokens WHERE user_id = ? ORDER BY id`,
+    ),
+    putRecord: db.prepare(
+      `INSERT INTO records (collection, key, json) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+    ),
+    getRecord: db.prepare<[string, string], { json: string }>(
+      `SELECT json FROM records WHERE collection = ? AND key = ?`,
+    ),
+    listRecords: db.prepare<[string], { json: string }>(
+      `SELECT json FROM records WHERE collection = ? ORDER BY id`,
+    ),
+  };
+
+  const claim = db.transaction((now: number, leaseMs: number, limit: number): InboxEntry[] => {
+    const rows = q.due.all(now, Math.max(0, Math.trunc(limit)));
+    const until = now + leaseMs;
+    return rows.map((row) => {
+      q.lease.run(until, row.event_id);
+      return toEntry({ ...row, attempts: row.attempts + 1, next_attempt_at: until });
+    });
+  });
+
+  const append = db.transaction((transactionId: string, json: string): number => {
+    const seq = (q.maxSeq.get(transactionId)?.seq ?? 0) + 1;
+    q.addStatus.run(transactionId, seq, json);
+    return seq;
+  });
+
+  const readSince = (transactionId: string, afterSeq: number): StoredStatus[] =>
+    q.since.all(transactionId, afterSeq).map((row) => ({
+      seq: row.seq,
+      update: JSON.parse(row.json) as StoredStatus['update'],
+    }));
+
+  // Status fan-out. Other processes can only be seen by reading the file, so while anyone listens
+  // one shared timer reads every watched transaction's new rows; local appends skip the wait.
+  const watched = new Map<string, Set<Subscriber>>();
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  /** Delivers, in seq order and at most once per subscriber, whatever each one has not seen. */
+  const deliver = (transactionId: string): void => {
+    const subscribers = watched.get(transactionId);
+    if (!subscribers || subscribers.size === 0) return;
+    let from = Infinity;
+    for (const s of subscribers) from = Math.min(from, s.lastSeq);
+    const fresh = readSince(transactionId, from);
+    for (const status of fresh) {
+      for (const s of [...subscribers]) {
+        if (status.seq <= s.lastSeq) continue;
+        s.lastSeq = status.seq;
+        try {
+          s.listener(structuredClone(status));
+        } catch {
+          // A broken listener must not starve the others.
+        }
+      }
+    }
+  };
+
+  const poll = (): void => {
+    if (closed) return;
+    for (const transactionId of [...watched.keys()]) {
+      try {
+        deliver(transactionId);
+      } catch {
+        // SQLITE_BUSY beyond busy_timeout: try again on the next tick rather than crash the timer.
+      }
+    }
+  };
+
+  const syncTimer = (): void => {
+    if (watched.size > 0 && !timer && !closed) {
+      timer = setInterval(poll, pollIntervalMs);
+      timer.unref();
+    } else if (watched.size === 0 && timer) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+
+  const open = (): void => {
+    if (closed) throw new Error(`sqlite store ${file} is closed`);
+  };
+
+  return {
+    kind: `sqlite:${file}`,
+
+    async saveTransaction(tx: TransactionRecord) {
+      open();
+      db.transaction(() => {
+        q.saveTx.run(tx.transactionId, tx.orderId, JSON.stringify(tx));
+        q.saveOrder.run(tx.orderId, tx.transactionId);
+      }).immediate();
+    },
+
+    async getTransaction(transactionId) {
+      open();
+      const row = q.getTx.get(transactionId);
+      return row ? (JSON.parse(row.json) as TransactionRecord) : undefined;
+    },
+
+    async findTransactionByOrder(orderId) {
+      open();
+      const row = q.txByOrder.get(orderId);
+      return row ? (JSON.parse(row.json) as TransactionRecord) : undefined;
+    },
+
+    async addToInbox(event, now) {
+      open();
+      // The PRIMARY KEY decides the race; synchronous=FULL means the row is on disk when this returns.
+      return q.addInbox.run(event.eventId, JSON.stringify(event), now, now).changes === 1;
+    },
+
+    async claimInbox(now, leaseMs, limit) {
+      open();
+      // IMMEDIATE takes the write lock before reading, so two processes cannot select the same rows.
+      return claim.immediate(now, leaseMs, limit);
+    },
+
+    async settleInbox(eventId, state, error) {
+      open();
+      q.settle.run(state, error ?? null, eventId);
+    },
+
+    async retryInbox(eventId, nextAttemptAt, error) {
+      open();
+      q.retry.run(nextAttemptAt, error, eventId);
+    },
+
+    async getInboxEntry(eventId) {
+      open();
+      const row = q.getInbox.get(eventId);
+      return row ? toEntry(row) : undefined;
+    },
+
+    async markOnce(scope, key) {
+      open();
+      return q.mark.run(scope, key).changes === 1;
+    },
+
+    async hasMark(scope, key) {
+      open();
+      return q.hasMark.get(scope, key) !== undefined;
+    },
+
+    async appendStatus(update) {
+      open();
+      const seq = append.immediate(update.transactionId, JSON.stringify(update));
+      // Local listeners hear it now (together with anything another process appended before it).
+      deliver(update.transactionId);
+      return { seq, update: structuredClone(update) };
+    },
+
+    async statusesSince(transactionId, afterSeq) {
+      open();
+      return readSince(transactionId, afterSeq);
+    },
+
+    async subscribe(transactionId, listener) {
+      open();
+      const subscriber: Subscriber = {
+        listener,
+        lastSeq: q.maxSeq.get(transactionId)?.seq ?? 0,
+      };
+      let subscribers = watched.get(transactionId);
+      if (!subscribers) watched.set(transactionId, (subscribers = new Set()));
+      subscribers.add(subscriber);
+      syncTimer();
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const current = watched.get(transactionId);
+        if (current) {
+          current.delete(subscriber);
+          if (current.size === 0) watched.delete(transactionId);
+        }
+        syncTimer();
+      };
+    },
+
+    async saveAccessTokens(userId, key, tokens) {
+      open();
+      q.saveTokens.run(userId, key, JSON.stringify(tokens));
+    },
+
+    async getAccessTokens(userId) {
+      open();
+      return q.getTokens.all(userId).map((row) => JSON.parse(row.json) as unknown);
+    },
+
+    async putOnce(collection, key, value) {
+      open();
+      return q.putRecord.run(collection, key, JSON.stringify(value)).changes === 1;
+    },
+
+    async getRecord(collection, key) {
+      open();
+      const row = q.getRecord.get(collection, key);
+      return row ? (JSON.parse(row.json) as unknown) : undefined;
+    },
+
+    async listRecords(collection) {
+      open();
+      return q.listRecords.all(collection).map((row) => JSON.parse(row.json) as unknown);
+    },
+
+    async stats(): Promise<StoreStats & { polling: boolean }> {
+      let listeners = 0;
+      for (const set of watched.values()) listeners += set.size;
+      return { listeners, subscribedTransactions: watched.size, polling: timer !== undefined };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      watched.clear();
+      syncTimer();
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      db.close();
+    },
+  };
+}
