@@ -1,0 +1,572 @@
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import type { IntegrationAccessToken, LinkEventType, LinkPayload, SessionSummary, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
+import { MeshPayError, toMeshPayError } from './errors.js';
+import type { MeshPayEventDetailMap } from './events.js';
+import type { LinkDialog } from './link-dialog.js';
+import { acquireLinkSession, loadLinkFlow, loadLinkSdk, type LinkFlow, type LinkSdk } from './link-loader.js';
+import { nearestLang, stringsFor, type MeshPayStrings } from './locales.js';
+import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
+import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
+import { clearPayment, loadPayment, savePayment, sessionKey } from './payment-session.js';
+import type { StatusStream, TransferStatusEvent } from './status-stream.js';
+import type { LinkTokenResponse } from './token-client.js';
+import { externalBrowserHref, isInAppBrowser } from './webview-detect.js';
+
+/** `theme` values; `system` follows `prefers-color-scheme`. */
+export type MeshPayTheme = 'light' | 'dark' | 'system';
+/** `render-type` values: `embedded` (our dialog, CSP-safe) or `overlay` (the SDK's own popup). */
+export type MeshPayRenderType = 'embedded' | 'overlay';
+
+type LinkHandle = ReturnType<LinkSdk['createLink']>;
+
+/**
+ * @summary A drop-in pay button that opens Mesh Link and shows the payment's true, server-confirmed status.
+ *
+ * @tag mesh-pay-button
+ *
+ * @event {CustomEvent<MeshClickDetail>} mesh-click - The customer asked to pay. Cancelable: `preventDefault()` stops the flow.
+ * @event {CustomEvent<MeshOpenDetail>} mesh-open - Link is showing.
+ * @event {CustomEvent<LinkPayload>} mesh-integration-connected - An exchange or wallet was connected. Access tokens are redacted unless `expose-access-tokens` is set.
+ * @event {CustomEvent<TransferFinishedPayload>} mesh-transfer-finished - The provider accepted the transfer; the button now shows "Confirming…". Not paid yet.
+ * @event {CustomEvent<MeshExitDetail>} mesh-exit - Link closed (finished, cancelled or failed).
+ * @event {CustomEvent<LinkEventType>} mesh-event - Every SDK `onEvent`, tokens redacted.
+ * @event {CustomEvent<TransferStatusEvent>} mesh-status - Each server status from the status stream; only these set `succeeded`/`failed`.
+ * @event {CustomEvent<MeshPayErrorDetail>} mesh-error - Something failed: `{code, message, retryable}`. The button offers Retry.
+ *
+ * @slot hint - Pre-flight instructions shown in the dialog before Link opens (e.g. "enable withdrawals on your exchange").
+ *
+ * @csspart button - The clickable control.
+ * @csspart label - The button's text.
+ * @csspart spinner - The busy indicator shown while preparing, open and confirming.
+ * @csspart status - The visually hidden live region announcing the status.
+ * @csspart webview - The "open in your browser" notice shown inside in-app browsers.
+ * @csspart webview-link - The link that leaves the in-app browser.
+ *
+ * @cssprop --mesh-pay-button-background - Button background.
+ * @cssprop --mesh-pay-button-background-hover - Button background on hover.
+ * @cssprop --mesh-pay-button-color - Button text color.
+ * @cssprop --mesh-pay-button-border - Button border.
+ * @cssprop --mesh-pay-button-radius - Button corner radius.
+ * @cssprop --mesh-pay-button-padding - Button padding.
+ * @cssprop --mesh-pay-button-font - Button font shorthand.
+ * @cssprop --mesh-pay-button-font-weight - Button font weight.
+ * @cssprop --mesh-pay-button-min-height - Minimum height (44px touch target by default).
+ * @cssprop --mesh-pay-button-focus-ring - Focus ring color.
+ * @cssprop --mesh-pay-button-success - Background once paid.
+ * @cssprop --mesh-pay-button-danger - Background on error or failure.
+ */
+export class MeshPayButton extends LitElement {
+  static override styles = meshPayButtonStyles;
+  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
+  static override properties = {
+    tokenUrl: { type: String, attribute: 'token-url' },
+    orderId: { type: String, attribute: 'order-id' },
+    label: { type: String },
+    theme: { type: String, reflect: true },
+    disabled: { type: Boolean, reflect: true },
+    status: { type: String, reflect: true },
+    renderType: { type: String, attribute: 'render-type' },
+    prewarm: { type: Boolean },
+    exposeAccessTokens: { type: Boolean, attribute: 'expose-access-tokens' },
+    hint: { type: String },
+    fiatCurrency: { type: String, attribute: 'fiat-currency' },
+    userAgent: { attribute: false },
+    announcement: { state: true },
+  };
+
+  /** URL of the kit's token route (`POST {orderId}` → `{linkToken, transactionId, statusUrl}`). Required. */
+  declare tokenUrl: string;
+  /** The merchant's order id sent to the token route; the server prices it. */
+  declare orderId: string | undefined;
+  /** Text of the idle button (default: localized "Pay with crypto"). */
+  declare label: string | undefined;
+  /** `light`, `dark` or `system`; applied to the button, the dialog and Link itself. */
+  declare theme: MeshPayTheme;
+  /** Disables the button. */
+  declare disabled: boolean;
+  /** Read-only: the payment's status (`idle|preparing|open|confirming|succeeded|failed|cancelled|error`). */
+  declare status: PaymentStatus;
+  /** `embedded` (default: Link in the button's own <dialog>) or `overlay` (the SDK's popup; needs `style-src 'unsafe-inline'`). */
+  declare renderType: MeshPayRenderType;
+  /** Let the SDK create its hidden prewarm iframe when it loads (off by default). */
+  declare prewarm: boolean;
+  /** Put access tokens into `mesh-integration-connected` and `mesh-event` details instead of "[redacted]". */
+  declare exposeAccessTokens: boolean;
+  /** Pre-flight steps shown before Link opens, separated by `|` (the `hint` slot is the rich alternative). */
+  declare hint: string | undefined;
+  /** Fiat currency Link shows amounts in (e.g. `EUR`). */
+  declare fiatCurrency: string | undefined;
+  /** User agent used for in-app browser detection (default `navigator.userAgent`). */
+  declare userAgent: string | undefined;
+  declare private announcement: string;
+
+  #internals: ElementInternals | undefined;
+  /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
+  #attempt = 0;
+  #dialog: LinkDialog | undefined;
+  #link: LinkHandle | undefined;
+  #release: (() => void) | undefined;
+  #stream: StatusStream | undefined;
+  #token: LinkTokenResponse | undefined;
+  #closeRequests = 0;
+  /** True while we close Link ourselves: its onExit then reports nothing new. */
+  #closingLink = false;
+  #streamBroke = false;
+  /** Invalidates a stream that is still loading when another one (or none) is wanted. */
+  #streamGeneration = 0;
+  #following = false;
+  #resumedKey: string | undefined;
+
+  constructor() {
+    super();
+    this.tokenUrl = '';
+    this.orderId = undefined;
+    this.label = undefined;
+    this.theme = 'light';
+    this.disabled = false;
+    this.status = 'idle';
+    this.renderType = 'embedded';
+    this.prewarm = false;
+    this.exposeAccessTokens = false;
+    this.hint = undefined;
+    this.fiatCurrency = undefined;
+    this.userAgent = undefined;
+    this.announcement = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.#internals && typeof this.attachInternals === 'function') this.#internals = this.attachInternals();
+    this.#syncStates();
+    this.addEventListener('pointerenter', this.#onIntent);
+    this.addEventListener('focusin', this.#onIntent);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('pointerenter', this.#onIntent);
+    this.removeEventListener('focusin', this.#onIntent);
+    this.#stopFollowing();
+    this.#resumedKey = undefined;
+    if (this.#link || this.#dialog) {
+      this.#attempt += 1;
+      this.#teardownLink(true);
+    }
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if ((changed.has('tokenUrl') || changed.has('orderId')) && this.tokenUrl && this.isConnected) {
+      const key = sessionKey(this.tokenUrl, this.orderId);
+      if (key !== this.#resumedKey) {
+        if (this.#resumedKey !== undefined && !isBusy(this.status)) this.#reset();
+        this.#resumedKey = key;
+        this.#resume(key);
+      }
+    }
+  }
+
+  /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
+  pay(): void {
+    if (this.disabled || isBusy(this.status) || this.status === 'succeeded' || this.#inAppBrowser()) return;
+    if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
+    if (this.status === 'error' && this.#streamBroke && this.#token) {
+      this.#streamBroke = false;
+      this.#go('resume');
+      this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
+      return;
+    }
+    this.#go('start');
+    const attempt = ++this.#attempt;
+    this.#closeRequests = 0;
+    void this.#run(attempt);
+  }
+
+  /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
+  reset(): void {
+    this.#attempt += 1;
+    this.#teardownLink(false);
+    this.#reset();
+  }
+
+  #reset(): void {
+    this.#stopFollowing();
+    this.#token = undefined;
+    this.#streamBroke = false;
+    if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
+    this.#go('reset');
+  }
+
+  #onIntent = (): void => {
+    if (this.disabled || this.#inAppBrowser()) return;
+    // Failures are reported when the customer actually clicks.
+    loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
+    loadLinkFlow().catch(() => undefined);
+  };
+
+  #onClick = (): void => this.pay();
+
+  async #run(attempt: number): Promise<void> {
+    try {
+      if (!this.tokenUrl) throw new MeshPayError('MESH_PAY_CONFIG_INVALID', 'The token-url attribute is required', { retryable: false });
+      const sdkLoad = loadLinkSdk({ prewarm: this.prewarm });
+      sdkLoad.catch(() => undefined);
+      const flow = await loadLinkFlow();
+      if (attempt !== this.#attempt) return;
+      const tokenRequest = flow.requestLinkToken(this.tokenUrl, this.orderId);
+      tokenRequest.catch(() => undefined);
+      const release = await acquireLinkSession();
+      if (attempt !== this.#attempt) return release();
+      this.#release = release;
+      if (this.#hasHint()) {
+        this.#dialog = this.#createDialog(flow);
+        const proceed = await this.#dialog.showHint(this.#hintContent());
+        if (attempt !== this.#attempt) return;
+        if (!proceed) {
+          this.#teardownLink(true);
+          this.#emit('mesh-exit', { error: undefined, summary: undefined });
+          this.#go('exit');
+          return;
+        }
+      }
+      const token = await tokenRequest;
+      const sdk = await sdkLoad;
+      if (attempt !== this.#attempt) return;
+      this.#open(attempt, flow, sdk, token, false);
+    } catch (err) {
+      if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
+    }
+  }
+
+  #open(attempt: number, flow: LinkFlow, sdk: LinkSdk, token: LinkTokenResponse, reminted: boolean): void {
+    this.#token = token;
+    const link = sdk.createLink({
+      onIntegrationConnected: (payload) => {
+        if (attempt === this.#attempt) this.#onIntegrationConnected(flow, token, payload);
+      },
+      onTransferFinished: (payload) => {
+        if (attempt === this.#attempt) this.#onTransferFinished(token, payload);
+      },
+      onExit: (error, summary) => {
+        if (attempt === this.#attempt && !this.#closingLink) this.#onExit(attempt, flow, sdk, reminted, error, summary);
+      },
+      onEvent: (event) => {
+        if (attempt === this.#attempt) this.#emit('mesh-event', this.exposeAccessTokens ? event : flow.redactTokens(event));
+      },
+      ...(Array.isArray(token.accessTokens) ? { accessTokens: token.accessTokens as IntegrationAccessToken[] } : {}),
+      theme: this.theme,
+      language: nearestLang(this) || 'system',
+      renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded',
+      ...(this.fiatCurrency ? { displayFiatCurrency: this.fiatCurrency } : {}),
+    });
+    this.#link = link;
+    this.#go('opened');
+    this.#save();
+    this.#emit('mesh-open', { transactionId: token.transactionId, renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded' });
+    if (this.renderType === 'overlay') {
+      this.#dialog?.close();
+      this.#dialog = undefined;
+      link.openLink(token.linkToken);
+    } else {
+      this.#dialog ??= this.#createDialog(flow);
+      link.openLink(token.linkToken, this.#dialog.showLink());
+    }
+  }
+
+  #onIntegrationConnected(flow: LinkFlow, token: LinkTokenResponse, payload: LinkPayload): void {
+    // The kit stores the tokens for the next visit; the DOM only sees them when the page opts in.
+    void flow.saveIntegration(token.statusUrl, payload);
+    this.#emit('mesh-integration-connected', this.exposeAccessTokens ? payload : flow.redactTokens(payload));
+  }
+
+  #onTransferFinished(token: LinkTokenResponse, payload: TransferFinishedPayload): void {
+    if (nextStatus(this.status, 'transferFinished')) this.#go('transferFinished');
+    this.#save();
+    this.#emit('mesh-transfer-finished', payload);
+    if (!this.#following) this.#follow(token.statusUrl, this.#saved()?.lastEventId);
+  }
+
+  #onExit(attempt: number, flow: LinkFlow, sdk: LinkSdk, reminted: boolean, error: string | undefined, summary: SessionSummary | undefined): void {
+    this.#emit('mesh-exit', { error, summary });
+    const expired = typeof error === 'string' && /LINK_TOKEN_EXPIRED/i.test(error);
+    this.#link = undefined;
+    if (this.status !== 'open') {
+      // Transfer already sent (confirming) or settled: closing Link changes nothing.
+      this.#teardownLink(true);
+      return;
+    }
+    if (expired && !reminted) {
+      // Tokens are single-use and live 10 minutes: one silent re-mint, in the same dialog.
+      this.#go('remint');
+      flow.requestLinkToken(this.tokenUrl, this.orderId).then(
+        (token) => {
+          if (attempt === this.#attempt) this.#open(attempt, flow, sdk, token, true);
+        },
+        (err: unknown) => {
+          if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
+        },
+      );
+      return;
+    }
+    if (expired) {
+      this.#fail(new MeshPayError('MESH_PAY_LINK_TOKEN_EXPIRED', 'The link token expired twice in a row', { retryable: true }));
+      return;
+    }
+    this.#teardownLink(true);
+    if (error) {
+      this.#fail(new MeshPayError('MESH_PAY_LINK_FAILED', error, { retryable: true }));
+      return;
+    }
+    this.#go('exit');
+    if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
+  }
+
+  #stopFollowing(): void {
+    this.#streamGeneration += 1;
+    this.#following = false;
+    this.#stream?.close();
+    this.#stream = undefined;
+  }
+
+  #follow(statusUrl: string, lastEventId: string | undefined): void {
+    this.#stopFollowing();
+    this.#following = true;
+    const generation = this.#streamGeneration;
+    loadLinkFlow().then(
+      (flow) => {
+        if (generation === this.#streamGeneration && this.isConnected) this.#stream = this.#openStream(flow, statusUrl, lastEventId);
+      },
+      (error: unknown) => {
+        if (generation !== this.#streamGeneration || this.status === 'idle') return;
+        this.#streamBroke = true;
+        this.#fail(toMeshPayError(error, 'MESH_PAY_SDK_LOAD_FAILED'));
+      },
+    );
+  }
+
+  #openStream(flow: LinkFlow, statusUrl: string, lastEventId: string | undefined): StatusStream {
+    return flow.openStatusStream(statusUrl, {
+      ...(lastEventId ? { lastEventId } : {}),
+      onStatus: (event) => this.#onStatus(event),
+      onError: (error) => {
+        this.#stream = undefined;
+        this.#following = false;
+        if (this.status === 'idle') {
+          // A resumed record whose capability expired: nothing to show.
+          if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
+          return;
+        }
+        this.#streamBroke = true;
+        this.#fail(error);
+      },
+    });
+  }
+
+  #onStatus(event: TransferStatusEvent): void {
+    const saved = this.#saved();
+    const step: PaymentEvent | undefined =
+      event.status === 'succeeded'
+        ? 'serverSucceeded'
+        : event.status === 'failed'
+          ? 'serverFailed'
+          : event.status === 'pending' || event.status === 'processing'
+            ? 'serverPending'
+            : undefined;
+    if (step && nextStatus(this.status, step)) this.#go(step);
+    if (saved) savePayment(this.#key(), { ...saved, lastEventId: event.eventId, status: this.status });
+    if (this.status === 'succeeded' || this.status === 'failed') {
+      this.#stream = undefined;
+      this.#following = false;
+    }
+    this.#emit('mesh-status', event);
+  }
+
+  /** Shows the state saved before a reload and follows the stream from where it stopped. */
+  #resume(key: string): void {
+    const saved = loadPayment(key);
+    if (!saved || this.status !== 'idle') return;
+    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl: saved.statusUrl, environment: '' };
+    if (saved.status === 'succeeded') return this.#go('serverSucceeded');
+    if (saved.status === 'failed') return this.#go('serverFailed');
+    if (saved.status === 'confirming') this.#go('resume');
+    else if (saved.status !== 'open') return clearPayment(key);
+    this.#follow(saved.statusUrl, saved.lastEventId);
+  }
+
+  #fail(error: MeshPayError): void {
+    this.#teardownLink(true);
+    if (nextStatus(this.status, 'fail')) this.#go('fail');
+    this.#emit('mesh-error', error.toDetail());
+  }
+
+  /** Closes Link and the dialog, frees the page's Link slot, returns focus to the button. */
+  #teardownLink(returnFocus: boolean): void {
+    const link = this.#link;
+    this.#link = undefined;
+    if (link) {
+      this.#closingLink = true;
+      try {
+        link.closeLink();
+      } finally {
+        this.#closingLink = false;
+      }
+    }
+    const dialog = this.#dialog;
+    this.#dialog = undefined;
+    dialog?.close(returnFocus && this.isConnected ? this : undefined);
+    this.#release?.();
+    this.#release = undefined;
+  }
+
+  #createDialog(flow: LinkFlow): LinkDialog {
+    const s = this.#strings();
+    return new flow.LinkDialog({
+      label: s.dialogLabel,
+      iframeTitle: s.iframeTitle,
+      closeLabel: s.close,
+      theme: this.#resolvedTheme(),
+      onCloseRequested: () => this.#onCloseRequested(),
+    });
+  }
+
+  #onCloseRequested(): void {
+    const dialog = this.#dialog;
+    if (dialog?.hintShowing) {
+      dialog.finishHint(false);
+      return;
+    }
+    const link = this.#link;
+    if (!link) {
+      if (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed') this.#teardownLink(true);
+      return;
+    }
+    this.#closeRequests += 1;
+    // First ask Link to close gracefully (it may confirm with the customer); insist the second time
+    // or when the browser already closed the dialog.
+    if (this.#closeRequests === 1 && dialog?.element.open) link.closeLinkRequested();
+    else link.closeLink();
+  }
+
+  #hasHint(): boolean {
+    return Boolean(this.hint?.trim()) || this.querySelector(':scope > [slot="hint"]') !== null;
+  }
+
+  #hintContent() {
+    const s = this.#strings();
+    const steps = (this.hint ?? '')
+      .split('|')
+      .map((step) => step.trim())
+      .filter(Boolean);
+    const nodes = [...this.querySelectorAll(':scope > [slot="hint"]')].map((node) => {
+      const copy = node.cloneNode(true) as Element;
+      copy.removeAttribute('slot');
+      return copy;
+    });
+    return { title: s.hintTitle, continueLabel: s.continue, steps, nodes };
+  }
+
+  #resolvedTheme(): 'light' | 'dark' {
+    if (this.theme === 'dark') return 'dark';
+    if (this.theme === 'system' && typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches) return 'dark';
+    return 'light';
+  }
+
+  #inAppBrowser(): boolean {
+    const ua = this.userAgent ?? (typeof navigator === 'undefined' ? '' : navigator.userAgent);
+    return isInAppBrowser(ua);
+  }
+
+  #key(): string {
+    return sessionKey(this.tokenUrl, this.orderId);
+  }
+
+  #saved() {
+    return this.tokenUrl ? loadPayment(this.#key()) : undefined;
+  }
+
+  #save(): void {
+    const token = this.#token;
+    if (!token || !this.tokenUrl) return;
+    const previous = this.#saved();
+    savePayment(this.#key(), {
+      statusUrl: token.statusUrl,
+      transactionId: token.transactionId,
+      status: this.status,
+      ...(previous?.transactionId === token.transactionId && previous.lastEventId ? { lastEventId: previous.lastEventId } : {}),
+    });
+  }
+
+  #go(event: PaymentEvent): void {
+    const to = nextStatus(this.status, event);
+    if (to === undefined) return;
+    this.status = to;
+    this.announcement = this.#strings().announce[to];
+    this.#syncStates();
+  }
+
+  #syncStates(): void {
+    const states = this.#internals?.states;
+    if (!states) return;
+    for (const status of PAYMENT_STATUSES) {
+      try {
+        if (status === this.status) states.add(status);
+        else states.delete(status);
+      } catch {
+        /* engines that only accept the older `--name` form: styling by attribute still works */
+      }
+    }
+  }
+
+  #strings(): MeshPayStrings {
+    return stringsFor(nearestLang(this));
+  }
+
+  #emit<K extends keyof MeshPayEventDetailMap>(type: K, detail: MeshPayEventDetailMap[K], cancelable = false): boolean {
+    return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
+  }
+
+  #label(s: MeshPayStrings): string {
+    switch (this.status) {
+      case 'idle':
+      case 'cancelled':
+        return this.label || s.pay;
+      case 'preparing':
+        return s.preparing;
+      case 'open':
+        return s.open;
+      case 'confirming':
+        return s.confirming;
+      case 'succeeded':
+        return s.succeeded;
+      case 'failed':
+        return s.failed;
+      case 'error':
+        return s.retry;
+    }
+  }
+
+  protected override render(): TemplateResult {
+    const s = this.#strings();
+    if (this.#inAppBrowser()) {
+      const href = typeof location === 'undefined' ? '#' : externalBrowserHref(location.href, this.userAgent ?? navigator.userAgent);
+      return html`<div part="webview">
+        <span>${s.webviewNotice}</span>
+        <a part="webview-link" href=${href} target="_blank" rel="noopener">${s.openInBrowser}</a>
+      </div>`;
+    }
+    const busy = isBusy(this.status);
+    const inert = busy || this.status === 'succeeded';
+    return html`<button
+        part="button"
+        type="button"
+        ?disabled=${this.disabled}
+        aria-busy=${busy ? 'true' : 'false'}
+        aria-disabled=${inert ? 'true' : nothing}
+        @click=${this.#onClick}
+      >
+        ${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}
+        <span part="label">${this.#label(s)}</span>
+      </button>
+      <span part="status" class="visually-hidden" role="status">${this.announcement}</span>
+      <slot name="hint"></slot>`;
+  }
+}
