@@ -1,0 +1,579 @@
+/**
+ * The one contract every KitStore keeps, written once and run against memory, SQLite and Redis
+ * (test/stores.test.ts). Each test is a situation the kit meets in production: Mesh resending a
+ * webhook fifty times at once, two instances racing for the same inbox entry, a worker dying
+ * mid-lease, an SSE client on instance B waiting for a webhook that landed on instance A.
+ *
+ * Time inside the inbox is the caller's `now`, so leases are proven without sleeping. The only
+ * waits are for deliveries that cross instances, bounded by `eventually`.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { StoreStats } from '../src/memory-store.js';
+import type { KitStore, StatusUpdate, StoredStatus, TransactionRecord, TransferEvent } from '../src/store.js';
+
+export type TestStore = KitStore & { stats(): Promise<StoreStats> };
+
+export interface StoreFixture {
+  store: TestStore;
+  /** A second, independent view onto the same data: another connection / another instance. */
+  other?: () => Promise<TestStore>;
+  /**
+   * Simulates a restart: the data's home is closed and opened again (SQLite: the file is closed and
+   * reopened; Redis: the server restarts). Returns a fresh store on the same data.
+   */
+  reopen?: () => Promise<TestStore>;
+  cleanup(): Promise<void>;
+}
+
+const BIG = '123456789012345678.123456789012345678';
+
+let counter = 0;
+/** Ids unique per test, with the characters real ids have (UUID dashes) and some they should survive. */
+const uid = (label: string): string => `${label}-${process.pid}-${++counter}-${Date.now().toString(36)}`;
+
+function transaction(overrides: Partial<TransactionRecord> = {}): TransactionRecord {
+  return {
+    transactionId: uid('tx'),
+    orderId: uid('order'),
+    userId: 'user-1',
+    amountInFiat: BIG,
+    fiatCurrency: 'USD',
+    destinations: [
+      { networkId: 'e3c7fdd8-b1fc-4e51-85ae-bb276e075611', chain: 'Ethereum', token: 'USDC', address: '0x0000000000000000000000000000000000000001' },
+    ],
+    createdAt: 1_764_000_000_000,
+    ...overrides,
+  };
+}
+
+function event(overrides: Partial<TransferEvent> = {}): TransferEvent {
+  return {
+    eventId: uid('evt'),
+    id: uid('delivery'),
+    transferId: uid('transfer'),
+    transactionId: uid('tx'),
+    status: 'succeeded',
+    sourceAmount: BIG,
+    destinationAmount: '0.000000000000000001',
+    token: 'USDC',
+    chain: 'Ethereum',
+    ...overrides,
+  };
+}
+
+function update(transactionId: string, status: string, overrides: Partial<StatusUpdate> = {}): StatusUpdate {
+  return {
+    transactionId,
+    transferId: 'transfer-1',
+    status,
+    sourceAmount: BIG,
+    at: '2026-11-24T04:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Resolves once `check` passes; fails with the last assertion error after `timeoutMs`. */
+async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+/** A listener that records what it hears and can be awaited for the n-th message. */
+function recorder() {
+  const seen: StoredStatus[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  return {
+    seen,
+    listener: (status: StoredStatus) => {
+      seen.push(status);
+      for (const w of [...waiters]) if (seen.length >= w.n) w.resolve();
+    },
+    /** Waits until `n` messages have arrived (bounded: a missing delivery fails, never hangs). */
+    async count(n: number, timeoutMs = 5000): Promise<void> {
+      if (seen.length >= n) return;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`expected ${n} status messages, got ${seen.length} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+    },
+  };
+}
+
+export interface ContractOptions {
+  /** The store keeps data outside the process; the fixture provides `reopen`. */
+  durable?: boolean;
+}
+
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<StoreFixture>,
+  options: ContractOptions = {},
+): void {
+  describe(`${name} store keeps the KitStore contract`, () => {
+    let fixture: StoreFixture;
+    let store: TestStore;
+    const extra: TestStore[] = [];
+
+    /** The second instance if the store has one, else the same store (the rule must hold either way). */
+    const second = async (): Promise<TestStore> => {
+      if (!fixture.other) return store;
+      const other = await fixture.other();
+      extra.push(other);
+      return other;
+    };
+
+    beforeEach(async () => {
+      fixture = await makeStore();
+      store = fixture.store;
+    });
+
+    afterEach(async () => {
+      for (const other of extra.splice(0)) await other.close();
+      await fixture.cleanup();
+    });
+
+    describe('transactions', () => {
+      it('keeps a minted transaction exactly, decimals and all', async () => {
+        const tx = transaction();
+        await store.saveTransaction(tx);
+        assert.deepEqual(await store.getTransaction(tx.transactionId), tx);
+        assert.equal((await store.getTransaction(tx.transactionId))?.amountInFiat, BIG);
+        assert.equal(await store.getTransaction('no-such-transaction'), undefined);
+      });
+
+      it('finds the most recently minted transaction for an order, seen from another instance', async () => {
+        const orderId = uid('order');
+        const first = transaction({ orderId, createdAt: 1 });
+        const latest = transaction({ orderId, createdAt: 2 });
+        await store.saveTransaction(first);
+        await store.saveTransaction(latest);
+        const other = await second();
+        assert.deepEqual(await other.findTransactionByOrder(orderId), latest);
+        assert.deepEqual(await other.getTransaction(first.transactionId), first);
+        assert.equal(await other.findTransactionByOrder('order-never-minted'), undefined);
+      });
+
+      it('does not let a caller mutate a stored transaction through the object it saved or got', async () => {
+        const tx = transaction();
+        await store.saveTransaction(tx);
+        tx.amountInFiat = '0';
+        const got = await store.getTransaction(tx.transactionId);
+        assert.ok(got);
+        got.destinations.length = 0;
+        const again = await store.getTransaction(tx.transactionId);
+        assert.equal(again?.amountInFiat, BIG);
+        assert.equal(again?.destinations.length, 1);
+      });
+    });
+
+    describe('webhook inbox', () => {
+      it('records a verified event once; a resend of the same EventId is a duplicate', async () => {
+        const e = event();
+        assert.equal(await store.addToInbox(e, 1000), true);
+        assert.equal(await store.addToInbox({ ...e, id: 'another-delivery-attempt' }, 2000), false);
+        assert.deepEqual(await store.getInboxEntry(e.eventId), {
+          event: e,
+          state: 'pending',
+          attempts: 0,
+          nextAttemptAt: 1000,
+          receivedAt: 1000,
+        });
+        assert.equal(await store.getInboxEntry('never-received'), undefined);
+      });
+
+      it('accepts exactly one of 50 concurrent deliveries of the same event', async () => {
+        const e = event();
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.addToInbox(e, 1000)));
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+
+      it('accepts exactly one of 50 concurrent deliveries split across two instances', async () => {
+        const other = await second();
+        const e = event();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).addToInbox(e, 1000)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+        assert.equal((await other.getInboxEntry(e.eventId))?.state, 'pending');
+      });
+
+      it('hands an entry out only when due, then leases it until the lease lapses', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        assert.deepEqual(await store.claimInbox(999, 500, 10), [], 'not due before it was received');
+
+        const [first, ...rest] = await store.claimInbox(1000, 500, 10);
+        assert.equal(rest.length, 0);
+        assert.equal(first?.event.eventId, e.eventId);
+        assert.deepEqual(first?.event, e);
+        assert.equal(first?.attempts, 1);
+        assert.equal(first?.state, 'pending');
+
+        assert.deepEqual(await store.claimInbox(1499, 500, 10), [], 'leased: nobody else gets it');
+        const [again] = await store.claimInbox(1500, 500, 10);
+        assert.equal(again?.event.eventId, e.eventId, 'the lease lapsed: it comes back by itself');
+        assert.equal(again?.attempts, 2);
+        assert.equal((await store.getInboxEntry(e.eventId))?.attempts, 2);
+      });
+
+      it('hands out due entries oldest first, at most `limit` at a time', async () => {
+        const events = [event(), event(), event(), event()];
+        for (const [i, e] of events.entries()) await store.addToInbox(e, 1000 + i);
+        const firstBatch = await store.claimInbox(5000, 60_000, 3);
+        assert.deepEqual(
+          firstBatch.map((entry) => entry.event.eventId),
+          events.slice(0, 3).map((e) => e.eventId),
+        );
+        const secondBatch = await store.claimInbox(5000, 60_000, 3);
+        assert.deepEqual(secondBatch.map((entry) => entry.event.eventId), [events[3]?.eventId]);
+        assert.deepEqual(await store.claimInbox(5000, 60_000, 0), []);
+      });
+
+      it('never gives the same entry to two instances claiming at the same moment', async () => {
+        const other = await second();
+        const ids = new Set<string>();
+        for (let i = 0; i < 40; i++) {
+          const e = event();
+          ids.add(e.eventId);
+          await store.addToInbox(e, 1000);
+        }
+        const batches = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).claimInbox(2000, 10_000, 5)),
+        );
+        const claimed = batches.flat().map((entry) => entry.event.eventId);
+        assert.equal(claimed.length, 40, 'every due entry handed out');
+        assert.equal(new Set(claimed).size, 40, 'none handed out twice');
+        assert.deepEqual(new Set(claimed), ids);
+        assert.deepEqual(await store.claimInbox(11_999, 10_000, 100), []);
+        assert.equal((await other.claimInbox(12_000, 10_000, 100)).length, 40, 'all come back after the lease');
+      });
+
+      it('never hands out a settled entry again, done or dead', async () => {
+        const done = event();
+        const dead = event();
+        await store.addToInbox(done, 1000);
+        await store.addToInbox(dead, 1000);
+        await store.claimInbox(1000, 100, 10);
+        await store.settleInbox(done.eventId, 'done');
+        await store.settleInbox(dead.eventId, 'dead', 'merchant hook threw 8 times');
+        assert.deepEqual(await store.claimInbox(1_000_000, 100, 10), []);
+        assert.equal((await store.getInboxEntry(done.eventId))?.state, 'done');
+        const deadEntry = await store.getInboxEntry(dead.eventId);
+        assert.equal(deadEntry?.state, 'dead');
+        assert.equal(deadEntry?.lastError, 'merchant hook threw 8 times');
+        assert.equal(deadEntry?.attempts, 1);
+      });
+
+      it('retries a failed entry at the time it was given, and not before', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        await store.claimInbox(1000, 30_000, 10);
+        await store.retryInbox(e.eventId, 4000, 'hook threw: database down');
+        const entry = await store.getInboxEntry(e.eventId);
+        assert.equal(entry?.nextAttemptAt, 4000);
+        assert.equal(entry?.lastError, 'hook threw: database down');
+        assert.equal(entry?.state, 'pending');
+        assert.deepEqual(await store.claimInbox(3999, 30_000, 10), []);
+        const [again] = await store.claimInbox(4000, 30_000, 10);
+        assert.equal(again?.attempts, 2);
+        assert.equal(again?.lastError, 'hook threw: database down');
+      });
+
+      it('ignores a late retry for an entry another worker already settled', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        await store.claimInbox(1000, 100, 10); // worker A, stalls past its lease
+        await store.claimInbox(1100, 100, 10); // worker B takes over and finishes
+        await store.settleInbox(e.eventId, 'done');
+        await store.retryInbox(e.eventId, 1200, 'worker A finally timed out');
+        assert.equal((await store.getInboxEntry(e.eventId))?.state, 'done');
+        assert.deepEqual(await store.claimInbox(1_000_000, 100, 10), []);
+      });
+
+      it('treats settle and retry of an unknown event as no-ops', async () => {
+        await store.settleInbox('never-received', 'done');
+        await store.retryInbox('never-received', 1, 'x');
+        assert.equal(await store.getInboxEntry('never-received'), undefined);
+        assert.deepEqual(await store.claimInbox(Number.MAX_SAFE_INTEGER - 1, 1, 10), []);
+      });
+    });
+
+    describe('once-guards', () => {
+      it('lets exactly one of 50 concurrent callers, across instances, run the success hook', async () => {
+        const other = await second();
+        const transferId = uid('transfer');
+        assert.equal(await store.hasMark('success', transferId), false);
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).markOnce('success', transferId)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+        assert.equal(await store.hasMark('success', transferId), true);
+        assert.equal(await other.hasMark('success', transferId), true);
+        assert.equal(await store.markOnce('success', transferId), false, 'ever: not just while racing');
+      });
+
+      it('keeps scopes apart, even when scope and key contain separators', async () => {
+        assert.equal(await store.markOnce('a:b', 'c'), true);
+        assert.equal(await store.markOnce('a', 'b:c'), true);
+        assert.equal(await store.markOnce('update', 'same-key'), true);
+        assert.equal(await store.markOnce('success', 'same-key'), true);
+        assert.equal(await store.hasMark('a', 'b'), false);
+        assert.equal(await store.hasMark('a:b', 'c'), true);
+      });
+    });
+
+    describe('merchant records', () => {
+      it('inserts a record once under 50 concurrent writers and keeps the winner', async () => {
+        const other = await second();
+        const key = uid('transfer');
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            (i % 2 ? other : store).putOnce('ledger', key, { writer: i, amount: BIG }),
+          ),
+        );
+        const winners = results.flatMap((won, i) => (won ? [i] : []));
+        assert.equal(winners.length, 1);
+        assert.deepEqual(await other.getRecord('ledger', key), { writer: winners[0], amount: BIG });
+        assert.equal((await store.listRecords('ledger')).length, 1);
+      });
+
+      it('lists a collection in insertion order and keeps collections apart', async () => {
+        const values = [{ n: 3 }, { n: 1 }, { n: 2, nested: { list: [BIG, null, true] } }];
+        for (const [i, value] of values.entries()) await store.putOnce('ledger', `k${2 - i}`, value);
+        await store.putOnce('ledger', 'k2', { n: 'ignored duplicate' });
+        await store.putOnce('other-ledger', 'k0', { n: 'elsewhere' });
+        assert.deepEqual(await store.listRecords('ledger'), values);
+        assert.deepEqual(await store.listRecords('other-ledger'), [{ n: 'elsewhere' }]);
+        assert.deepEqual(await store.listRecords('empty'), []);
+        assert.equal(await store.getRecord('ledger', 'missing'), undefined);
+      });
+
+      it('stores awkward keys and values verbatim', async () => {
+        const keys = ['', ' ', 'a\nb', 'quote"\'', 'ünïcødé 🚀', 'ledger:k', '*?[]', 'x'.repeat(2000)];
+        for (const key of keys) assert.equal(await store.putOnce('weird:collection', key, { key }), true, key);
+        for (const key of keys) assert.deepEqual(await store.getRecord('weird:collection', key), { key });
+        assert.deepEqual(await store.listRecords('weird:collection'), keys.map((key) => ({ key })));
+        const decimals = { a: '1e400', b: '-0.0000000000000000000001', c: '99999999999999999999', d: 0.1 };
+        await store.putOnce('numbers', 'k', decimals);
+        assert.deepEqual(await store.getRecord('numbers', 'k'), decimals);
+      });
+    });
+
+    describe('status log', () => {
+      it('numbers statuses 1, 2, 3 per transaction and replays from any point', async () => {
+        const a = uid('tx');
+        const b = uid('tx');
+        assert.equal((await store.appendStatus(update(a, 'pending'))).seq, 1);
+        assert.equal((await store.appendStatus(update(b, 'pending'))).seq, 1);
+        assert.equal((await store.appendStatus(update(a, 'processing'))).seq, 2);
+        const third = await store.appendStatus(update(a, 'succeeded', { txHash: '0xabc' }));
+        assert.deepEqual(third, { seq: 3, update: update(a, 'succeeded', { txHash: '0xabc' }) });
+
+        const all = await store.statusesSince(a, 0);
+        assert.deepEqual(all.map((s) => [s.seq, s.update.status]), [[1, 'pending'], [2, 'processing'], [3, 'succeeded']]);
+        assert.equal(all[0]?.update.sourceAmount, BIG);
+        assert.deepEqual((await store.statusesSince(a, 2)).map((s) => s.seq), [3]);
+        assert.deepEqual(await store.statusesSince(a, 3), []);
+        assert.deepEqual(await store.statusesSince('never-seen', 0), []);
+      });
+
+      it('gives concurrent appends from two instances distinct, gapless seqs', async () => {
+        const other = await second();
+        const tx = uid('tx');
+        const stored = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).appendStatus(update(tx, `s${i}`))),
+        );
+        assert.deepEqual(stored.map((s) => s.seq).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+        const log = await other.statusesSince(tx, 0);
+        for (const s of stored) assert.deepEqual(log[s.seq - 1], s);
+      });
+    });
+
+    describe('status subscriptions', () => {
+      it('tells a subscriber every status appended after it subscribed, in order', async () => {
+        const tx = uid('tx');
+        await store.appendStatus(update(tx, 'before-subscribing'));
+        const heard = recorder();
+        const unsubscribe = await store.subscribe(tx, heard.listener);
+        await store.appendStatus(update(tx, 'pending'));
+        await store.appendStatus(update(tx, 'processing'));
+        await store.appendStatus(update(tx, 'succeeded'));
+        await heard.count(3);
+        assert.deepEqual(heard.seen.map((s) => [s.seq, s.update.status]), [[2, 'pending'], [3, 'processing'], [4, 'succeeded']]);
+        assert.equal(heard.seen[0]?.update.sourceAmount, BIG);
+        unsubscribe();
+      });
+
+      it('delivers a status appended on another instance to this one, in order', async () => {
+        const other = await second();
+        const tx = uid('tx');
+        const heard = recorder();
+        const unsubscribe = await store.subscribe(tx, heard.listener);
+        for (const status of ['pending', 'processing', 'succeeded']) await other.appendStatus(update(tx, status));
+        await heard.count(3);
+        assert.deepEqual(heard.seen.map((s) => [s.seq, s.update.status]), [[1, 'pending'], [2, 'processing'], [3, 'succeeded']]);
+
+        // Mixed: appends from both instances still arrive once each, in seq order.
+        await other.appendStatus(update(tx, 'x4'));
+        await store.appendStatus(update(tx, 'x5'));
+        await other.appendStatus(update(tx, 'x6'));
+        await heard.count(6);
+        assert.deepEqual(heard.seen.map((s) => s.seq), [1, 2, 3, 4, 5, 6]);
+        unsubscribe();
+      });
+
+      it('keeps transactions apart: a listener hears only its own transaction', async () => {
+        const mine = uid('tx');
+        const theirs = uid('tx');
+        const heard = recorder();
+        const unsubscribe = await store.subscribe(mine, heard.listener);
+        await store.appendStatus(update(theirs, 'pending'));
+        await store.appendStatus(update(mine, 'pending'));
+        await heard.count(1);
+        await store.appendStatus(update(mine, 'succeeded'));
+        await heard.count(2);
+        assert.deepEqual(heard.seen.map((s) => s.update.transactionId), [mine, mine]);
+        unsubscribe();
+      });
+
+      it('after unsubscribe hears nothing and leaves no listener behind', async () => {
+        const other = await second();
+        const tx = uid('tx');
+        const leaving = recorder();
+        const staying = recorder();
+        const before = await store.stats();
+        const stopLeaving = await store.subscribe(tx, leaving.listener);
+        const stopStaying = await store.subscribe(tx, staying.listener);
+        const during = await store.stats();
+        assert.equal(during.listeners, before.listeners + 2);
+        assert.equal(during.subscribedTransactions, before.subscribedTransactions + 1, 'one watch per transaction');
+
+        await other.appendStatus(update(tx, 'pending'));
+        await leaving.count(1);
+        await staying.count(1);
+        stopLeaving();
+        stopLeaving(); // twice is harmless
+        await other.appendStatus(update(tx, 'succeeded'));
+        // The staying listener is the witness: once it has heard seq 2, so would the other have.
+        await staying.count(2);
+        assert.deepEqual(leaving.seen.map((s) => s.seq), [1]);
+
+        stopStaying();
+        await eventually(async () => {
+          const after = await store.stats();
+          assert.equal(after.listeners, before.listeners);
+          assert.equal(after.subscribedTransactions, before.subscribedTransactions);
+          assert.equal(after.subscribedTransactions, 0);
+          if ('serverChannels' in after) assert.equal(after.serverChannels, 0, 'no SUBSCRIBE left on the server');
+          if ('polling' in after) assert.equal(after.polling, false, 'no poll timer left running');
+        });
+      });
+
+      it('unsubscribing one of many listeners leaves the others working; resubscribing works', async () => {
+        const tx = uid('tx');
+        const listeners = Array.from({ length: 5 }, () => recorder());
+        const stops = await Promise.all(listeners.map((l) => store.subscribe(tx, l.listener)));
+        for (const stop of stops.slice(0, 4)) stop();
+        await store.appendStatus(update(tx, 'pending'));
+        await listeners[4]!.count(1);
+        for (const l of listeners.slice(0, 4)) assert.equal(l.seen.length, 0);
+        stops[4]!();
+
+        const back = recorder();
+        const stopBack = await store.subscribe(tx, back.listener);
+        await store.appendStatus(update(tx, 'succeeded'));
+        await back.count(1);
+        assert.deepEqual(back.seen.map((s) => s.seq), [2]);
+        stopBack();
+        await eventually(async () => assert.equal((await store.stats()).listeners, 0));
+      });
+
+      it('treats the same function subscribed twice as two subscriptions', async () => {
+        const tx = uid('tx');
+        const heard = recorder();
+        const stopOne = await store.subscribe(tx, heard.listener);
+        const stopTwo = await store.subscribe(tx, heard.listener);
+        await store.appendStatus(update(tx, 'pending'));
+        await heard.count(2);
+        stopOne();
+        await store.appendStatus(update(tx, 'succeeded'));
+        await heard.count(3);
+        assert.deepEqual(heard.seen.map((s) => s.seq), [1, 1, 2]);
+        stopTwo();
+      });
+
+      it('keeps delivering to others when one listener throws, and the append still succeeds', async () => {
+        const tx = uid('tx');
+        const heard = recorder();
+        const stopBroken = await store.subscribe(tx, () => {
+          throw new Error('SSE socket already closed');
+        });
+        const stopGood = await store.subscribe(tx, heard.listener);
+        const stored = await store.appendStatus(update(tx, 'pending'));
+        assert.equal(stored.seq, 1);
+        await heard.count(1);
+        stopBroken();
+        stopGood();
+      });
+    });
+
+    describe('return users', () => {
+      it('saves access tokens per key, replaces a key in place, and keeps users apart', async () => {
+        const user = uid('user');
+        await store.saveAccessTokens(user, 'coinbase', { accessToken: 'a1', brokerType: 'coinbase' });
+        await store.saveAccessTokens(user, 'binance', { accessToken: 'b1', brokerType: 'binance' });
+        await store.saveAccessTokens(user, 'coinbase', { accessToken: 'a2', brokerType: 'coinbase' });
+        const other = await second();
+        assert.deepEqual(await other.getAccessTokens(user), [
+          { accessToken: 'a2', brokerType: 'coinbase' },
+          { accessToken: 'b1', brokerType: 'binance' },
+        ]);
+        assert.deepEqual(await store.getAccessTokens(uid('user')), []);
+      });
+    });
+
+    // Memory lives and dies with its process by design; there is no restart to survive.
+    if (options.durable) describe('durability', () => {
+      it('keeps everything acknowledged across a restart', async () => {
+        assert.ok(fixture.reopen, 'a durable store fixture must provide reopen()');
+        const tx = transaction();
+        const e = event({ transactionId: tx.transactionId });
+        await store.saveTransaction(tx);
+        assert.equal(await store.addToInbox(e, 1000), true);
+        await store.claimInbox(1000, 500, 10);
+        await store.markOnce('success', e.transferId);
+        await store.appendStatus(update(tx.transactionId, 'pending'));
+        await store.appendStatus(update(tx.transactionId, 'succeeded'));
+        await store.putOnce('ledger', e.transferId, { amount: BIG });
+        await store.saveAccessTokens('user-1', 'coinbase', { accessToken: 'secret' });
+
+        const reopened = await fixture.reopen();
+        extra.push(reopened);
+        assert.deepEqual(await reopened.getTransaction(tx.transactionId), tx);
+        assert.deepEqual(await reopened.findTransactionByOrder(tx.orderId), tx);
+        assert.equal(await reopened.addToInbox(e, 2000), false, 'still a duplicate after the restart');
+        assert.deepEqual(await reopened.claimInbox(1499, 500, 10), [], 'the lease survived too');
+        const [resumed] = await reopened.claimInbox(1500, 500, 10);
+        assert.deepEqual(resumed?.event, e, 'an unfinished entry is resumed');
+        assert.equal(resumed?.attempts, 2);
+        assert.equal(await reopened.markOnce('success', e.transferId), false);
+        assert.deepEqual((await reopened.statusesSince(tx.transactionId, 0)).map((s) => s.update.status), ['pending', 'succeeded']);
+        assert.equal((await reopened.appendStatus(update(tx.transactionId, 'late'))).seq, 3);
+        assert.deepEqual(await reopened.listRecords('ledger'), [{ amount: BIG }]);
+        assert.deepEqual(await reopened.getAccessTokens('user-1'), [{ accessToken: 'secret' }]);
+      });
+    });
+  });
+}
