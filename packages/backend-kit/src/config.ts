@@ -1,0 +1,148 @@
+/**
+ * Options of {@link createMeshPay} and their defaults, checked once at start-up so a
+ * misconfigured kit fails loudly before it takes a payment.
+ */
+import type { Request } from 'express';
+import { MeshPayError } from './errors.js';
+import type { Decision } from './fulfilment-decide.js';
+import type { Destination, KitStore, TransactionRecord, TransferEvent } from './store.js';
+
+export const MESH_BASE_URLS = {
+  sandbox: 'https://integration-api.meshconnect.com',
+  production: 'https://production.meshconnect.com',
+} as const;
+
+export type MeshEnvironment = keyof typeof MESH_BASE_URLS;
+
+/** What the merchant's resolver decides for an order. The browser never chooses any of it. */
+export interface ResolvedOrder {
+  /** Stable, non-PII id of the paying user (Mesh `userId`). */
+  userId: string;
+  /** Decimal string, e.g. `"25.00"`. */
+  amountInFiat: string;
+  fiatCurrency?: string;
+  /** Your own id for this payment; generated (unguessable) when omitted. */
+  transactionId?: string;
+  transferType?: 'payment' | 'deposit';
+  isInclusiveFeeEnabled?: boolean;
+  destinations: Destination[];
+}
+
+export interface Logger {
+  info(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+}
+
+export interface TransferHookArgs {
+  event: TransferEvent;
+  transaction: TransactionRecord;
+}
+
+export interface SucceededHookArgs extends TransferHookArgs {
+  /** The transferId: use it to make your crediting idempotent (see README on at-least-once). */
+  idempotencyKey: string;
+}
+
+export interface UpdateHookArgs extends TransferHookArgs {
+  /** What the kit made of the event: `credit`, `fail`, `mismatch` or `update`. */
+  verdict: Decision['verdict'];
+  /** Why a mismatch was refused. */
+  reason?: string;
+}
+
+export interface MeshPayOptions {
+  store: KitStore;
+  mesh: {
+    clientId: string;
+    clientSecret: string;
+    environment?: MeshEnvironment;
+    /** Overrides the base URL (e.g. the local sandbox). */
+    apiUrl?: string;
+    /** Per request to Mesh; default 10 000 ms. */
+    timeoutMs?: number;
+  };
+  /** HMAC secret Mesh signs webhooks with. */
+  webhookSecret: string;
+  /** Signs status capabilities; every instance of one deployment must share it. */
+  kitSecret: string;
+  /** Turns the browser's orderId into the transfer; `undefined` → 404. */
+  resolveOrder: (orderId: string, req: Request) => Promise<ResolvedOrder | undefined>;
+  /** Runs once per transferId, after a `succeeded` event that pays a destination you chose. */
+  onTransferSucceeded?: (args: SucceededHookArgs) => Promise<void> | void;
+  onTransferFailed?: (args: TransferHookArgs) => Promise<void> | void;
+  /** Every accepted event, once per EventId (mismatches included, with `verdict: 'mismatch'`). */
+  onTransferUpdate?: (args: UpdateHookArgs) => Promise<void> | void;
+  /** Lifetime of a status capability; default 3600. */
+  statusTtlSeconds?: number;
+  /** A transaction without a terminal status after this long is looked up at Mesh; default 10 min. */
+  reconcileAfterMs?: number;
+  /** How often the reconciler sweeps; default 60 000 ms. */
+  reconcileIntervalMs?: number;
+  /** SSE heartbeat comment interval; default 15 000 ms (never more). */
+  heartbeatMs?: number;
+  /** How long the networks list is cached; default 10 min. */
+  networksCacheMs?: number;
+  cors?: { origins: string[] };
+  /** Per-IP limit on POST /link-token; default 30 per minute; `false` disables. */
+  rateLimit?: { windowMs: number; limit: number } | false;
+  /** Source IPs allowed to post webhooks (Mesh's is 20.22.113.37); uses `req.ip`, so honours 'trust proxy'. */
+  webhookAllowIps?: string[] | false;
+  fulfilment?: { maxAttempts?: number; baseDelayMs?: number; leaseMs?: number; pollMs?: number; batchSize?: number };
+  /** Never given secrets, access tokens or raw webhook bodies. */
+  logger?: Logger;
+}
+
+export interface ResolvedConfig extends MeshPayOptions {
+  meshBaseUrl: string;
+  meshTimeoutMs: number;
+  environment: MeshEnvironment;
+  statusTtlSeconds: number;
+  reconcileAfterMs: number;
+  reconcileIntervalMs: number;
+  heartbeatMs: number;
+  networksCacheMs: number;
+  rateLimit: { windowMs: number; limit: number } | false;
+  webhookAllowIps: string[] | false;
+  fulfilment: { maxAttempts: number; baseDelayMs: number; leaseMs: number; pollMs: number; batchSize: number };
+  logger: Logger;
+}
+
+const consoleLogger: Logger = {
+  info: (m, meta) => console.info(m, meta ?? ''),
+  warn: (m, meta) => console.warn(m, meta ?? ''),
+  error: (m, meta) => console.error(m, meta ?? ''),
+};
+
+export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
+  const bad = (detail: string) => new MeshPayError('MESH_PAY_CONFIG_INVALID', 500, detail);
+  if (!options.store) throw bad('`store` is required.');
+  if (!options.mesh?.clientId || !options.mesh.clientSecret) throw bad('`mesh.clientId` and `mesh.clientSecret` are required.');
+  if (!options.webhookSecret) throw bad('`webhookSecret` is required.');
+  if (!options.kitSecret || options.kitSecret.length < 16) throw bad('`kitSecret` must be at least 16 characters.');
+  if (typeof options.resolveOrder !== 'function') throw bad('`resolveOrder` must be a function.');
+  const environment = options.mesh.environment ?? 'sandbox';
+  if (!(environment in MESH_BASE_URLS)) throw bad('`mesh.environment` must be sandbox or production.');
+  const f = options.fulfilment ?? {};
+  return {
+    ...options,
+    environment,
+    meshBaseUrl: (options.mesh.apiUrl ?? MESH_BASE_URLS[environment]).replace(/\/+$/, ''),
+    meshTimeoutMs: options.mesh.timeoutMs ?? 10_000,
+    statusTtlSeconds: options.statusTtlSeconds ?? 3600,
+    reconcileAfterMs: options.reconcileAfterMs ?? 10 * 60_000,
+    reconcileIntervalMs: options.reconcileIntervalMs ?? 60_000,
+    heartbeatMs: Math.min(options.heartbeatMs ?? 15_000, 15_000),
+    networksCacheMs: options.networksCacheMs ?? 10 * 60_000,
+    rateLimit: options.rateLimit === undefined ? { windowMs: 60_000, limit: 30 } : options.rateLimit,
+    webhookAllowIps: options.webhookAllowIps ?? false,
+    fulfilment: {
+      maxAttempts: f.maxAttempts ?? 8,
+      baseDelayMs: f.baseDelayMs ?? 1000,
+      leaseMs: f.leaseMs ?? 60_000,
+      pollMs: f.pollMs ?? 1000,
+      batchSize: f.batchSize ?? 16,
+    },
+    logger: options.logger ?? consoleLogger,
+  };
+}

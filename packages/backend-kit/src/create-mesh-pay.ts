@@ -1,0 +1,159 @@
+/**
+ * `createMeshPay(options)`: the kit a merchant mounts with `app.use('/mesh', kit.router)`.
+ */
+import express, { type RequestHandler, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { resolveConfig, type MeshPayOptions, type ResolvedConfig } from './config.js';
+import { MeshPayError, problemHandler, sendProblem } from './errors.js';
+import { InboxWorker } from './inbox-worker.js';
+import { linkTokenRoute } from './link-token-route.js';
+import { MeshClient, type MeshNetwork } from './mesh-client.js';
+import { NetworksCache, networksRoute } from './networks-route.js';
+import { Reconciler } from './reconcile.js';
+import { integrationRoute } from './return-users.js';
+import { StreamRegistry, statusStreamRoute } from './status-stream.js';
+import type { KitStore, TransactionRecord } from './store.js';
+import { webhookRoute } from './webhook-route.js';
+
+export interface MeshPayKit {
+  /** Mount it: `app.use('/mesh', kit.router)`. */
+  readonly router: Router;
+  readonly store: KitStore;
+  readonly config: Readonly<ResolvedConfig>;
+  /** Starts the inbox worker (resuming entries left unfinished by a previous process) and the reconciler. */
+  start(): Promise<void>;
+  /** Stops the worker and reconciler, ends open status streams. Does not close the store. */
+  close(): Promise<void>;
+  /** Mesh's networks, cached. */
+  getNetworks(): Promise<MeshNetwork[]>;
+  getTransactionByOrder(orderId: string): Promise<TransactionRecord | undefined>;
+  /** Looks one transaction up at Mesh now and queues what Mesh reports; returns how many new events. */
+  reconcile(transactionId: string): Promise<number>;
+  /** Runs one reconciliation sweep over overdue open transactions. */
+  reconcileNow(): Promise<void>;
+  /** Number of status streams open on this instance. */
+  openStreamCount(): number;
+}
+
+function corsMiddleware(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins);
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    res.vary('Origin');
+    if (origin && allowed.has(origin)) {
+      res.set('Access-Control-Allow-Origin', origin);
+      if (req.method === 'OPTIONS') {
+        res.set({
+          'Access-Control-Allow-Methods': 'GET, POST',
+          'Access-Control-Allow-Headers': 'Content-Type, Last-Event-ID',
+          'Access-Control-Max-Age': '600',
+        });
+        res.status(204).end();
+        return;
+      }
+    } else if (req.method === 'OPTIONS' && origin) {
+      // A preflight from an origin outside the list: answer without CORS headers, the browser blocks.
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+/** Creates the kit. Throws `MESH_PAY_CONFIG_INVALID` for missing secrets or options. */
+export function createMeshPay(options: MeshPayOptions): MeshPayKit {
+  const config = resolveConfig(options);
+  const { store, logger } = config;
+  const mesh = new MeshClient({
+    baseUrl: config.meshBaseUrl,
+    clientId: config.mesh.clientId,
+    clientSecret: config.mesh.clientSecret,
+    timeoutMs: config.meshTimeoutMs,
+    logger,
+  });
+  const worker = new InboxWorker(store, config, config.fulfilment, logger);
+  const reconciler = new Reconciler({
+    store,
+    mesh,
+    worker,
+    reconcileAfterMs: config.reconcileAfterMs,
+    intervalMs: config.reconcileIntervalMs,
+    logger,
+  });
+  const networks = new NetworksCache(mesh, config.networksCacheMs);
+  const streams = new StreamRegistry();
+
+  const router = express.Router();
+  router.post(
+    '/webhook',
+    ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger }),
+  );
+
+  // Browser-facing routes: CORS (when configured) applies to these only, never to the webhook.
+  const browser = express.Router();
+  if (config.cors) browser.use(corsMiddleware(config.cors.origins));
+  const limiter = config.rateLimit
+    ? [
+        rateLimit({
+          windowMs: config.rateLimit.windowMs,
+          limit: config.rateLimit.limit,
+          standardHeaders: 'draft-8',
+          legacyHeaders: false,
+          handler: (_req, res) =>
+            sendProblem(res, new MeshPayError('MESH_PAY_RATE_LIMITED', 429, 'Too many payment attempts. Please wait a moment.')),
+        }),
+      ]
+    : [];
+  browser.post(
+    '/link-token',
+    ...limiter,
+    ...linkTokenRoute({
+      store,
+      mesh,
+      kitSecret: config.kitSecret,
+      environment: config.environment,
+      statusTtlSeconds: config.statusTtlSeconds,
+      resolveOrder: config.resolveOrder,
+      logger,
+    }),
+  );
+  browser.get(
+    '/status/:capability',
+    statusStreamRoute({
+      store,
+      kitSecret: config.kitSecret,
+      heartbeatMs: config.heartbeatMs,
+      registry: streams,
+      logger,
+      onOpenNonTerminal: (transactionId, createdAt) => reconciler.reconcileIfDue(transactionId, createdAt),
+    }),
+  );
+  browser.post('/status/:capability/integration', ...integrationRoute({ store, kitSecret: config.kitSecret }));
+  browser.get('/networks', networksRoute(networks, config.networksCacheMs));
+  router.use(browser);
+  router.use(problemHandler(logger));
+
+  let started = false;
+  return {
+    router,
+    store,
+    config,
+    async start() {
+      if (started) return;
+      started = true;
+      worker.start();
+      reconciler.start();
+    },
+    async close() {
+      started = false;
+      streams.closeAll();
+      await reconciler.stop();
+      await worker.stop();
+    },
+    getNetworks: () => networks.get(),
+    getTransactionByOrder: (orderId) => store.findTransactionByOrder(orderId),
+    reconcile: (transactionId) => reconciler.reconcile(transactionId),
+    reconcileNow: () => reconciler.sweep(),
+    openStreamCount: () => streams.size,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * @mesh-pay/backend-kit — an Express router for Mesh Pay: mints Mesh link tokens, verifies Mesh's
+ * signed webhooks into a durable inbox, credits once and streams transfer status over SSE.
+ *
+ * ```ts
+ * const kit = createMeshPay({ store: await openStore('sqlite:.data/mesh-pay.db'), mesh, webhookSecret, kitSecret, resolveOrder });
+ * app.use('/mesh', kit.router);
+ * await kit.start();
+ * ```
+ */
+export { createMeshPay, type MeshPayKit } from './create-mesh-pay.js';
+export {
+  MESH_BASE_URLS,
+  type Logger,
+  type MeshEnvironment,
+  type MeshPayOptions,
+  type ResolvedOrder,
+  type SucceededHookArgs,
+  type TransferHookArgs,
+  type UpdateHookArgs,
+} from './config.js';
+export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './errors.js';
+export { verifyWebhookSignature, signWebhookBody } from './webhook-verify.js';
+export { parseTransferEvent } from './webhook-parse.js';
+export { parseLosslessJson, JsonNumber, LosslessJsonSyntaxError, type LosslessValue } from './lossless-json.js';
+export { signCapability, verifyCapability, type CapabilityClaims } from './capability.js';
+export { decide, matchDestination, isTerminal, type Decision, type Verdict } from './fulfilment-decide.js';
+export { buildLinkTokenRequest, type LinkTokenResponse } from './link-token-route.js';
+export { toIntegrationAccessTokens, type IntegrationAccessToken } from './return-users.js';
+export type { MeshNetwork, MeshTransfer } from './mesh-client.js';
+export type {
+  Destination,
+  InboxEntry,
+  InboxState,
+  KitStore,
+  StatusUpdate,
+  StoredStatus,
+  TransactionRecord,
+  TransferEvent,
+  TransferStatus,
+} from './store.js';
+export { memoryStore, type InspectableStore, type StoreStats } from './memory-store.js';
+export { sqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { redisStore, type RedisStore, type RedisStoreOptions } from './redis-store.js';
+export { openStore, StoreSpecError, type OpenStoreOptions } from './open-store.js';

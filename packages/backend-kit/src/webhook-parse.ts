@@ -1,0 +1,87 @@
+/**
+ * Turns a verified webhook body into a {@link TransferEvent}: PascalCase (as Mesh documents it)
+ * or camelCase field names, decimals kept as the exact text Mesh sent.
+ */
+import { z } from 'zod';
+import { MeshPayError } from './errors.js';
+import { JsonNumber, parseLosslessJson, type LosslessValue } from './lossless-json.js';
+import type { TransferEvent } from './store.js';
+
+/** A string, or a JSON number kept as its source text. Booleans/objects are rejected. */
+const text = (max: number) =>
+  z
+    .union([z.string(), z.instanceof(JsonNumber)])
+    .transform((v) => (typeof v === 'string' ? v : v.source))
+    .pipe(z.string().max(max));
+const optionalText = (max: number) =>
+  z
+    .union([text(max), z.null()])
+    .optional()
+    .transform((v) => (v === null || v === undefined || v === '' ? undefined : v));
+
+const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const optionalDecimal = optionalText(100).refine((v) => v === undefined || DECIMAL.test(v), 'not a decimal');
+
+const eventSchema = z.object({
+  eventId: text(200).pipe(z.string().min(1)),
+  id: text(200).pipe(z.string().min(1)),
+  sentTimestamp: optionalText(100),
+  transferId: text(200).pipe(z.string().min(1)),
+  transactionId: text(200).pipe(z.string().min(1)),
+  transferStatus: text(50)
+    .pipe(z.string().min(1))
+    .transform((s) => s.toLowerCase()),
+  timestamp: optionalText(100),
+  txHash: optionalText(200),
+  userId: optionalText(300),
+  token: optionalText(50),
+  chain: optionalText(100),
+  sourceAmount: optionalDecimal,
+  sourceAccountProvider: optionalText(100),
+  destinationAmount: optionalDecimal,
+  destinationAddress: optionalText(200),
+  refundAddress: optionalText(200),
+});
+
+/** `TransferStatus` → `transferStatus`; camelCase input is left as is. PascalCase wins a tie. */
+function camelizeKeys(value: Record<string, LosslessValue>): Record<string, LosslessValue> {
+  const out: Record<string, LosslessValue> = Object.create(null);
+  for (const [key, v] of Object.entries(value)) {
+    const camel = key.charAt(0).toLowerCase() + key.slice(1);
+    const pascal = key.charAt(0) === key.charAt(0).toUpperCase();
+    if (!(camel in out) || pascal) out[camel] = v;
+  }
+  return out;
+}
+
+/**
+ * Parses a webhook body (raw bytes/text, or an already lossless-parsed value) into a TransferEvent.
+ * Throws `MESH_PAY_INVALID_EVENT` (400) for anything that is not a well-formed transfer event.
+ */
+export function parseTransferEvent(body: Buffer | string | LosslessValue): TransferEvent {
+  let value: LosslessValue;
+  if (Buffer.isBuffer(body) || typeof body === 'string') {
+    const source = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+    try {
+      value = parseLosslessJson(source);
+    } catch {
+      throw new MeshPayError('MESH_PAY_INVALID_EVENT', 400, 'The webhook body is not valid JSON.');
+    }
+  } else {
+    value = body;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof JsonNumber) {
+    throw new MeshPayError('MESH_PAY_INVALID_EVENT', 400, 'The webhook body is not a JSON object.');
+  }
+  const result = eventSchema.safeParse(camelizeKeys(value));
+  if (!result.success) {
+    const fields = [...new Set(result.error.issues.map((i) => i.path.join('.')))].join(', ');
+    throw new MeshPayError('MESH_PAY_INVALID_EVENT', 400, `The webhook event is malformed (${fields}).`);
+  }
+  const { transferStatus, ...rest } = result.data;
+  const event: TransferEvent = { ...rest, status: transferStatus } as TransferEvent;
+  for (const key of Object.keys(event) as (keyof TransferEvent)[]) {
+    if (event[key] === undefined) delete event[key];
+  }
+  return event;
+}

@@ -1,0 +1,60 @@
+/**
+ * `POST /webhook`: Mesh's transfer-status webhook. In this order: source IP (optional allow-list),
+ * raw body (64 KiB max → 413), signature over the exact bytes (→ 401), lossless parse and schema
+ * (→ 400), durable `addToInbox` — and only then the 200. Fulfilment happens later, from the inbox.
+ */
+import express, { type RequestHandler } from 'express';
+import { MeshPayError } from './errors.js';
+import type { InboxWorker } from './inbox-worker.js';
+import type { Logger } from './config.js';
+import type { KitStore } from './store.js';
+import { parseTransferEvent } from './webhook-parse.js';
+import { verifyWebhookSignature } from './webhook-verify.js';
+
+export const WEBHOOK_BODY_LIMIT = 64 * 1024;
+export const SIGNATURE_HEADER = 'x-mesh-signature-256';
+
+/** `::ffff:20.22.113.37` and `20.22.113.37` are the same client. */
+function normalizeIp(ip: string | undefined): string {
+  if (!ip) return '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+export function webhookRoute(deps: {
+  store: KitStore;
+  worker: InboxWorker;
+  webhookSecret: string;
+  allowIps: string[] | false;
+  logger: Logger;
+}): RequestHandler[] {
+  const allowed = deps.allowIps ? new Set(deps.allowIps.map(normalizeIp)) : undefined;
+
+  const checkSource: RequestHandler = (req, _res, next) => {
+    // req.ip honours the host app's 'trust proxy' setting, so X-Forwarded-For is only believed when told.
+    if (allowed && !allowed.has(normalizeIp(req.ip))) {
+      deps.logger.warn('mesh-pay: webhook from a source outside the allow-list', { ip: req.ip });
+      next(new MeshPayError('MESH_PAY_SOURCE_FORBIDDEN', 403, 'This source may not post webhooks.'));
+      return;
+    }
+    next();
+  };
+
+  const handler: RequestHandler = async (req, res) => {
+    const body: unknown = req.body;
+    // express.raw leaves req.body undefined for a bodiless request: treat it as empty bytes.
+    const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+    if (!verifyWebhookSignature(raw, req.get(SIGNATURE_HEADER), deps.webhookSecret)) {
+      throw new MeshPayError('MESH_PAY_SIGNATURE_INVALID', 401, 'Missing or invalid X-Mesh-Signature-256.');
+    }
+    const event = parseTransferEvent(raw);
+    const fresh = await deps.store.addToInbox(event, Date.now());
+    if (fresh) deps.worker.kick();
+    res.status(200).json({ received: true, duplicate: !fresh });
+  };
+
+  return [
+    checkSource,
+    express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false }),
+    handler,
+  ];
+}

@@ -1,0 +1,296 @@
+/**
+ * Test harness: a real Express app with the kit mounted at /mesh on a free port, a fake Mesh API,
+ * and small clients for the three things a user does (mint a token, post a webhook, read a stream).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createMeshPay, type MeshPayKit, type MeshPayOptions } from '../src/index.js';
+import { memoryStore, type InspectableStore } from '../src/memory-store.js';
+import type { Destination, KitStore } from '../src/store.js';
+import { signWebhookBody } from '../src/webhook-verify.js';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, NETWORKS, startFakeMesh, type FakeMesh } from './fake-mesh.js';
+
+export const WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
+export const KIT_SECRET = 'kit-secret-for-tests-0123456789';
+
+export const DESTINATION: Destination = {
+  networkId: NETWORKS[0]!.id,
+  chain: 'Ethereum',
+  token: 'USDC',
+  address: '0x52908400098527886E0F7030069857D2E4169EE7',
+};
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  meta?: object;
+}
+
+export interface Kit {
+  url: string;
+  kit: MeshPayKit;
+  store: KitStore;
+  mesh: FakeMesh;
+  logs: LogLine[];
+  app: express.Express;
+  /** Restarts nothing; closes the HTTP server and the kit (the store stays open unless `closeStore`). */
+  close(opts?: { closeStore?: boolean }): Promise<void>;
+}
+
+export async function startKit(
+  overrides: Partial<Omit<MeshPayOptions, 'mesh'>> & {
+    store?: KitStore;
+    /** Share one fake Mesh between kits (the caller closes it). */
+    fakeMesh?: FakeMesh;
+    meshOptions?: Partial<MeshPayOptions['mesh']>;
+    start?: boolean;
+    configureApp?: (app: express.Express) => void;
+  } = {},
+): Promise<Kit> {
+  const mesh = overrides.fakeMesh ?? (await startFakeMesh());
+  const ownMesh = !overrides.fakeMesh;
+  const store = overrides.store ?? memoryStore();
+  const logs: LogLine[] = [];
+  const { fakeMesh: _m, store: _s, start, configureApp, meshOptions, ...rest } = overrides;
+  const kit = createMeshPay({
+    store,
+    mesh: { clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, apiUrl: mesh.url, timeoutMs: 2000, ...meshOptions },
+    webhookSecret: WEBHOOK_SECRET,
+    kitSecret: KIT_SECRET,
+    resolveOrder: async (orderId) =>
+      orderId.startsWith('unknown')
+        ? undefined
+        : { userId: 'user-1', amountInFiat: '25.00', fiatCurrency: 'USD', destinations: [DESTINATION] },
+    heartbeatMs: 50,
+    fulfilment: { baseDelayMs: 5, pollMs: 20, maxAttempts: 4, leaseMs: 5000 },
+    rateLimit: false,
+    logger: {
+      info: (message, meta) => logs.push({ level: 'info', message, ...(meta ? { meta } : {}) }),
+      warn: (message, meta) => logs.push({ level: 'warn', message, ...(meta ? { meta } : {}) }),
+      error: (message, meta) => logs.push({ level: 'error', message, ...(meta ? { meta } : {}) }),
+    },
+    ...rest,
+  });
+  const app = express();
+  configureApp?.(app);
+  app.use('/mesh', kit.router);
+  const server: Server = await new Promise((ok) => {
+    const s = app.listen(0, '127.0.0.1', () => ok(s));
+  });
+  if (start !== false) await kit.start();
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    kit,
+    store,
+    mesh,
+    logs,
+    app,
+    async close(opts = {}) {
+      await kit.close();
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      if (ownMesh) await mesh.close();
+      if (opts.closeStore !== false) await store.close();
+    },
+  };
+}
+
+export async function stats(store: KitStore): Promise<{ listeners: number }> {
+  return (store as InspectableStore).stats();
+}
+
+export interface Minted {
+  linkToken: string;
+  transactionId: string;
+  statusUrl: string;
+  environment: string;
+  accessTokens?: unknown[];
+}
+
+export async function mint(k: Kit, orderId = `order-${randomUUID().slice(0, 8)}`): Promise<Minted> {
+  const res = await fetch(`${k.url}/mesh/link-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ orderId }),
+  });
+  if (res.status !== 200) throw new Error(`link-token answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Minted;
+}
+
+export interface EventFields {
+  transactionId: string;
+  status: string;
+  eventId?: string;
+  id?: string;
+  transferId?: string;
+  /** Written as a bare JSON number literal (Mesh's style). */
+  sourceAmount?: string;
+  destinationAmount?: string;
+  token?: string;
+  chain?: string;
+  destinationAddress?: string;
+  txHash?: string;
+  camelCase?: boolean;
+}
+
+/** A webhook body as Mesh writes it: PascalCase (unless camelCase), amounts as number literals. */
+export function webhookBody(f: EventFields): string {
+  const pascal: Record<string, string> = {
+    EventId: f.eventId ?? randomUUID(),
+    Id: f.id ?? randomUUID(),
+    SentTimestamp: '1763900000',
+    TransferId: f.transferId ?? 'transfer-1',
+    Timestamp: '1763900000123',
+    TransferStatus: f.status,
+    TransactionId: f.transactionId,
+    TxHash: f.txHash ?? '0xabc123',
+    UserId: 'user-1',
+    Token: f.token ?? DESTINATION.token,
+    Chain: f.chain ?? DESTINATION.chain,
+    SourceAmount: `@@${f.sourceAmount ?? '25.000000000000000001'}@@`,
+    SourceAccountProvider: 'Coinbase',
+    DestinationAmount: `@@${f.destinationAmount ?? '24.99'}@@`,
+    DestinationAddress: f.destinationAddress ?? DESTINATION.address,
+  };
+  const obj = f.camelCase
+    ? Object.fromEntries(Object.entries(pascal).map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), v]))
+    : pascal;
+  return JSON.stringify(obj).replace(/"@@([^@]+)@@"/g, '$1');
+}
+
+export async function postWebhook(
+  k: Kit,
+  body: string | Buffer,
+  opts: { signature?: string | null; headerName?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  const signature = opts.signature === undefined ? signWebhookBody(WEBHOOK_SECRET, body) : opts.signature;
+  if (signature !== null) headers[opts.headerName ?? 'X-Mesh-Signature-256'] = signature;
+  return fetch(`${k.url}/mesh/webhook`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
+}
+
+export interface SseMessage {
+  event?: string;
+  id?: string;
+  data?: string;
+  retry?: string;
+}
+
+/** A minimal EventSource over fetch: exposes messages, comments and the end of the stream. */
+export class SseClient {
+  readonly messages: SseMessage[] = [];
+  readonly comments: string[] = [];
+  retry: string | undefined;
+  status = 0;
+  headers: Headers | undefined;
+  ended = false;
+  private readonly controller = new AbortController();
+  private waiters: (() => void)[] = [];
+  private done: Promise<void> = Promise.resolve();
+
+  static async open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+    const c = new SseClient();
+    const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: c.controller.signal });
+    c.status = res.status;
+    c.headers = res.headers;
+    if (res.status !== 200 || !res.body) {
+      c.ended = true;
+      c.body = await res.text();
+      return c;
+    }
+    c.done = c.pump(res.body);
+    return c;
+  }
+
+  body = '';
+
+  private async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const { value: chunk, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(chunk, { stream: true });
+        let idx: number;
+        while ((idx = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, idx);
+          buffer = buffer.slice(idx + 2);
+          const msg: SseMessage = {};
+          let any = false;
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+            else {
+              const colon = line.indexOf(':');
+              const field = line.slice(0, colon);
+              const value = line.slice(colon + 1).replace(/^ /, '');
+              if (field === 'retry') this.retry = value;
+              else if (field === 'event' || field === 'id' || field === 'data') {
+                msg[field] = value;
+                any = true;
+              }
+            }
+          }
+          if (any) this.messages.push(msg);
+          this.notify();
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+    this.ended = true;
+    this.notify();
+  }
+
+  private notify() {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves when `predicate` holds (checked on every message, comment and the end). */
+  async until(predicate: (c: SseClient) => boolean, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!predicate(this)) {
+      if (this.ended && !predicate(this)) throw new Error(`stream ended before ${what}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((ok) => {
+        const t = setTimeout(ok, 250);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          ok();
+        });
+      });
+    }
+  }
+
+  statuses(): { seq: number; update: Record<string, unknown> }[] {
+    return this.messages
+      .filter((m) => m.event === 'status')
+      .map((m) => ({ seq: Number(m.id), update: JSON.parse(m.data ?? '{}') as Record<string, unknown> }));
+  }
+
+  async close(): Promise<void> {
+    this.controller.abort();
+    await this.done;
+  }
+}
+
+/** Waits until `check` is true, polling the store (for effects that have no event to await). */
+export async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+}
+
+/** A promise with its resolve function, for hooks the test releases by hand. */
+export function gate<T = void>(): { promise: Promise<T>; open: (v: T) => void } {
+  let open!: (v: T) => void;
+  const promise = new Promise<T>((ok) => (open = ok));
+  return { promise, open };
+}
