@@ -1,0 +1,278 @@
+/**
+ * The Link page and the calls it makes to "the exchange" (this sandbox): connect an account,
+ * recognise a returning customer, preview and execute the transfer. These routes are the
+ * sandbox's stand-in for Mesh's own front end and are not part of Mesh's public API.
+ */
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import express, { type Request, type Router } from 'express';
+import { z } from 'zod';
+import { brandLogoBase64, findIntegration, SANDBOX_INTEGRATIONS } from './integrations.js';
+import { invalidRequest, MeshSandboxError, meshErrorHandler, meshOk } from './api-errors.js';
+import { randomAddress, randomTxHash } from './chain-ids.js';
+import { multiplyDecimal, numberToDecimal } from './exact-decimal.js';
+import { parseTheme, renderLinkPage } from './link-page/page-html.js';
+import { findNetwork } from './networks.js';
+import { cryptoAmountForFiat, SANDBOX_PRICES_USD } from './pricing.js';
+import type { SandboxContext, TransferPreview } from './sandbox-context.js';
+import type { LinkTokenRecord } from './token-registry.js';
+import { runTransferLifecycle } from './transfer-lifecycle.js';
+import type { SandboxTransfer } from './transfers.js';
+
+const ASSETS = {
+  'link.js': { file: new URL('./link-page/link.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
+  'link.css': { file: new URL('./link-page/link.css', import.meta.url), type: 'text/css; charset=utf-8' },
+} as const;
+
+/**
+ * The page's own CSP: it needs nothing inline, and says so. `frame-ancestors *` because being
+ * embedded by the merchant's page is the point.
+ */
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors *";
+
+const tokenExpired = (message: string) => new MeshSandboxError('LINK_TOKEN_EXPIRED', 410, 'badRequest', `LINK_TOKEN_EXPIRED: ${message}`);
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The data block link.js starts from. */
+function sessionData(ctx: SandboxContext, record: LinkTokenRecord) {
+  const { request } = record;
+  const options = (request.transferOptions?.toAddresses ?? []).map((to, index) => {
+    const network = findNetwork(to.networkId);
+    return {
+      index,
+      symbol: to.symbol.toUpperCase(),
+      networkId: network?.id ?? to.networkId,
+      networkName: network?.name ?? 'Unknown',
+      address: to.address,
+    };
+  });
+  const amountInFiat = request.transferOptions?.amountInFiat;
+  return {
+    linkId: record.id,
+    sessionKey: record.sessionKey,
+    userId: request.userId,
+    transactionId: request.transferOptions?.transactionId ?? null,
+    amountInFiat: amountInFiat == null ? null : numberToDecimal(amountInFiat),
+    fiatCurrency: 'USD',
+    restrictMultipleAccounts: request.restrictMultipleAccounts ?? false,
+    integrationId: request.integrationId ?? null,
+    integrations: SANDBOX_INTEGRATIONS.map(({ id, type, name, kind }) => ({ id, type, name, kind })),
+    options,
+    autoplay: ctx.autoplay() ?? null,
+  };
+}
+
+const connectSchema = z.object({ integrationId: z.string().max(100), mfaCode: z.string().regex(/^\d{6}$/).optional() });
+const resumeSchema = z.object({ accessTokens: z.array(z.record(z.string(), z.unknown())).max(20) });
+const previewSchema = z.object({ optionIndex: z.number().int().min(0).max(100).default(0) });
+const executeSchema = z.object({ previewId: z.string().max(100), scenario: z.enum(['succeed', 'fail']) });
+
+export function linkRoutes(ctx: SandboxContext): Router {
+  const router = express.Router();
+
+  router.get('/link-assets/:name', (req, res) => {
+    const asset = ASSETS[req.params.name as keyof typeof ASSETS];
+    if (!asset) return void res.status(404).type('text/plain').send('Not found');
+    // Read per request: cheap, and edits show up without a restart during development.
+    res.type(asset.type).set('Cache-Control', 'no-cache').set('X-Content-Type-Options', 'nosniff').send(readFileSync(asset.file));
+  });
+
+  router.get('/link/:id', (req, res) => {
+    const result = ctx.tokens.consume(req.params.id);
+    const theme = parseTheme(req.query.th);
+    const lang = typeof req.query.lng === 'string' ? req.query.lng : 'en';
+    res.set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
+    let session: unknown;
+    if (result.ok) {
+      ctx.sessions.set(result.record.id, { previews: new Map() });
+      session = sessionData(ctx, result.record);
+    } else {
+      const message =
+        result.reason === 'used'
+          ? 'This link token was already used. Link tokens are single-use: request a new one.'
+          : result.reason === 'expired'
+            ? 'This link token has expired (link tokens live 10 minutes): request a new one.'
+            : 'Unknown link token.';
+      session = { error: { code: 'LINK_TOKEN_EXPIRED', message } };
+      res.status(result.reason === 'unknown' ? 404 : 410);
+    }
+    res.type('html').send(renderLinkPage(session, { theme, lang, assetBase: '../link-assets/' }));
+  });
+
+  const sessionRouter = express.Router({ mergeParams: true });
+  sessionRouter.use(express.json({ limit: '16kb' }));
+
+  /** The session of the page that loaded the token, proven by its session key. */
+  function sessionOf(req: Request): { record: LinkTokenRecord; state: NonNullable<ReturnType<SandboxContext['sessions']['get']>> } {
+    const id = String(req.params.id);
+    const key = req.get('X-Link-Session') ?? '';
+    const record = ctx.tokens.session(id, key);
+    const state = ctx.sessions.get(id);
+    if (!record || !state || !record.sessionKey || !sameSecret(record.sessionKey, key)) {
+      throw tokenExpired('This Link session is no longer valid: request a new link token.');
+    }
+    return { record, state };
+  }
+
+  function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+    const result = schema.safeParse(body ?? {});
+    if (!result.success) throw invalidRequest(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    return result.data;
+  }
+
+  sessionRouter.post('/connect', (req, res) => {
+    const { record, state } = sessionOf(req);
+    const body = parse(connectSchema, req.body);
+    const integration = findIntegration(body.integrationId);
+    if (!integration) throw invalidRequest('integrationId: unknown integration');
+    const issued = ctx.access.issue(record.request.userId, integration, `${integration.name} ${integration.kind === 'wallet' ? 'wallet' : 'account'}`);
+    state.integrationId = integration.id;
+    res.json(
+      meshOk({
+        accountTokens: [
+          {
+            account: { accountId: issued.accountId, accountName: issued.accountName },
+            accessToken: issued.accessToken,
+            refreshToken: issued.refreshToken,
+            tokenId: issued.tokenId,
+          },
+        ],
+        brokerType: integration.type,
+        brokerName: integration.name,
+        brokerBrandInfo: { brokerLogo: brandLogoBase64(integration) },
+        expiresInSeconds: 3600,
+        refreshTokenExpiresInSeconds: 30 * 24 * 3600,
+      }),
+    );
+  });
+
+  sessionRouter.post('/resume', (req, res) => {
+    const { record, state } = sessionOf(req);
+    const body = parse(resumeSchema, req.body);
+    const issued = ctx.access.match(record.request.userId, body.accessTokens);
+    const integration = issued && findIntegration(issued.integrationId);
+    if (!issued || !integration) return void res.json(meshOk(null));
+    state.integrationId = integration.id;
+    res.json(
+      meshOk({
+        integration: { id: integration.id, type: integration.type, name: integration.name, kind: integration.kind },
+        access: { accountTokens: [{ account: { accountId: issued.accountId, accountName: issued.accountName } }] },
+      }),
+    );
+  });
+
+  sessionRouter.post('/preview', (req, res) => {
+    const { record, state } = sessionOf(req);
+    const body = parse(previewSchema, req.body);
+    if (!state.integrationId) throw invalidRequest('Connect an account first.');
+    const to = record.request.transferOptions?.toAddresses?.[body.optionIndex];
+    const network = to && findNetwork(to.networkId);
+    if (!to || !network) throw invalidRequest('optionIndex: no such destination in the link token request');
+    const symbol = to.symbol.toUpperCase();
+    const priceUsd = SANDBOX_PRICES_USD[symbol] ?? '1';
+    const fiat = record.request.transferOptions?.amountInFiat;
+    // Mesh: amountInFiat wins; else the destination's token amount; else the customer would type
+    // an amount (the sandbox uses 10 USD).
+    let amountInFiat: string;
+    let amount: string;
+    if (fiat != null) {
+      amountInFiat = numberToDecimal(fiat);
+      amount = cryptoAmountForFiat(amountInFiat, symbol);
+    } else if (to.amount != null) {
+      amount = numberToDecimal(to.amount);
+      amountInFiat = multiplyDecimal(amount, priceUsd);
+    } else {
+      amountInFiat = '10';
+      amount = cryptoAmountForFiat(amountInFiat, symbol);
+    }
+    const preview: TransferPreview = {
+      previewId: randomUUID(),
+      linkId: record.id,
+      optionIndex: body.optionIndex,
+      integrationId: state.integrationId,
+      symbol,
+      networkId: network.id,
+      networkName: network.name,
+      toAddress: to.address,
+      amount,
+      amountInFiat,
+      priceUsd,
+    };
+    state.previews.set(preview.previewId, preview);
+    res.json(meshOk(preview));
+  });
+
+  sessionRouter.post('/execute', (req, res) => {
+    const { record, state } = sessionOf(req);
+    const body = parse(executeSchema, req.body);
+    const preview = state.previews.get(body.previewId);
+    const integration = preview && findIntegration(preview.integrationId);
+    const network = preview && findNetwork(preview.networkId);
+    if (!preview || !integration || !network) throw invalidRequest('previewId: unknown preview');
+    if (state.transferId) {
+      throw new MeshSandboxError('MESH_SANDBOX_CONFLICT', 409, 'conflict', 'This Link session already executed its transfer.');
+    }
+    const outcome = body.scenario === 'fail' ? 'failed' : 'succeeded';
+    const transfer: SandboxTransfer = {
+      id: randomUUID(),
+      linkId: record.id,
+      userId: record.request.userId,
+      clientTransactionId: record.request.transferOptions?.transactionId ?? null,
+      status: 'pending',
+      outcome,
+      scenario: body.scenario,
+      integration: { id: integration.id, type: integration.type, name: integration.name },
+      symbol: preview.symbol,
+      networkId: network.id,
+      networkName: network.name,
+      toAddress: preview.toAddress,
+      fromAddress: randomAddress(network),
+      amount: preview.amount,
+      amountInFiat: preview.amountInFiat,
+      txHash: outcome === 'succeeded' ? randomTxHash(network) : null,
+      transferType: record.request.transferOptions?.transferType ?? null,
+      createdTimestamp: ctx.lifecycle.now(),
+      executedTimestamp: null,
+    };
+    state.transferId = transfer.id;
+    ctx.transfers.push(transfer);
+    runTransferLifecycle(transfer, ctx.dispatcher, ctx.lifecycle);
+    // The SDK's TransferFinishedPayload: the provider accepted the request; only the
+    // `succeeded` webhook says the funds arrived.
+    res.json(
+      meshOk({
+        status: 'success',
+        txId: `sbx-${randomBytes(8).toString('hex')}`,
+        fromAddress: transfer.fromAddress,
+        toAddress: transfer.toAddress,
+        symbol: transfer.symbol,
+        amount: Number(transfer.amount),
+        networkId: transfer.networkId,
+        networkName: transfer.networkName,
+        transferId: transfer.id,
+        ...(transfer.txHash ? { txHash: transfer.txHash } : {}),
+        userId: transfer.userId,
+        ...(transfer.clientTransactionId ? { clientTransactionId: transfer.clientTransactionId } : {}),
+        amountInFiat: Number(transfer.amountInFiat),
+        totalAmountInFiat: Number(transfer.amountInFiat),
+      }),
+    );
+  });
+
+  /** The `expired` scenario: the session times out under the customer's hands. */
+  sessionRouter.post('/expire', (req, res) => {
+    const { record } = sessionOf(req);
+    record.expired = true;
+    res.json(meshOk(null));
+  });
+
+  router.use('/link/:id', sessionRouter, meshErrorHandler);
+  return router;
+}

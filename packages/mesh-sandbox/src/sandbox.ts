@@ -1,0 +1,111 @@
+/**
+ * `createMeshSandbox`: one offline Mesh — API, Link page and webhooks — as an Express router.
+ */
+import express, { type Router } from 'express';
+import { AccessTokenRegistry } from './access-tokens.js';
+import { meshErrorHandler } from './api-errors.js';
+import { apiRoutes } from './api-routes.js';
+import { linkRoutes } from './link-routes.js';
+import type { SandboxContext, SandboxScenario } from './sandbox-context.js';
+import { TokenRegistry } from './token-registry.js';
+import type { SandboxTransfer } from './transfers.js';
+import { WebhookDispatcher, type WebhookDelivery } from './webhook-delivery.js';
+
+/** Credentials the sandbox accepts unless told otherwise. */
+export const SANDBOX_CLIENT_ID = 'sandbox-client-id';
+export const SANDBOX_CLIENT_SECRET = 'sandbox-client-secret';
+
+export interface MeshSandboxOptions {
+  /** Accepted `X-Client-Id` (default {@link SANDBOX_CLIENT_ID}). */
+  clientId?: string;
+  /** Accepted `X-Client-Secret` (default {@link SANDBOX_CLIENT_SECRET}). */
+  clientSecret?: string;
+  /** Absolute URL webhooks are POSTed to; a function is resolved at send time (e.g. after listen on port 0). */
+  webhookUrl?: string | (() => string | undefined);
+  /** HMAC secret for `X-Mesh-Signature-256`; no webhooks are sent when unset. */
+  webhookSecret?: string;
+  /**
+   * The Link page plays this scenario by itself, no clicks. `succeed | fail | cancel` are what the
+   * demo's MESH_SANDBOX_AUTOPLAY takes; `mfa` and `expired` are there for tests. A function is
+   * asked at each page load.
+   */
+  autoplay?: SandboxScenario | (() => SandboxScenario | undefined);
+  /** Share (0..1) of delivered events sent again (default 0.1). */
+  duplicateRate?: number;
+  /** Share (0..1) of transfers whose final status is delivered before `pending` (default 0.1). */
+  reorderRate?: number;
+  retry?: { attempts?: number; baseDelayMs?: number; timeoutMs?: number };
+  /** Time between `pending` and the final webhook (default 1500 ms). */
+  settleDelayMs?: number;
+  /** Link token lifetime (default 10 minutes, like Mesh). */
+  tokenTtlMs?: number;
+  /** Injectable clock (ms) for expiry tests; also stamps webhooks. */
+  now?: () => number;
+  /** Injectable randomness (0..1) for the duplicate/reorder draws. */
+  random?: () => number;
+  /** Base URL of the mount as browsers reach it; else derived per request from Host + mount path. */
+  publicUrl?: string;
+}
+
+export interface MeshSandbox {
+  /** Mount anywhere: `app.use('/sandbox/mesh', sandbox.router)`. */
+  router: Router;
+  /** Transfers made so far (for tests). */
+  transfers(): SandboxTransfer[];
+  /** Every webhook delivery attempt so far. */
+  deliveries(): WebhookDelivery[];
+  /** Resolves when no webhook delivery is scheduled or in flight. */
+  idle(): Promise<void>;
+  /** Stops timers and in-flight deliveries. */
+  close(): Promise<void>;
+}
+
+function rate(value: number | undefined, fallback: number): number {
+  const r = value ?? fallback;
+  if (!(r >= 0 && r <= 1)) throw new RangeError(`rates are between 0 and 1, got ${value}`);
+  return r;
+}
+
+export function createMeshSandbox(options: MeshSandboxOptions = {}): MeshSandbox {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const webhookUrl = options.webhookUrl;
+  const dispatcher = new WebhookDispatcher({
+    url: typeof webhookUrl === 'function' ? webhookUrl : () => webhookUrl,
+    secret: options.webhookSecret || undefined,
+    retry: {
+      attempts: options.retry?.attempts ?? 6,
+      baseDelayMs: options.retry?.baseDelayMs ?? 500,
+      timeoutMs: options.retry?.timeoutMs ?? 5000,
+    },
+    duplicateRate: rate(options.duplicateRate, 0.1),
+    random,
+    now,
+  });
+  const autoplay = options.autoplay;
+  const ctx: SandboxContext = {
+    clientId: options.clientId ?? SANDBOX_CLIENT_ID,
+    clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
+    tokens: new TokenRegistry(options.tokenTtlMs ?? 10 * 60_000, now),
+    access: new AccessTokenRegistry(),
+    transfers: [],
+    sessions: new Map(),
+    dispatcher,
+    lifecycle: { settleDelayMs: options.settleDelayMs ?? 1500, reorderRate: rate(options.reorderRate, 0.1), random, now },
+    autoplay: typeof autoplay === 'function' ? autoplay : () => autoplay,
+    publicUrl: options.publicUrl,
+  };
+
+  const router = express.Router();
+  router.use(apiRoutes(ctx));
+  router.use(linkRoutes(ctx));
+  router.use(meshErrorHandler);
+
+  return {
+    router,
+    transfers: () => ctx.transfers.map((t) => ({ ...t })),
+    deliveries: () => dispatcher.deliveries(),
+    idle: () => dispatcher.idle(),
+    close: () => dispatcher.close(),
+  };
+}
