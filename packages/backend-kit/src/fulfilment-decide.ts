@@ -11,6 +11,14 @@ export function isTerminal(status: TransferStatus): boolean {
 }
 
 /**
+ * The transaction's current status from its log: the first terminal one if there is any (a terminal
+ * status is final, even if a racing instance appended something after it), else the latest.
+ */
+export function currentStatus<T extends { update: StatusUpdate }>(history: readonly T[]): T | undefined {
+  return history.find((h) => isTerminal(h.update.status)) ?? history.at(-1);
+}
+
+/**
  * - `credit`: a `succeeded` event whose destination matches the transaction → success hook (once per transferId).
  * - `fail`: a `failed` event → failure hook.
  * - `mismatch`: a `succeeded` event whose destination, token or chain is not one the resolver chose → never credited.

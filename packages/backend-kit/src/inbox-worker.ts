@@ -16,7 +16,7 @@ import { describeError } from './errors.js';
 import { decide } from './fulfilment-decide.js';
 import type { InboxEntry, KitStore, StatusUpdate, TransferEvent } from './store.js';
 import { markClosed } from './reconcile.js';
-import { isTerminal } from './fulfilment-decide.js';
+import { currentStatus, isTerminal } from './fulfilment-decide.js';
 
 type Hooks = Pick<ResolvedConfig, 'onTransferSucceeded' | 'onTransferFailed' | 'onTransferUpdate'>;
 
@@ -27,6 +27,8 @@ export class InboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private kicked = false;
   private readonly inFlight = new Set<string>();
+  /** Events of one transaction are fulfilled one after another in this process (decide reads, then appends). */
+  private readonly chains = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: KitStore,
@@ -65,7 +67,7 @@ export class InboxWorker {
         this.logger.error('mesh-pay: claiming inbox entries failed', { error: describeError(err) });
       }
       const fresh = claimed.filter((e) => !this.inFlight.has(e.event.eventId));
-      await Promise.all(fresh.map((entry) => this.process(entry)));
+      await Promise.all(fresh.map((entry) => this.serialized(entry)));
       if (claimed.length === 0 && !this.kicked && this.running) await this.sleep(this.options.pollMs);
     }
   }
@@ -78,6 +80,15 @@ export class InboxWorker {
         resolve();
       };
       this.timer = setTimeout(() => this.wake?.(), ms);
+    });
+  }
+
+  private serialized(entry: InboxEntry): Promise<void> {
+    const key = entry.event.transactionId;
+    const run = (this.chains.get(key) ?? Promise.resolve()).then(() => this.process(entry));
+    this.chains.set(key, run);
+    return run.finally(() => {
+      if (this.chains.get(key) === run) this.chains.delete(key);
     });
   }
 
@@ -122,7 +133,7 @@ export class InboxWorker {
       throw new Error(`unknown transaction ${event.transactionId}`);
     }
     const history = await this.store.statusesSince(transaction.transactionId, 0);
-    const current: StatusUpdate | undefined = history.at(-1)?.update;
+    const current: StatusUpdate | undefined = currentStatus(history)?.update;
     const decision = decide(event, transaction, current, new Date().toISOString());
 
     if (decision.verdict === 'mismatch') {

@@ -12,7 +12,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { verifyCapability } from './capability.js';
 import { MeshPayError, describeError } from './errors.js';
-import { isTerminal } from './fulfilment-decide.js';
+import { currentStatus, isTerminal } from './fulfilment-decide.js';
 import type { Logger } from './config.js';
 import type { KitStore, StoredStatus } from './store.js';
 
@@ -118,16 +118,17 @@ async function openStream(
 
     const history = await o.store.statusesSince(o.transactionId, o.afterSeq);
     if (ended) return;
-    const toSend = o.afterSeq > 0 ? history : history.slice(-1);
-    if (o.afterSeq === 0 && history.length > 1) lastSent = history.at(-2)!.seq;
+    // Without Last-Event-ID only the current status matters (a terminal one wins over anything later).
+    const current = currentStatus(history);
+    const toSend = o.afterSeq > 0 ? history : current ? [current] : [];
+    if (o.afterSeq === 0 && current) lastSent = current.seq - 1;
     if (toSend.length === 0 && o.afterSeq === 0) res.write(': waiting\n\n');
     for (const status of toSend) send(status);
     const pending = backlog.sort((a, b) => a.seq - b.seq);
     backlog = undefined;
     for (const status of pending) send(status);
 
-    const latest = history.at(-1);
-    if (!ended && !(latest && isTerminal(latest.update.status))) o.onOpenNonTerminal?.(o.transactionId, o.createdAt);
+    if (!ended && !(current && isTerminal(current.update.status))) o.onOpenNonTerminal?.(o.transactionId, o.createdAt);
   } catch (err) {
     o.logger.error('mesh-pay: status stream failed', { transactionId: o.transactionId, error: describeError(err) });
     end();
