@@ -187,8 +187,8 @@ export class LinkDialog {
   /** Shows the (empty) iframe the SDK will point at Link; returns its id for `openLink`. */
   showLink(): string {
     this.iframe.hidden = false;
+    // showModal() focuses the close button: Escape and Tab (into Link) work from there.
     this.show();
-    this.iframe.focus();
     return this.iframeId;
   }
 

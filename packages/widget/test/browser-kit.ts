@@ -1,0 +1,82 @@
+// Browser-side helpers that steer the fake kit (test/fake-kit.mjs) served by web-test-runner.
+import { waitUntil } from '@open-wc/testing';
+import type { MeshPayButton } from '../src/mesh-pay-button.component.js';
+import type { PaymentStatus } from '../src/payment-machine.js';
+
+export interface Scenario {
+  /** Fake Link page scenario for every token (see test/fake-link.js). */
+  link?: string;
+  /** One scenario per successive token (the last repeats). */
+  links?: string[];
+  /** The first N token requests fail with `failStatus` (default 502). */
+  failFirst?: number;
+  failStatus?: number;
+  accessTokens?: unknown[];
+}
+
+export interface KitLog {
+  tokenCalls: Record<string, number>;
+  integrations: { tx: string; cap: string | null; body: unknown }[];
+  streamConnects: { tx: string; lastEventId: string | null }[];
+  linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];
+  sdkRequests: string[];
+}
+
+let counter = 0;
+/** A fresh order id per test: the kit keys scenarios and counters by it. */
+export function orderId(name: string): string {
+  counter += 1;
+  return `${name}-${Date.now().toString(36)}-${counter}`;
+}
+
+async function post(path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+  return res.json();
+}
+
+export const kit = {
+  scenario: (id: string, scenario: Scenario) => post('/kit/scenario', { orderId: id, ...scenario }),
+  emit: (tx: string, status: string, extra: Record<string, unknown> = {}) => post(`/kit/status/${encodeURIComponent(tx)}/emit`, { status, ...extra }) as Promise<{ id: number }>,
+  forbid: (tx: string, forbidden = true) => post(`/kit/status/${encodeURIComponent(tx)}/forbid`, { forbidden }),
+  log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
+};
+
+export function buttonOf(el: MeshPayButton): HTMLButtonElement {
+  const button = el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]');
+  if (!button) throw new Error('no button part');
+  return button;
+}
+
+export function labelOf(el: MeshPayButton): string {
+  return el.shadowRoot?.querySelector('[part~="label"]')?.textContent?.trim() ?? '';
+}
+
+export function liveRegionOf(el: MeshPayButton): HTMLElement {
+  const region = el.shadowRoot?.querySelector<HTMLElement>('[role="status"]');
+  if (!region) throw new Error('no live region');
+  return region;
+}
+
+export function openDialog(): HTMLDialogElement | null {
+  return document.querySelector<HTMLDialogElement>('dialog.mesh-pay-dialog[open]');
+}
+
+export async function statusBecomes(el: MeshPayButton, status: PaymentStatus): Promise<void> {
+  await waitUntil(() => el.status === status, `expected status "${status}", still "${el.status}"`, { timeout: 8000 });
+}
+
+/** Waits for the fake Link page of `tx` to report that it received `type` from the SDK. */
+export async function linkPageReceived(tx: string, type: string): Promise<KitLog['linkPages'][number]> {
+  let found: KitLog['linkPages'][number] | undefined;
+  await waitUntil(
+    async () => {
+      const log = await kit.log();
+      found = log.linkPages.find((page) => page.search.includes(encodeURIComponent(tx)) && page.received.some((m) => m.type === type));
+      return found !== undefined;
+    },
+    `Link page of ${tx} never received ${type}`,
+    { timeout: 8000, interval: 50 },
+  );
+  return found!;
+}

@@ -1,0 +1,173 @@
+// A fake of the backend kit's HTTP contract (token route, status stream, return-user route) for the
+// widget's browser tests. Plain Node (req, res) so both web-test-runner (Koa) and Express mount it.
+// Tests steer it over HTTP: POST /kit/scenario, POST /kit/status/:tx/emit, GET /kit/log.
+
+const TERMINAL = new Set(['succeeded', 'failed']);
+
+/**
+ * @param {{ linkPagePath: string }} options path of the fake Link page on the same origin
+ */
+export function createFakeKit({ linkPagePath }) {
+  /** @type {Map<string, any>} */
+  const scenarios = new Map();
+  /** @type {Map<string, number>} */
+  const tokenCalls = new Map();
+  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean}>} */
+  const streams = new Map();
+  const log = { integrations: [], streamConnects: [], linkPages: [], sdkRequests: [], requests: [] };
+
+  function stream(tx) {
+    let s = streams.get(tx);
+    if (!s) {
+      s = { events: [], clients: new Set(), ended: false, forbidden: false };
+      streams.set(tx, s);
+    }
+    return s;
+  }
+
+  function json(res, status, body, type = 'application/json') {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  }
+
+  async function readJson(req) {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString('utf8');
+    return text ? JSON.parse(text) : {};
+  }
+
+  function writeEvent(res, event) {
+    res.write(`event: status\nid: ${event.id}\ndata: ${JSON.stringify(event.data)}\n\n`);
+  }
+
+  /** @returns {Promise<boolean>} true when the request was the kit's */
+  async function handle(req, res) {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const path = url.pathname;
+    if (/web-link-sdk|__mesh-sdk__/.test(path)) log.sdkRequests.push(path);
+    if (!path.startsWith('/kit/')) return false;
+    log.requests.push(`${req.method} ${path}`);
+    const origin = `http://${req.headers.host}`;
+
+    if (req.method === 'POST' && path === '/kit/reset') {
+      scenarios.clear();
+      tokenCalls.clear();
+      for (const s of streams.values()) for (const c of s.clients) c.end();
+      streams.clear();
+      for (const key of Object.keys(log)) log[key] = [];
+      json(res, 204, {});
+      return true;
+    }
+    if (req.method === 'POST' && path === '/kit/scenario') {
+      const body = await readJson(req);
+      scenarios.set(String(body.orderId), body);
+      json(res, 200, { ok: true });
+      return true;
+    }
+    if (req.method === 'GET' && path === '/kit/log') {
+      json(res, 200, { ...log, tokenCalls: Object.fromEntries(tokenCalls) });
+      return true;
+    }
+    if (req.method === 'POST' && path === '/kit/link-log') {
+      log.linkPages.push(await readJson(req));
+      json(res, 200, { ok: true });
+      return true;
+    }
+    if (req.method === 'POST' && path === '/kit/token') {
+      let body;
+      try {
+        body = await readJson(req);
+      } catch {
+        json(res, 400, { type: 'about:blank', title: 'Bad JSON', status: 400, code: 'BAD_JSON' }, 'application/problem+json');
+        return true;
+      }
+      const orderId = String(body.orderId ?? '');
+      const n = (tokenCalls.get(orderId) ?? 0) + 1;
+      tokenCalls.set(orderId, n);
+      const scenario = scenarios.get(orderId) ?? {};
+      if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
+      const failures = scenario.failFirst ?? 0;
+      if (n <= failures) {
+        const status = scenario.failStatus ?? 502;
+        json(res, status, { type: 'https://mesh-pay.dev/problems/mesh-unavailable', title: 'Mesh is unreachable', status, detail: 'The Mesh API did not answer', code: 'MESH_UNAVAILABLE' }, 'application/problem+json');
+        return true;
+      }
+      const links = scenario.links ?? [scenario.link ?? 'succeed'];
+      const link = links[Math.min(n - failures - 1, links.length - 1)];
+      const transactionId = `tx-${orderId}-${n}`;
+      const page = `${origin}${linkPagePath}?scenario=${encodeURIComponent(link)}&tx=${encodeURIComponent(transactionId)}`;
+      json(res, 200, {
+        linkToken: Buffer.from(page).toString('base64'),
+        transactionId,
+        statusUrl: `/kit/status/${transactionId}?cap=test-capability`,
+        environment: 'sandbox',
+        ...(scenario.accessTokens ? { accessTokens: scenario.accessTokens } : {}),
+      });
+      return true;
+    }
+    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid)?$/.exec(path);
+    if (m) {
+      const tx = decodeURIComponent(m[1]);
+      const s = stream(tx);
+      if (req.method === 'POST' && m[2] === '/integration') {
+        log.integrations.push({ tx, cap: url.searchParams.get('cap'), body: await readJson(req) });
+        json(res, 200, { ok: true });
+        return true;
+      }
+      if (req.method === 'POST' && m[2] === '/forbid') {
+        s.forbidden = (await readJson(req)).forbidden !== false;
+        json(res, 200, { ok: true });
+        return true;
+      }
+      if (req.method === 'POST' && m[2] === '/emit') {
+        const body = await readJson(req);
+        const event = {
+          id: s.events.length + 1,
+          data: { transactionId: tx, transferId: `tr-${tx}`, at: new Date().toISOString(), ...body },
+        };
+        s.events.push(event);
+        for (const client of s.clients) {
+          writeEvent(client, event);
+          if (TERMINAL.has(event.data.status)) client.end();
+        }
+        if (TERMINAL.has(event.data.status)) {
+          s.ended = true;
+          s.clients.clear();
+        }
+        json(res, 200, { id: event.id });
+        return true;
+      }
+      if (req.method === 'GET' && !m[2]) {
+        const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
+        log.streamConnects.push({ tx, lastEventId: lastEventId ?? null });
+        if (s.forbidden) {
+          json(res, 403, { type: 'about:blank', title: 'Forbidden', status: 403, code: 'CAPABILITY_INVALID' }, 'application/problem+json');
+          return true;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.write(': connected\n\n');
+        const after = lastEventId === undefined ? undefined : Number(lastEventId);
+        const backlog = after === undefined ? s.events.slice(-1) : s.events.filter((e) => e.id > after);
+        for (const event of backlog) writeEvent(res, event);
+        const last = s.events.at(-1);
+        if (last && TERMINAL.has(last.data.status)) {
+          res.end();
+          return true;
+        }
+        s.clients.add(res);
+        req.on('close', () => s.clients.delete(res));
+        return true;
+      }
+    }
+    json(res, 404, { type: 'about:blank', title: 'Not found', status: 404 }, 'application/problem+json');
+    return true;
+  }
+
+  function close() {
+    for (const s of streams.values()) for (const c of s.clients) c.end();
+    streams.clear();
+  }
+
+  return { handle, close, log };
+}

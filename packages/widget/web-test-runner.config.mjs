@@ -1,0 +1,66 @@
+// Browser tests of <mesh-pay-button>: system Chromium, the REAL Mesh SDK, a fake kit and a fake
+// Link page served by this dev server (see test/fake-kit.mjs and test/fake-link.js).
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { createFakeKit } from './test/fake-kit.mjs';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const SDK_PATH = '/__mesh-sdk__/web-link-sdk.js';
+
+const kit = createFakeKit({ linkPagePath: '/packages/widget/test/fake-link.html' });
+
+// The SDK's published files are extensionless ESM with CommonJS-era dependencies (solana, comlink):
+// bundle it once with esbuild, as the script-tag build does with Vite, and serve it at one URL. The
+// fake kit logs requests to that URL, which proves the SDK is not fetched before intent.
+let sdkBundle;
+function meshSdkPlugin() {
+  return {
+    name: 'mesh-sdk-bundle',
+    resolveImport({ source }) {
+      if (source === '@meshconnect/web-link-sdk') return SDK_PATH;
+    },
+    async serve(context) {
+      if (context.path !== SDK_PATH) return;
+      sdkBundle ??= build({
+        entryPoints: ['@meshconnect/web-link-sdk'],
+        absWorkingDir: repoRoot,
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        logLevel: 'silent',
+        define: { global: 'globalThis', 'process.env.NODE_ENV': '"test"' },
+      }).then((result) => result.outputFiles[0].text);
+      return { body: await sdkBundle, type: 'js' };
+    },
+  };
+}
+
+export default {
+  rootDir: repoRoot,
+  files: [fileURLToPath(new URL('./src/**/*.test.ts', import.meta.url))],
+  nodeResolve: true,
+  concurrency: 1,
+  testFramework: { config: { timeout: 10000 } },
+  testsFinishTimeout: 120000,
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
+      },
+    }),
+  ],
+  middleware: [
+    async function fakeKit(context, next) {
+      if (await kit.handle(context.req, context.res)) {
+        context.respond = false;
+        return;
+      }
+      await next();
+    },
+  ],
+  plugins: [meshSdkPlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)) })],
+};
