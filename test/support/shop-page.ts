@@ -23,43 +23,33 @@ declare global {
   }
 }
 
-/** Installed before any page script: listens at the document, so events from any button are seen. */
-function recorder(): void {
-  const log: PageLogEntry[] = [];
+/**
+ * Installed before any page script: listens at the document, so events from any button are seen.
+ * Kept as source text: tsx compiles functions with name-keeping helpers that do not exist in the
+ * page, so a function passed to addInitScript would throw there.
+ */
+const RECORDER = `(() => {
+  const log = [];
   window.__shopLog = log;
   const statusOf = () => document.querySelector('mesh-pay-button')?.getAttribute('status') ?? null;
-  const safe = (value: unknown) => {
-    try {
-      return JSON.parse(JSON.stringify(value ?? null));
-    } catch {
-      return String(value);
-    }
-  };
-  for (const type of [
-    'mesh-click',
-    'mesh-open',
-    'mesh-integration-connected',
-    'mesh-transfer-finished',
-    'mesh-exit',
-    'mesh-status',
-    'mesh-error',
-  ]) {
+  const safe = (value) => { try { return JSON.parse(JSON.stringify(value ?? null)); } catch { return String(value); } };
+  for (const type of ['mesh-click', 'mesh-open', 'mesh-integration-connected', 'mesh-transfer-finished', 'mesh-exit', 'mesh-status', 'mesh-error']) {
     document.addEventListener(type, (e) => {
-      log.push({ kind: 'event', name: type, statusNow: statusOf(), detail: safe((e as CustomEvent).detail), t: performance.now() });
+      log.push({ kind: 'event', name: type, statusNow: statusOf(), detail: safe(e.detail), t: performance.now() });
     }, true);
   }
   new MutationObserver((records) => {
     for (const r of records) {
-      const el = r.target as Element;
-      if (el.localName === 'mesh-pay-button') {
-        log.push({ kind: 'status', name: el.getAttribute('status') ?? '', statusNow: el.getAttribute('status'), t: performance.now() });
+      if (r.target.localName === 'mesh-pay-button') {
+        const status = r.target.getAttribute('status');
+        log.push({ kind: 'status', name: status ?? '', statusNow: status, t: performance.now() });
       }
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['status'] });
   document.addEventListener('securitypolicyviolation', (e) => {
     log.push({ kind: 'csp', name: e.violatedDirective, statusNow: statusOf(), detail: { blockedURI: e.blockedURI, sample: e.sample }, t: performance.now() });
   });
-}
+})();`;
 
 export interface LinkTokenSeen {
   status: number;
@@ -81,7 +71,7 @@ export class ShopPage {
     const context = await browser.newContext({ viewport: { width: 1100, height: 820 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     const shop = new ShopPage(context, page, baseUrl);
-    await page.addInitScript(recorder);
+    await page.addInitScript({ content: RECORDER });
     page.on('console', (msg) => {
       if (msg.type() === 'error') shop.consoleErrors.push(msg.text());
     });
