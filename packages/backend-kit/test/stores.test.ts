@@ -4,6 +4,9 @@
  * subscriber surviving a Redis restart, and `openStore` refusing specs it does not understand.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { memoryStore } from '../src/memory-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import { redisStore } from '../src/redis-store.js';
+import { openStore, StoreSpecError } from '../src/open-store.js';
 import { storeContract, type TestStore } from './store-contract.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -86,4 +90,269 @@ describe('redis', () => {
     },
     { durable: true },
   );
+});
+
+/** Starts a store-race-worker process and lets the test drive its phases over stdin/stdout. */
+function startWorker(spec: string, keyPrefix: string, count: number) {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./store-race-worker.ts', import.meta.url)), spec, keyPrefix, String(count)],
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const lines: string[] = [];
+  let stderr = '';
+  let waiter: (() => void) | undefined;
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    waiter?.();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    send: (command: string) => child.stdin.write(`${command}\n`),
+    async line(match: (line: string) => boolean, timeoutMs = 30_000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = lines.find(match);
+        if (found) return found;
+        if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${stderr}`);
+        if (Date.now() > deadline) throw new Error(`worker said nothing matching in ${timeoutMs} ms: ${stderr}`);
+        await Promise.race([
+          new Promise<void>((resolve) => (waiter = resolve)),
+          exited,
+          new Promise((resolve) => setTimeout(resolve, 1000)),
+        ]);
+      }
+    },
+    exited,
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+/** Two processes race over one store: every event is added, marked and claimed by exactly one. */
+async function raceTwoProcesses(spec: string, keyPrefix: string, count: number): Promise<void> {
+  const workers = [startWorker(spec, keyPrefix, count), startWorker(spec, keyPrefix, count)];
+  try {
+    await Promise.all(workers.map((w) => w.line((l) => l === 'ready')));
+    for (const w of workers) w.send('add');
+    await Promise.all(workers.map((w) => w.line((l) => l === 'added')));
+    for (const w of workers) w.send('claim');
+    const results = await Promise.all(
+      workers.map(async (w) => JSON.parse(await w.line((l) => l.startsWith('{'))) as { added: number[]; marked: number[]; claimed: string[] }),
+    );
+    assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0]);
+    const all = Array.from({ length: count }, (_, i) => i);
+    const added = results.flatMap((r) => r.added).sort((a, b) => a - b);
+    const marked = results.flatMap((r) => r.marked).sort((a, b) => a - b);
+    const claimed = results.flatMap((r) => r.claimed);
+    assert.deepEqual(added, all, 'each event accepted by exactly one process');
+    assert.deepEqual(marked, all, 'each once-guard won by exactly one process');
+    assert.equal(claimed.length, count, 'no entry claimed twice');
+    assert.deepEqual(new Set(claimed), new Set(all.map((i) => `race-${i}`)), 'every entry claimed');
+    // Both really took part (otherwise this proves nothing about racing).
+    for (const r of results) assert.ok(r.added.length + r.marked.length > 0, `both processes won something: ${results.map((x) => [x.added.length, x.marked.length, x.claimed.length].join('/')).join(' vs ')}`);
+  } finally {
+    for (const w of workers) w.kill();
+  }
+}
+
+describe('sqlite shared by processes and restarts', () => {
+  it('two OS processes sharing one file never both win an event, a mark or a claim', async () => {
+    await raceTwoProcesses(`sqlite:${join(temp, 'race', 'shared.db')}`, 'unused:', 300);
+  });
+
+  it('delivers a local append at once, without waiting for the cross-process poll', async () => {
+    // An hour-long poll: only the immediate local path can deliver this.
+    const store = sqliteStore(join(temp, 'slow-poll.db'), { pollIntervalMs: 3_600_000 });
+    try {
+      const heard: number[] = [];
+      const delivered = new Promise<void>((resolve) => {
+        void store.subscribe('tx-local', (s) => {
+          heard.push(s.seq);
+          resolve();
+        });
+      });
+      await store.appendStatus({ transactionId: 'tx-local', transferId: 't', status: 'pending', at: new Date().toISOString() });
+      await delivered;
+      assert.deepEqual(heard, [1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to be used after close, instead of silently writing nowhere', async () => {
+    const store = sqliteStore(join(temp, 'closed.db'));
+    await store.close();
+    await assert.rejects(store.markOnce('success', 't'), /closed/);
+  });
+});
+
+describe('redis under failure', () => {
+  let server: RedisServer;
+  before(async () => {
+    server = await startRedisServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('two OS processes sharing one Redis never both win an event, a mark or a claim', async () => {
+    await raceTwoProcesses(server.url, 'race:', 300);
+  });
+
+  it('keeps an acknowledged webhook through a SIGKILL of redis-server (appendfsync always)', async () => {
+    const store = redisStore(server.url, { keyPrefix: 'kill9:' });
+    try {
+      const event = {
+        eventId: 'evt-kill9', id: 'd1', transferId: 't1', transactionId: 'tx1', status: 'succeeded',
+        sourceAmount: '123456789012345678.123456789012345678',
+      };
+      assert.equal(await store.addToInbox(event, 1000), true);
+      assert.equal(await store.markOnce('success', 't1'), true);
+      server.kill9();
+      await server.restart();
+      const entry = await store.getInboxEntry('evt-kill9');
+      assert.deepEqual(entry?.event, event);
+      assert.equal(await store.addToInbox(event, 2000), false);
+      assert.equal(await store.hasMark('success', 't1'), true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps a subscriber hearing statuses across a Redis restart, without gaps or repeats', async () => {
+    const a = redisStore(server.url, { keyPrefix: 'restart:' });
+    const b = redisStore(server.url, { keyPrefix: 'restart:' });
+    try {
+      const heard: number[] = [];
+      let notify: (() => void) | undefined;
+      const unsubscribe = await a.subscribe('tx-r', (s) => {
+        heard.push(s.seq);
+        notify?.();
+      });
+      const until = (n: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`heard ${JSON.stringify(heard)}, wanted ${n}`)), 10_000);
+          const check = () => heard.length >= n && (clearTimeout(timer), resolve());
+          notify = check;
+          check();
+        });
+      const status = (s: string) => ({ transactionId: 'tx-r', transferId: 't', status: s, at: new Date().toISOString() });
+      await b.appendStatus(status('pending'));
+      await until(1);
+      await server.restart();
+      await b.appendStatus(status('processing'));
+      await b.appendStatus(status('succeeded'));
+      await until(3);
+      assert.deepEqual(heard, [1, 2, 3]);
+      unsubscribe();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('keeps deployments sharing one Redis apart by key prefix', async () => {
+    const shopA = redisStore(server.url, { keyPrefix: 'shop-a:' });
+    const shopB = redisStore(server.url, { keyPrefix: 'shop-b:' });
+    try {
+      assert.equal(await shopA.markOnce('success', 'same-transfer'), true);
+      assert.equal(await shopB.markOnce('success', 'same-transfer'), true);
+      await shopA.putOnce('ledger', 'k', { shop: 'a' });
+      assert.deepEqual(await shopB.listRecords('ledger'), []);
+    } finally {
+      await shopA.close();
+      await shopB.close();
+    }
+  });
+
+  it('reports durable persistence on a server with appendonly yes and appendfsync always', async () => {
+    const warnings: string[] = [];
+    const store = redisStore(server.url, { logger: { warn: (m) => warnings.push(m) } });
+    try {
+      const report = await store.checkPersistence();
+      assert.equal(report.durable, true);
+      assert.equal(report.appendonly, 'yes');
+      assert.equal(report.appendfsync, 'always');
+      assert.deepEqual(warnings, []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('warns when Redis would lose acknowledged webhooks (no AOF) or the last second of them (everysec)', async () => {
+    for (const [settings, durable, pattern] of [
+      [{ appendonly: 'no' as const }, false, /appendonly is "no"/],
+      [{ appendfsync: 'everysec' as const }, true, /everysec/],
+    ] as const) {
+      const weak = await startRedisServer(settings);
+      const warnings: string[] = [];
+      const store = redisStore(weak.url, { logger: { warn: (m) => warnings.push(m) } });
+      try {
+        const report = await store.checkPersistence();
+        assert.equal(report.durable, durable);
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0] ?? '', pattern);
+      } finally {
+        await store.close();
+        await weak.stop();
+      }
+    }
+  });
+
+  it('fails loudly, never skips, when redis-server is missing', async () => {
+    await assert.rejects(
+      startRedisServer({ binary: join(temp, 'no-such-redis-server') }),
+      /redis-server not found.*never skip/s,
+    );
+  });
+});
+
+describe('openStore(spec)', () => {
+  it('opens memory, sqlite (creating directories) and redis stores from MESH_STORE-style specs', async () => {
+    const memory = await openStore('memory');
+    assert.equal(memory.kind, 'memory');
+    await memory.close();
+
+    const file = join(temp, 'open-store', 'deeper', 'kit.db');
+    const sqlite = await openStore(`sqlite:${file}`);
+    assert.equal(sqlite.kind, `sqlite:${file}`);
+    assert.equal(await sqlite.putOnce('c', 'k', 1), true);
+    await sqlite.close();
+    const again = await openStore(`sqlite:${file}`);
+    assert.equal(await again.getRecord('c', 'k'), 1);
+    await again.close();
+
+    const server = await startRedisServer();
+    try {
+      const store = await openStore(`${server.url}/2`);
+      assert.equal(await store.markOnce('s', 'k'), true);
+      await store.close();
+      // Database 2 really was selected: database 0 has no key at all.
+      assert.match(await server.command('DBSIZE'), /^:0\r\n$/);
+      assert.match(await server.command('SELECT', '2'), /^\+OK/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('rejects specs it does not understand with MESH_PAY_STORE_SPEC_INVALID and says what it expected', async () => {
+    for (const spec of ['', '   ', 'postgres://db/x', 'sqlite:', 'redis://', 'redis://host:6379/notadb', 'redis://:6379', 'mysql', 'sqlite', 'memory2', 'redis://h/1?x=y']) {
+      await assert.rejects(openStore(spec), (error: unknown) => {
+        assert.ok(error instanceof StoreSpecError, `${spec} → ${String(error)}`);
+        assert.equal(error.code, 'MESH_PAY_STORE_SPEC_INVALID');
+        assert.match(error.message, /memory.*sqlite:<path>.*redis:\/\//);
+        return true;
+      });
+    }
+  });
+
+  it('never echoes a password from a bad spec in its error', async () => {
+    for (const spec of ['redis://user:hunter2@host:6379/abc', 'postgres://user:hunter2@db/x']) {
+      await assert.rejects(openStore(spec), (error: Error) => {
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      });
+    }
+  });
 });
