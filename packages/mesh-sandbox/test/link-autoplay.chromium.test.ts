@@ -1,0 +1,174 @@
+/**
+ * The real @meshconnect/web-link-sdk, in Chromium, against the sandbox Link page playing each
+ * scenario by itself (what MESH_SANDBOX_AUTOPLAY does for the demo).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.js';
+import { createMeshSandbox, type MeshSandbox, type SandboxScenario } from '../src/index.js';
+import { mintLinkToken, MERCHANT_ADDRESS, paymentRequest } from './support/http.js';
+import { opensslHmacBase64 } from './support/independent-crypto.js';
+import { startShop, type MeshLog, type Shop } from './support/sdk-host.js';
+
+const SECRET = 'whsec_chromium';
+let autoplay: SandboxScenario | undefined;
+let skewMs = 0;
+let browser: Browser;
+let sandbox: MeshSandbox;
+let shop: Shop;
+
+before(async () => {
+  sandbox = createMeshSandbox({
+    autoplay: () => autoplay,
+    now: () => Date.now() + skewMs,
+    webhookUrl: () => `${shop.url}/mesh/webhook`,
+    webhookSecret: SECRET,
+    duplicateRate: 0,
+    reorderRate: 0,
+    settleDelayMs: 30,
+  });
+  shop = await startShop(sandbox);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await sandbox?.close();
+  await shop?.server.close();
+});
+
+interface Run {
+  page: Page;
+  log: MeshLog;
+  transactionId: string;
+  cspViolations: string[];
+}
+
+/** Opens Link in a fresh tab for a new order and waits until the SDK calls onExit. */
+async function run(scenario: SandboxScenario | undefined, options: { linkToken?: string; accessTokens?: unknown } = {}): Promise<Run> {
+  autoplay = scenario;
+  const transactionId = `order-${scenario}-${Math.random().toString(36).slice(2, 8)}`;
+  const linkToken = options.linkToken ?? (await mintLinkToken(shop.sandboxBase, paymentRequest({ transactionId }))).linkToken;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await page.goto(shop.url);
+  await page.evaluate(({ token, accessTokens }) => (window as any).openMesh(token, { accessTokens }), { token: linkToken, accessTokens: options.accessTokens });
+  await page.waitForFunction(() => (window as any).meshLog.exits.length > 0, undefined, { timeout: 10_000 });
+  const log = (await page.evaluate(() => (window as any).meshLog)) as MeshLog;
+  return { page, log, transactionId, cspViolations };
+}
+
+const types = (log: MeshLog) => log.events.map((e) => e.type);
+
+async function webhooksFor(transactionId: string) {
+  await sandbox.idle();
+  return shop.webhooks.filter((w) => w.json.TransactionId === transactionId);
+}
+
+describe('the real SDK drives the sandbox Link page, hands-free', () => {
+  test('succeed: connected with a tokenId, transfer finished, done; webhooks pending → succeeded, signed', async () => {
+    const { log, transactionId, cspViolations, page } = await run('succeed');
+    assert.deepEqual(cspViolations, []);
+    const t = types(log);
+    for (const type of ['pageLoaded', 'integrationSelected', 'credentialsEntered', 'integrationConnected', 'transferPreviewed', 'transferExecuted', 'transferCompleted']) {
+      assert.ok(t.includes(type), `onEvent ${type} in ${t.join(',')}`);
+    }
+    assert.ok(t.indexOf('integrationConnected') < t.indexOf('transferPreviewed'));
+    assert.ok(t.indexOf('transferPreviewed') < t.indexOf('transferCompleted'));
+    const connected = log.connected[0]!.accessToken!;
+    assert.equal(connected.brokerName, 'Coinbase');
+    assert.match(connected.accountTokens[0]!.tokenId!, /^[0-9a-f-]{36}$/);
+    assert.ok(connected.accountTokens[0]!.accessToken.length > 10);
+    const finished = log.finished[0]!;
+    assert.equal(finished.status, 'success');
+    assert.equal(finished.clientTransactionId, transactionId);
+    assert.equal(finished.symbol, 'USDC');
+    assert.equal(finished.networkName, 'Base');
+    assert.equal(finished.toAddress, MERCHANT_ADDRESS);
+    assert.equal(finished.amountInFiat, 25);
+    assert.equal(log.exits.length, 1);
+    assert.equal(log.exits[0]!.error, null);
+    assert.equal(log.exits[0]!.summary?.page, 'transferExecutedPage');
+    const hooks = await webhooksFor(transactionId);
+    assert.deepEqual(hooks.map((h) => h.json.TransferStatus), ['pending', 'succeeded']);
+    for (const h of hooks) {
+      assert.equal(h.json.TransferId, finished.transferId);
+      assert.equal(h.signature, opensslHmacBase64(SECRET, h.raw));
+    }
+    assert.equal(hooks[1]!.json.TxHash, finished.txHash);
+    await page.context().close();
+  });
+
+  test('fail: the transfer is still reported finished, but the webhooks end in failed', async () => {
+    const { log, transactionId, page } = await run('fail');
+    assert.equal(log.finished.length, 1);
+    assert.equal(log.exits[0]!.error, null);
+    const hooks = await webhooksFor(transactionId);
+    assert.deepEqual(hooks.map((h) => h.json.TransferStatus), ['pending', 'failed']);
+    await page.context().close();
+  });
+
+  test('cancel: onExit without a transfer, no webhooks', async () => {
+    const { log, transactionId, page } = await run('cancel');
+    assert.equal(log.finished.length, 0);
+    assert.equal(log.exits.length, 1);
+    assert.equal(log.exits[0]!.error, null);
+    assert.equal(log.exits[0]!.summary?.page, 'transferPreviewPage');
+    assert.equal(log.exits[0]!.summary?.transfer, undefined);
+    assert.ok(types(log).includes('transferPreviewed'));
+    assert.equal(sandbox.transfers().filter((t) => t.clientTransactionId === transactionId).length, 0);
+    assert.deepEqual(await webhooksFor(transactionId), []);
+    await page.context().close();
+  });
+
+  test('mfa: the exchange asks for a code, then the payment succeeds', async () => {
+    const { log, transactionId, page } = await run('mfa');
+    const t = types(log);
+    assert.ok(t.indexOf('credentialsEntered') < t.indexOf('integrationMfaRequired'));
+    assert.ok(t.indexOf('integrationMfaRequired') < t.indexOf('integrationMfaEntered'));
+    assert.ok(t.indexOf('integrationMfaEntered') < t.indexOf('integrationConnected'));
+    assert.equal(log.finished.length, 1);
+    assert.deepEqual((await webhooksFor(transactionId)).map((h) => h.json.TransferStatus), ['pending', 'succeeded']);
+    await page.context().close();
+  });
+
+  test('expired: the session times out; onExit carries LINK_TOKEN_EXPIRED and nothing is paid', async () => {
+    const { log, transactionId, page } = await run('expired');
+    assert.match(log.exits[0]!.error ?? '', /LINK_TOKEN_EXPIRED/);
+    assert.equal(log.connected.length, 0);
+    assert.equal(log.finished.length, 0);
+    assert.deepEqual(await webhooksFor(transactionId), []);
+    await page.context().close();
+  });
+
+  test('a link token opened twice: the second opening reports LINK_TOKEN_EXPIRED', async () => {
+    const { linkToken } = await mintLinkToken(shop.sandboxBase, paymentRequest());
+    const first = await run('cancel', { linkToken });
+    assert.equal(first.log.exits[0]!.error, null);
+    await first.page.context().close();
+    const second = await run('succeed', { linkToken });
+    assert.match(second.log.exits[0]!.error ?? '', /LINK_TOKEN_EXPIRED/);
+    assert.equal(second.log.connected.length, 0);
+    assert.equal(second.log.exits[0]!.summary?.page, 'linkTokenExpiredPage');
+    const frame = second.page.frameLocator('#mesh-frame');
+    assert.match((await frame.getByRole('heading').first().textContent()) ?? '', /expired/);
+    await second.page.context().close();
+  });
+
+  test('a link token opened after its 10 minutes reports LINK_TOKEN_EXPIRED', async () => {
+    const { linkToken } = await mintLinkToken(shop.sandboxBase, paymentRequest());
+    skewMs = 10 * 60_000 + 1;
+    try {
+      const { log, page } = await run('succeed', { linkToken });
+      assert.match(log.exits[0]!.error ?? '', /LINK_TOKEN_EXPIRED/);
+      await page.context().close();
+    } finally {
+      skewMs = 0;
+    }
+  });
+});
