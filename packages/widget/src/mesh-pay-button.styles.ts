@@ -88,6 +88,9 @@ export const meshPayButtonStyles = css`
     animation: spin 800ms linear infinite;
   }
   @media (prefers-reduced-motion: reduce) {
+    [part~='button'] {
+      transition: none;
+    }
     [part~='spinner'] {
       animation-duration: 2400ms;
     }

@@ -151,3 +151,463 @@ describe('paying', () => {
     expect(since(mark, 'mesh-error')).to.have.length(0);
   });
 });
+
+describe('failing, retrying and cancelling', () => {
+  it('a cancelled mesh-click stops the flow before any token is minted', async () => {
+    const id = orderId('cancelclick');
+    const el = await mount(id);
+    el.addEventListener('mesh-click', (event) => event.preventDefault(), { once: true });
+    const clicked = oneEvent(el, 'mesh-click');
+    buttonOf(el).click();
+    const { detail } = await clicked;
+    expect(detail.orderId).to.equal(id);
+    expect(el.status).to.equal('idle');
+    expect((await kit.log()).tokenCalls[id]).to.equal(undefined);
+  });
+
+  it('a double click mints exactly one token (single flight)', async () => {
+    const id = orderId('double');
+    await kit.scenario(id, { link: 'idle' });
+    const el = await mount(id);
+    const mark = events.length;
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    buttonOf(el).click();
+    buttonOf(el).dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));
+    el.pay();
+    await opened;
+    buttonOf(el).click();
+    expect((await kit.log()).tokenCalls[id]).to.equal(1);
+    expect(since(mark, 'mesh-click')).to.have.length(1);
+  });
+
+  it('a failing token route shows Retry, fires mesh-error, and Retry mints a fresh token', async () => {
+    const id = orderId('tokenfail');
+    await kit.scenario(id, { failFirst: 1, failStatus: 502, link: 'idle' });
+    const el = await mount(id);
+    const failed = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    const { detail } = await failed;
+    expect(detail.code).to.equal('MESH_PAY_TOKEN_REQUEST_FAILED');
+    expect(detail.retryable).to.equal(true);
+    expect(detail.message).to.include('502');
+    expect(detail.message).to.include('MESH_UNAVAILABLE');
+    expect(el.status).to.equal('error');
+    expect(el.matches(':state(error)')).to.equal(true);
+    await el.updateComplete;
+    expect(labelOf(el)).to.equal('Retry');
+    expect(liveRegionOf(el).textContent).to.equal('Something went wrong. You can retry');
+    expect(openDialog()).to.equal(null);
+    await expect(el).to.be.accessible();
+
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const { detail: open } = await opened;
+    expect(open.transactionId).to.equal(`tx-${id}-2`);
+    expect((await kit.log()).tokenCalls[id]).to.equal(2);
+  });
+
+  it('a 4xx from the token route is reported as not retryable', async () => {
+    const id = orderId('token400');
+    await kit.scenario(id, { failFirst: 5, failStatus: 400 });
+    const el = await mount(id);
+    const failed = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    const { detail } = await failed;
+    expect(detail).to.include({ code: 'MESH_PAY_TOKEN_REQUEST_FAILED', retryable: false });
+  });
+
+  it('an unreachable token route is a retryable MESH_PAY_NETWORK error', async () => {
+    const el = await fixture<MeshPayButton>(html`<mesh-pay-button token-url="http://127.0.0.1:9/nothing-listens"></mesh-pay-button>`);
+    const failed = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    const { detail } = await failed;
+    expect(detail).to.include({ code: 'MESH_PAY_NETWORK', retryable: true });
+    expect(el.status).to.equal('error');
+  });
+
+  it('LINK_TOKEN_EXPIRED is re-minted once, silently, in the same dialog', async () => {
+    const id = orderId('expired');
+    await kit.scenario(id, { links: ['expired', 'idle'] });
+    const el = await mount(id);
+    const mark = events.length;
+    buttonOf(el).click();
+    await waitUntil(() => since(mark, 'mesh-open').length === 2, 'Link opened a second time', { timeout: 8000 });
+    expect(el.status).to.equal('open');
+    expect((await kit.log()).tokenCalls[id]).to.equal(2);
+    const exits = since(mark, 'mesh-exit').map((e) => (e.detail as MeshPayEventDetailMap['mesh-exit']).error);
+    expect(exits).to.deep.equal(['LINK_TOKEN_EXPIRED']);
+    expect(since(mark, 'mesh-error')).to.have.length(0);
+    await linkPageReceived(`tx-${id}-2`, 'meshSDKSpecs');
+  });
+
+  it('a second LINK_TOKEN_EXPIRED in a row becomes a retryable error, not a loop', async () => {
+    const id = orderId('expired2');
+    await kit.scenario(id, { links: ['expired'] });
+    const el = await mount(id);
+    const failed = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    const { detail } = await failed;
+    expect(detail).to.include({ code: 'MESH_PAY_LINK_TOKEN_EXPIRED', retryable: true });
+    expect(el.status).to.equal('error');
+    expect((await kit.log()).tokenCalls[id]).to.equal(2);
+    expect(openDialog()).to.equal(null);
+  });
+
+  it('an error message from Link becomes MESH_PAY_LINK_FAILED', async () => {
+    const id = orderId('broken');
+    await kit.scenario(id, { link: 'broken' });
+    const el = await mount(id);
+    const failed = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    const { detail } = await failed;
+    expect(detail).to.include({ code: 'MESH_PAY_LINK_FAILED', message: 'Integration unavailable', retryable: true });
+  });
+
+  it('closing Link without paying is cancelled, and paying again works', async () => {
+    const id = orderId('exit');
+    await kit.scenario(id, { links: ['exit', 'idle'] });
+    const el = await mount(id);
+    const exited = oneEvent(el, 'mesh-exit');
+    buttonOf(el).click();
+    const { detail } = await exited;
+    expect(detail.error).to.equal(undefined);
+    expect(detail.summary).to.deep.include({ page: 'home' });
+    await statusBecomes(el, 'cancelled');
+    expect(el.matches(':state(cancelled)')).to.equal(true);
+    await el.updateComplete;
+    expect(labelOf(el)).to.equal('Pay with crypto');
+    expect(liveRegionOf(el).textContent).to.equal('Payment cancelled');
+    expect(openDialog()).to.equal(null);
+    expect(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)).to.equal(null);
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    expect((await opened).detail.transactionId).to.equal(`tx-${id}-2`);
+  });
+
+  it('a server `failed` ends in failed; Retry mints a new token', async () => {
+    const id = orderId('srvfail');
+    await kit.scenario(id, { links: ['succeed', 'idle'] });
+    const el = await mount(id);
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await statusBecomes(el, 'confirming');
+    await kit.emit(tx, 'failed');
+    await statusBecomes(el, 'failed');
+    await el.updateComplete;
+    expect(labelOf(el)).to.equal('Payment failed. Retry');
+    expect(el.matches(':state(failed)')).to.equal(true);
+    await expect(el).to.be.accessible();
+    openDialog()?.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')?.click();
+    await waitUntil(() => openDialog() === null, 'dialog closed');
+    const reopened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    expect((await reopened).detail.transactionId).to.equal(`tx-${id}-2`);
+  });
+
+  it('a status stream that cannot open is MESH_PAY_STREAM_FAILED; Retry follows the stream again without a new token', async () => {
+    const id = orderId('streamfail');
+    await kit.scenario(id, { link: 'succeed' });
+    const el = await mount(id);
+    el.addEventListener('mesh-open', (event) => void kit.forbid(event.detail.transactionId), { once: true });
+    const opened = oneEvent(el, 'mesh-open');
+    const failed = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    const { detail } = await failed;
+    expect(detail).to.include({ code: 'MESH_PAY_STREAM_FAILED', retryable: true });
+    expect(el.status).to.equal('error');
+    await kit.forbid(tx, false);
+    await kit.emit(tx, 'succeeded');
+    buttonOf(el).click();
+    await statusBecomes(el, 'succeeded');
+    expect((await kit.log()).tokenCalls[id]).to.equal(1);
+  });
+});
+
+describe('privacy and return users', () => {
+  it('exposes access tokens in events only with expose-access-tokens', async () => {
+    const id = orderId('expose');
+    const el = await mount(id, { 'expose-access-tokens': true });
+    const connected = oneEvent(el, 'mesh-integration-connected');
+    buttonOf(el).click();
+    const { detail } = await connected;
+    expect(detail.accessToken?.accountTokens[0]?.accessToken).to.equal('secret-access-token');
+    await statusBecomes(el, 'confirming');
+  });
+
+  it('passes the kit’s saved access tokens to Link for a return user', async () => {
+    const id = orderId('return');
+    const accessTokens = [{ accountId: 'acc-1', accountName: 'Main', accessToken: 'saved-token', brokerType: 'coinbase', brokerName: 'Coinbase' }];
+    await kit.scenario(id, { link: 'idle', accessTokens });
+    const el = await mount(id);
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    const page = await linkPageReceived(tx, 'frontAccessTokens');
+    expect(page.received.find((m) => m.type === 'frontAccessTokens')!.payload).to.deep.equal(accessTokens);
+  });
+});
+
+describe('reload', () => {
+  it('resumes a confirming payment from sessionStorage, without repeats, and shows the true state', async () => {
+    const id = orderId('reload');
+    const tx = `tx-${id}-1`;
+    await kit.emit(tx, 'pending');
+    await kit.emit(tx, 'processing');
+    sessionStorage.setItem(
+      `mesh-pay:/kit/token#${id}`,
+      JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, lastEventId: '1', status: 'confirming' }),
+    );
+    const mark = events.length;
+    const el = await mount(id);
+    expect(el.status).to.equal('confirming');
+    await waitUntil(() => since(mark, 'mesh-status').length === 1, 'the missed event arrives');
+    expect((since(mark, 'mesh-status')[0]!.detail as { status: string }).status).to.equal('processing');
+    const connect = (await kit.log()).streamConnects.filter((c) => c.tx === tx);
+    expect(connect.map((c) => c.lastEventId)).to.deep.equal(['1']);
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+    expect(since(mark, 'mesh-status')).to.have.length(2);
+    expect(JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!)).to.include({ status: 'succeeded', lastEventId: '3' });
+
+    // Another reload: the settled state shows at once, no stream needed.
+    el.remove();
+    const again = await mount(id);
+    expect(again.status).to.equal('succeeded');
+    expect((await kit.log()).streamConnects.filter((c) => c.tx === tx)).to.have.length(1);
+  });
+
+  it('ignores a tampered sessionStorage record', async () => {
+    const id = orderId('tamper');
+    sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: 42, status: 'succeeded' }));
+    const el = await mount(id);
+    expect(el.status).to.equal('idle');
+  });
+});
+
+describe('look and language', () => {
+  it('is themed by custom properties and the dark theme, and passes the theme to Link', async () => {
+    const id = orderId('theme');
+    await kit.scenario(id, { link: 'idle' });
+    const light = await mount(orderId('light'));
+    const dark = await mount(id, { theme: 'dark' });
+    const custom = await fixture<MeshPayButton>(
+      html`<mesh-pay-button token-url="/kit/token" style="--mesh-pay-button-background: rgb(1, 2, 3); --mesh-pay-button-radius: 3px; --mesh-pay-button-color: rgb(255, 255, 250)"></mesh-pay-button>`,
+    );
+    const bg = (el: MeshPayButton) => getComputedStyle(buttonOf(el)).backgroundColor;
+    expect(bg(light)).to.equal('rgb(17, 24, 39)');
+    expect(bg(dark)).to.equal('rgb(249, 250, 251)');
+    expect(getComputedStyle(buttonOf(dark)).color).to.equal('rgb(17, 24, 39)');
+    expect(bg(custom)).to.equal('rgb(1, 2, 3)');
+    expect(getComputedStyle(buttonOf(custom)).color).to.equal('rgb(255, 255, 250)');
+    expect(getComputedStyle(buttonOf(custom)).borderTopLeftRadius).to.equal('3px');
+    // Changing a property later restyles the button (after its short colour transition).
+    const restyled = oneEvent(buttonOf(light), 'transitionend');
+    light.style.setProperty('--mesh-pay-button-background', 'rgb(4, 5, 6)');
+    await restyled;
+    expect(bg(light)).to.equal('rgb(4, 5, 6)');
+    await expect(dark).to.be.accessible();
+
+    const opened = oneEvent(dark, 'mesh-open');
+    buttonOf(dark).click();
+    const tx = (await opened).detail.transactionId;
+    expect(openDialog()!.dataset.theme).to.equal('dark');
+    const page = await linkPageReceived(tx, 'meshSDKSpecs');
+    expect(new URLSearchParams(page.search).get('th')).to.equal('dark');
+    expect(new URLSearchParams(page.search).get('rt')).to.equal('embedded');
+  });
+
+  it('shows a visible focus ring when reached by keyboard, on ::part(button)', async () => {
+    const wrapper = await fixture<HTMLDivElement>(html`<div><button id="before">before</button><mesh-pay-button token-url="/kit/token"></mesh-pay-button></div>`);
+    const el = wrapper.querySelector('mesh-pay-button')!;
+    await el.updateComplete;
+    wrapper.querySelector<HTMLButtonElement>('#before')!.focus();
+    await sendKeys({ press: 'Tab' });
+    expect(document.activeElement).to.equal(el);
+    expect(el.shadowRoot!.activeElement).to.equal(buttonOf(el));
+    expect(buttonOf(el).matches(':focus-visible')).to.equal(true);
+    const ring = getComputedStyle(buttonOf(el));
+    expect(ring.outlineStyle).to.equal('solid');
+    expect(ring.outlineWidth).to.equal('3px');
+    expect(buttonOf(el).getAttribute('part')).to.equal('button');
+  });
+
+  it('speaks German under lang="de" and tells Link the language', async () => {
+    const id = orderId('de');
+    await kit.scenario(id, { link: 'succeed' });
+    const wrapper = await fixture<HTMLDivElement>(html`<div lang="de-AT"><mesh-pay-button token-url="/kit/token" order-id=${id}></mesh-pay-button></div>`);
+    const el = wrapper.querySelector('mesh-pay-button')!;
+    await el.updateComplete;
+    expect(labelOf(el)).to.equal('Mit Krypto bezahlen');
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await statusBecomes(el, 'confirming');
+    await el.updateComplete;
+    expect(labelOf(el)).to.equal('Wird bestätigt…');
+    expect(openDialog()!.querySelector('iframe')!.title).to.equal('Mesh-Link-Zahlung');
+    const page = await linkPageReceived(tx, 'meshSDKSpecs');
+    expect(new URLSearchParams(page.search).get('lng')).to.equal('de-AT');
+  });
+});
+
+describe('keyboard only', () => {
+  it('Enter opens Link, Escape asks Link to close, focus comes back to the button', async () => {
+    const id = orderId('keys');
+    await kit.scenario(id, { link: 'idle' });
+    const el = await mount(id);
+    el.focus();
+    const opened = oneEvent(el, 'mesh-open');
+    await sendKeys({ press: 'Enter' });
+    const tx = (await opened).detail.transactionId;
+    await linkPageReceived(tx, 'meshSDKSpecs');
+    const dialog = openDialog()!;
+    expect(dialog.contains(document.activeElement), 'focus moved into the dialog').to.equal(true);
+    const exited = oneEvent(el, 'mesh-exit');
+    await sendKeys({ press: 'Escape' });
+    await exited;
+    await linkPageReceived(tx, 'closeRequested');
+    await statusBecomes(el, 'cancelled');
+    expect(openDialog()).to.equal(null);
+    expect(document.activeElement).to.equal(el);
+    expect(el.shadowRoot!.activeElement).to.equal(buttonOf(el));
+  });
+
+  it('Space starts a payment too', async () => {
+    const id = orderId('space');
+    await kit.scenario(id, { link: 'idle' });
+    const el = await mount(id);
+    el.focus();
+    const opened = oneEvent(el, 'mesh-open');
+    await sendKeys({ press: 'Space' });
+    await opened;
+    expect(el.status).to.equal('open');
+  });
+});
+
+describe('pre-flight hint', () => {
+  it('shows the hint steps and slotted content in the dialog before Link opens', async () => {
+    const id = orderId('hint');
+    await kit.scenario(id, { link: 'idle' });
+    const el = await fixture<MeshPayButton>(html`<mesh-pay-button token-url="/kit/token" order-id=${id} hint="Allow withdrawals on your exchange | Wait out any new-address cooldown">
+      <p slot="hint">Coinbase: Settings → API → enable <b>transfer</b>.</p>
+    </mesh-pay-button>`);
+    const mark = events.length;
+    buttonOf(el).click();
+    await waitUntil(() => openDialog() !== null, 'hint dialog');
+    const dialog = openDialog()!;
+    const steps = [...dialog.querySelectorAll('li')].map((li) => li.textContent);
+    expect(steps).to.deep.equal(['Allow withdrawals on your exchange', 'Wait out any new-address cooldown']);
+    expect(dialog.textContent).to.include('Coinbase: Settings → API → enable transfer.');
+    expect(el.status).to.equal('preparing');
+    expect(since(mark, 'mesh-open')).to.have.length(0);
+    const proceed = dialog.querySelector<HTMLButtonElement>('.mesh-pay-dialog__continue')!;
+    expect(document.activeElement).to.equal(proceed);
+    await expect(dialog).to.be.accessible();
+    const opened = oneEvent(el, 'mesh-open');
+    await sendKeys({ press: 'Enter' });
+    await opened;
+    expect(openDialog()).to.equal(dialog);
+    expect(dialog.querySelector('iframe')!.hidden).to.equal(false);
+  });
+
+  it('closing the hint cancels without opening Link', async () => {
+    const id = orderId('hintclose');
+    const el = await mount(id, { hint: 'Enable withdrawals' });
+    buttonOf(el).click();
+    await waitUntil(() => openDialog() !== null, 'hint dialog');
+    await sendKeys({ press: 'Escape' });
+    await statusBecomes(el, 'cancelled');
+    expect(openDialog()).to.equal(null);
+    expect(document.activeElement).to.equal(el);
+  });
+});
+
+describe('one Link per page and render types', () => {
+  it('a second button waits until the first Link session is over', async () => {
+    const a = orderId('queue-a');
+    const b = orderId('queue-b');
+    await kit.scenario(a, { link: 'idle' });
+    await kit.scenario(b, { link: 'idle' });
+    const wrapper = await fixture<HTMLDivElement>(html`<div>
+      <mesh-pay-button token-url="/kit/token" order-id=${a}></mesh-pay-button>
+      <mesh-pay-button token-url="/kit/token" order-id=${b}></mesh-pay-button>
+    </div>`);
+    const [first, second] = [...wrapper.querySelectorAll('mesh-pay-button')] as [MeshPayButton, MeshPayButton];
+    const firstOpen = oneEvent(first, 'mesh-open');
+    buttonOf(first).click();
+    await firstOpen;
+    buttonOf(second).click();
+    await waitUntil(async () => (await kit.log()).tokenCalls[b] === 1, 'second token minted');
+    expect(second.status).to.equal('preparing');
+    const secondOpen = oneEvent(second, 'mesh-open');
+    openDialog()!.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')!.click();
+    await secondOpen;
+    expect(first.status).to.equal('cancelled');
+    expect(second.status).to.equal('open');
+    expect(document.querySelectorAll('dialog.mesh-pay-dialog[open]')).to.have.length(1);
+  });
+
+  it('render-type="overlay" keeps the SDK’s own overlay', async () => {
+    const id = orderId('overlay');
+    await kit.scenario(id, { link: 'exit' });
+    const el = await mount(id, { 'render-type': 'overlay' });
+    const opened = oneEvent(el, 'mesh-open');
+    const exited = oneEvent(el, 'mesh-exit');
+    buttonOf(el).click();
+    expect((await opened).detail.renderType).to.equal('overlay');
+    expect(document.getElementById('mesh-link-popup__iframe')).to.not.equal(null);
+    expect(openDialog()).to.equal(null);
+    await exited;
+    await statusBecomes(el, 'cancelled');
+    expect(document.getElementById('mesh-link-popup__iframe')).to.equal(null);
+  });
+});
+
+describe('in-app browsers', () => {
+  it('offers "Open in your browser" instead of a Link that would break', async () => {
+    const id = orderId('webview');
+    const el = document.createElement('mesh-pay-button');
+    el.userAgent = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Instagram 300.0.0.0';
+    el.tokenUrl = '/kit/token';
+    el.orderId = id;
+    const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
+    wrapper.append(el);
+    await el.updateComplete;
+    const link = el.shadowRoot!.querySelector<HTMLAnchorElement>('[part~="webview-link"]')!;
+    expect(link.textContent).to.equal('Open in your browser');
+    expect(link.href).to.equal(location.href);
+    expect(link.target).to.equal('_blank');
+    expect(el.shadowRoot!.querySelector('[part~="button"]')).to.equal(null);
+    el.pay();
+    expect(el.status).to.equal('idle');
+    expect((await kit.log()).tokenCalls[id]).to.equal(undefined);
+    await expect(el).to.be.accessible();
+  });
+
+  it('uses an Android intent: URL in Android webviews', async () => {
+    const el = document.createElement('mesh-pay-button');
+    el.userAgent = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/450.0]';
+    const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
+    wrapper.append(el);
+    await el.updateComplete;
+    const href = el.shadowRoot!.querySelector<HTMLAnchorElement>('[part~="webview-link"]')!.getAttribute('href')!;
+    expect(href.startsWith(`intent://${location.host}`)).to.equal(true);
+    expect(href).to.include('scheme=http;end');
+  });
+});
+
+describe('registration', () => {
+  it('define() is idempotent and custom tags get their own class', async () => {
+    const { define, MeshPayButton: Ctor } = await import('./mesh-pay-button.js');
+    define();
+    define();
+    define('acme-pay-button');
+    define('acme-pay-button');
+    expect(customElements.get('mesh-pay-button')).to.equal(Ctor);
+    const custom = customElements.get('acme-pay-button')!;
+    expect(new custom()).to.be.instanceOf(Ctor);
+  });
+});
