@@ -153,8 +153,6 @@ export function parseLosslessJson(text: string): LosslessValue {
     return fail('Unexpected token');
   };
 
-  // A UTF-8 BOM is not JSON, but some senders add one; tolerate it.
-  if (text.charCodeAt(0) === 0xfeff) i = 1;
   const value = parseValue(0);
   skipWhitespace();
   if (i !== text.length) fail('Unexpected data after JSON');

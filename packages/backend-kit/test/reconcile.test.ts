@@ -1,0 +1,78 @@
+/**
+ * Webhooks can be lost. A transaction that has no terminal status after `reconcileAfterMs` is
+ * looked up at Mesh, and what Mesh reports goes through the same inbox, decision and once-guards.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DESTINATION, SseClient, gate, mint, postWebhook, startKit, webhookBody } from './harness.js';
+
+describe('reconciliation', () => {
+  it('publishes and credits a success whose webhook never came, once, even when the webhook turns up later', async () => {
+    let credits = 0;
+    let credited = gate<string>();
+    const k = await startKit({
+      reconcileAfterMs: 0,
+      reconcileIntervalMs: 60_000,
+      onTransferSucceeded: ({ idempotencyKey }) => {
+        credits++;
+        credited.open(idempotencyKey);
+      },
+    });
+    try {
+      const { transactionId: t, statusUrl } = await mint(k);
+      k.mesh.transfers.push({
+        id: 'tr-lost',
+        clientTransactionId: t,
+        status: 'Succeeded',
+        hash: '0xfeed',
+        symbol: DESTINATION.token,
+        networkName: DESTINATION.chain,
+        destinationAddress: DESTINATION.address,
+        sourceAmountLiteral: '98765432109876543210.000000000000000001',
+      });
+      // Another merchant's transfer in Mesh's answer is never taken for ours.
+      k.mesh.transfers.push({ id: 'tr-other', clientTransactionId: 'mp_someone_else', status: 'succeeded' });
+
+      // Opening the stream on an overdue, unfinished transaction triggers a lookup.
+      const stream = await SseClient.open(`${k.url}${statusUrl}`);
+      assert.equal(await credited.promise, 'tr-lost');
+      await stream.until((s) => s.ended, 'succeeded from reconciliation');
+      const [status] = stream.statuses();
+      assert.equal(status?.update.status, 'succeeded');
+      assert.equal(status?.update.sourceAmount, '98765432109876543210.000000000000000001');
+      assert.equal(status?.update.txHash, '0xfeed');
+      assert.match(k.mesh.transfersQueries[0] ?? '', new RegExp(`clientTransactionId=${t}`));
+
+      // The webhook arrives after all; and a sweep runs again: no second credit, no second status.
+      credited = gate();
+      const queued = await k.kit.reconcile(t);
+      assert.equal(queued, 0, 'the same Mesh state is not queued twice');
+      await postWebhook(k, webhookBody({ transactionId: t, status: 'succeeded', transferId: 'tr-lost' }));
+      await k.kit.reconcileNow();
+      await k.kit.close();
+      assert.equal(credits, 1);
+      assert.equal((await k.store.statusesSince(t, 0)).length, 1);
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('sweeps open transactions older than reconcileAfterMs and leaves finished ones alone', async () => {
+    const k = await startKit({ reconcileAfterMs: 0 });
+    try {
+      const open = await mint(k);
+      const done = await mint(k);
+      await postWebhook(k, webhookBody({ transactionId: done.transactionId, status: 'failed' }));
+      const stream = await SseClient.open(`${k.url}${done.statusUrl}`);
+      await stream.until((s) => s.ended, 'failed');
+      k.mesh.transfersQueries.length = 0;
+      await k.kit.reconcileNow();
+      assert.deepEqual(
+        k.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('clientTransactionId')),
+        [open.transactionId],
+      );
+    } finally {
+      await k.close();
+    }
+  });
+});
