@@ -16,7 +16,7 @@ const MESSAGES = {
   open: 'Finish the transfer in the Mesh window.',
   confirming: 'Transfer sent. Waiting for Mesh to confirm it…',
   succeeded: 'Paid. Thank you, your order is confirmed.',
-  failed: 'The transfer failed and nothing was charged. You can try again.',
+  failed: 'The transfer failed. Nothing was charged; try again.',
   cancelled: 'Payment cancelled. You can try again whenever you like.',
   error: 'Something went wrong. Please try again.',
 };
@@ -74,39 +74,32 @@ const timeOf = (iso) => {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 };
 
-function cell(text, className, title) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  if (title) td.title = title;
-  return td;
+function el(tag, className, text, title) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (title) node.title = title;
+  return node;
 }
 
 function renderLedger(entries) {
-  const rows = entries
+  const items = entries
     .slice()
     .reverse()
     .map((e) => {
-      const tr = document.createElement('tr');
-      tr.dataset.transferId = e.transferId;
-      if (e.orderId === orderId) tr.className = 'mine';
-      tr.append(
-        cell(e.orderId || '—', 'mono'),
-        cell(money(e.sourceAmount, e.token), 'num', e.chain ? `on ${e.chain}` : undefined),
-        cell(shortHash(e.txHash), 'mono', e.txHash ?? undefined),
-        cell(timeOf(e.creditedAt)),
-      );
-      return tr;
+      const li = el('li', e.orderId === orderId ? 'entry mine' : 'entry');
+      li.dataset.transferId = e.transferId;
+      const head = el('div', 'entry__head');
+      head.append(el('span', 'entry__order mono', e.orderId || '—'), el('time', 'entry__time', timeOf(e.creditedAt)));
+      head.lastChild.dateTime = e.creditedAt;
+      const amount = el('div', 'entry__amount num', money(e.sourceAmount, e.token));
+      const meta = el('div', 'entry__meta');
+      meta.append(el('span', '', e.chain ?? ''), el('span', 'mono', `tx ${shortHash(e.txHash)}`, e.txHash ?? undefined));
+      li.append(head, amount, meta);
+      return li;
     });
-  if (rows.length === 0) {
-    const tr = document.createElement('tr');
-    tr.className = 'empty';
-    const td = cell('No credits yet.');
-    td.colSpan = 4;
-    tr.append(td);
-    rows.push(tr);
-  }
-  $('ledger-rows').replaceChildren(...rows);
+  if (items.length === 0) items.push(el('li', 'empty', 'No credits yet.'));
+  $('ledger-rows').replaceChildren(...items);
   $('ledger-updated').textContent = `updated ${timeOf(new Date().toISOString())}`;
 }
 

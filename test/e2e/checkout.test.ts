@@ -162,8 +162,8 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     assert.match(order.body.destinationAddress, /^0x[0-9a-fA-F]{40}$/);
 
     // The page's own ledger view shows the credit.
-    await shop.page.locator(`#ledger-rows tr.mine`).waitFor({ timeout: 10_000 });
-    assert.match((await shop.page.locator('#ledger-rows tr.mine').textContent()) ?? '', new RegExp(credit.sourceAmount.replace('.', '\\.')));
+    await shop.page.locator(`#ledger-rows .mine`).waitFor({ timeout: 10_000 });
+    assert.match((await shop.page.locator('#ledger-rows .mine').textContent()) ?? '', new RegExp(credit.sourceAmount.replace('.', '\\.')));
   });
 });
 

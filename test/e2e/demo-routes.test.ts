@@ -108,6 +108,8 @@ describe('the shop page', () => {
     assert.match(html, /<script type="module" src="\/mesh-pay-button\.js"><\/script>/);
     assert.doesNotMatch(html, /<style\b|\sstyle=|\son[a-z]+=/i, 'no inline style or handler attribute');
     assert.match(html, /<mesh-pay-button\b[^>]*token-url="\/mesh\/link-token"/);
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'element ids are unique');
   });
 
   it('serves its script, its stylesheet and the widget bundle from this origin', async () => {

@@ -68,7 +68,7 @@ export class ShopPage {
   ) {}
 
   static async open(browser: Browser, baseUrl: string, orderId?: string): Promise<ShopPage> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 820 }, deviceScaleFactor: 1 });
+    const context = await browser.newContext({ viewport: { width: 1100, height: 860 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     const shop = new ShopPage(context, page, baseUrl);
     await page.addInitScript({ content: RECORDER });
