@@ -43,6 +43,8 @@ export function memoryStore(): InspectableStore {
   const transactions = new Map<string, TransactionRecord>();
   const latestByOrder = new Map<string, string>();
   const inbox = new Map<string, InboxEntry>();
+  // Only pending entries are ever scanned, so a long history of settled ones costs nothing per claim.
+  const pending = new Set<string>();
   const marks = new Map<string, Set<string>>();
   const statuses = new Map<string, StoredStatus[]>();
   const accessTokens = new Map<string, Map<string, unknown>>();
@@ -85,13 +87,15 @@ export function memoryStore(): InspectableStore {
         nextAttemptAt: now,
         receivedAt: now,
       });
+      pending.add(event.eventId);
       return true;
     },
 
     async claimInbox(now, leaseMs, limit) {
       open();
-      const due = [...inbox.values()]
-        .filter((entry) => entry.state === 'pending' && entry.nextAttemptAt <= now)
+      const due = [...pending]
+        .map((id) => inbox.get(id))
+        .filter((entry): entry is InboxEntry => entry !== undefined && entry.nextAttemptAt <= now)
         .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.receivedAt - b.receivedAt)
         .slice(0, Math.max(0, limit));
       // The lease is the entry's next due time: nobody sees it as due again until it lapses.
@@ -107,6 +111,7 @@ export function memoryStore(): InspectableStore {
       const entry = inbox.get(eventId);
       if (!entry) return;
       entry.state = state;
+      pending.delete(eventId);
       if (error !== undefined) entry.lastError = error;
     },
 
@@ -144,8 +149,10 @@ export function memoryStore(): InspectableStore {
       if (!log) statuses.set(update.transactionId, (log = []));
       const stored: StoredStatus = { seq: log.length + 1, update: copy(update) };
       log.push(stored);
-      // Snapshot: a listener that unsubscribes (or subscribes) while being called changes nothing here.
-      for (const listener of [...(listeners.get(update.transactionId) ?? [])]) {
+      // Snapshot, so one joining mid-delivery waits for the next status; one leaving is skipped.
+      const current = listeners.get(update.transactionId);
+      for (const listener of [...(current ?? [])]) {
+        if (!current?.has(listener)) continue;
         try {
           listener(copy(stored));
         } catch {

@@ -248,7 +248,8 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
 
   const deliverTo = (watch: Watch, status: StoredStatus): void => {
     for (const s of [...watch.subscribers]) {
-      if (s.lastSeq < 0 || status.seq <= s.lastSeq) continue;
+      // Skips one that left mid-delivery (a listener may unsubscribe another, or itself).
+      if (!watch.subscribers.has(s) || s.lastSeq < 0 || status.seq <= s.lastSeq) continue;
       s.lastSeq = status.seq;
       try {
         s.listener(structuredClone(status));

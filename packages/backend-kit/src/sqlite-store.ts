@@ -41,12 +41,15 @@ const SCHEMA = `
     key TEXT NOT NULL,
     PRIMARY KEY (scope, key)
   ) WITHOUT ROWID;
+  -- id orders every status ever appended, across transactions and processes (writes are
+  -- serialized), so one "id > cursor" query finds what other processes appended since the last look.
   CREATE TABLE IF NOT EXISTS statuses (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     transaction_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     json TEXT NOT NULL,
-    PRIMARY KEY (transaction_id, seq)
-  ) WITHOUT ROWID;
+    UNIQUE (transaction_id, seq)
+  );
   CREATE TABLE IF NOT EXISTS access_tokens (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id TEXT NOT NULL,
@@ -160,6 +163,10 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       `SELECT MAX(seq) AS seq FROM statuses WHERE transaction_id = ?`,
     ),
     addStatus: db.prepare(`INSERT INTO statuses (transaction_id, seq, json) VALUES (?, ?, ?)`),
+    maxId: db.prepare<[], { id: number | null }>(`SELECT MAX(id) AS id FROM statuses`),
+    newSince: db.prepare<[number], { id: number; transaction_id: string }>(
+      `SELECT id, transaction_id FROM statuses WHERE id > ? ORDER BY id`,
+    ),
     since: db.prepare<[string, number], { seq: number; json: string }>(
       `SELECT seq, json FROM statuses WHERE transaction_id = ? AND seq > ? ORDER BY seq`,
     ),
@@ -203,9 +210,14 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     }));
 
   // Status fan-out. Other processes can only be seen by reading the file, so while anyone listens
-  // one shared timer reads every watched transaction's new rows; local appends skip the wait.
+  // one shared timer looks for new rows; local appends are delivered at once without waiting.
+  // Each tick costs one `PRAGMA data_version` (it changes only when ANOTHER connection commits)
+  // and, only then, one query for rows past a global cursor — however many transactions are
+  // watched.
   const watched = new Map<string, Set<Subscriber>>();
   let timer: NodeJS.Timeout | undefined;
+  let dataVersion = -1;
+  let cursor = 0;
   let closed = false;
 
   /** Delivers, in seq order and at most once per subscriber, whatever each one has not seen. */
@@ -217,7 +229,8 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     const fresh = readSince(transactionId, from);
     for (const status of fresh) {
       for (const s of [...subscribers]) {
-        if (status.seq <= s.lastSeq) continue;
+        // Skips one that left mid-delivery (a listener may unsubscribe another, or itself).
+        if (!subscribers.has(s) || status.seq <= s.lastSeq) continue;
         s.lastSeq = status.seq;
         try {
           s.listener(structuredClone(status));
@@ -230,17 +243,28 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
 
   const poll = (): void => {
     if (closed) return;
-    for (const transactionId of [...watched.keys()]) {
-      try {
-        deliver(transactionId);
-      } catch {
-        // SQLITE_BUSY beyond busy_timeout: try again on the next tick rather than crash the timer.
-      }
+    try {
+      const version = db.pragma('data_version', { simple: true }) as number;
+      if (version === dataVersion) return;
+      dataVersion = version;
+      const rows = q.newSince.all(cursor);
+      const touched = new Set<string>();
+      for (const row of rows) if (watched.has(row.transaction_id)) touched.add(row.transaction_id);
+      for (const transactionId of touched) deliver(transactionId);
+      // Only now: if anything above threw, the next tick reads the same rows again and each
+      // subscriber's own cursor drops what it already heard.
+      cursor = rows.at(-1)?.id ?? cursor;
+    } catch {
+      // SQLITE_BUSY beyond busy_timeout: try again on the next tick rather than crash the timer.
+      dataVersion = -1;
     }
   };
 
   const syncTimer = (): void => {
     if (watched.size > 0 && !timer && !closed) {
+      // Everything already in the file is history: subscribers start from their own cursor.
+      dataVersion = db.pragma('data_version', { simple: true }) as number;
+      cursor = q.maxId.get()?.id ?? 0;
       timer = setInterval(poll, pollIntervalMs);
       timer.unref();
     } else if (watched.size === 0 && timer) {
@@ -317,8 +341,12 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     async appendStatus(update) {
       open();
       const seq = append.immediate(update.transactionId, JSON.stringify(update));
-      // Local listeners hear it now (together with anything another process appended before it).
-      deliver(update.transactionId);
+      try {
+        // Local listeners hear it now (together with anything another process appended before it).
+        deliver(update.transactionId);
+      } catch {
+        // The status is stored; the poll delivers it. Failing here would invite a duplicate append.
+      }
       return { seq, update: structuredClone(update) };
     },
 
