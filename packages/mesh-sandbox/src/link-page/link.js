@@ -115,7 +115,7 @@ function h(tag, attrs, ...children) {
 function show(page, title, ...content) {
   state.page = page;
   const heading = h('h1', { class: 'screen__title', tabindex: '-1', id: 'screen-title' }, title);
-  screen.replaceChildren(heading, ...content);
+  screen.replaceChildren(heading, ...content.filter((c) => c !== null && c !== undefined && c !== false));
   screen.dataset.page = page;
   screen.setAttribute('aria-labelledby', 'screen-title');
   heading.focus({ preventScroll: true });
@@ -367,7 +367,7 @@ async function showPreview() {
     state.returning ? h('p', { class: 'hint', id: 'returning' }, `Welcome back: signed in with ${state.integration.name}.`) : null,
     ...parts,
     details,
-    h('p', { class: 'hint' }, `Sandbox price: 1 ${preview.symbol} = ${fiat(preview.priceUsd)}.`),
+    h('p', { class: 'hint' }, `Sandbox price: 1 ${preview.symbol} = ${preview.priceUsd} ${session.fiatCurrency || 'USD'}.`),
     h('div', { class: 'actions' }, cancel, confirm),
   );
 }
