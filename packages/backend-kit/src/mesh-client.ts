@@ -81,7 +81,7 @@ export class MeshClient {
 
   /** Transfers Mesh made for one of our transaction ids (`clientTransactionId`). */
   async getTransfersByTransactionId(transactionId: string): Promise<MeshTransfer[]> {
-    const q = new URLSearchParams({ clientTransactionId: transactionId, count: '50' });
+    const q = new URLSearchParams({ ClientTransactionId: transactionId, Count: '50' });
     const content = await this.request('GET', `/api/v1/transfers/managed/mesh?${q}`);
     const items = Array.isArray(content) ? content : field(content, 'items');
     if (!Array.isArray(items)) return [];

@@ -39,8 +39,16 @@ export function webhookRoute(deps: {
     next();
   };
 
+  let warnedParsedBody = false;
   const handler: RequestHandler = async (req, res) => {
     const body: unknown = req.body;
+    if (body !== undefined && !Buffer.isBuffer(body) && !warnedParsedBody) {
+      // A body parser of the host app ran first: the exact bytes are gone and no signature can match.
+      warnedParsedBody = true;
+      deps.logger.error(
+        'mesh-pay: the webhook body was already parsed by another middleware; mount the kit router before express.json() or exclude its /webhook path',
+      );
+    }
     // express.raw leaves req.body undefined for a bodiless request: treat it as empty bytes.
     const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     if (!verifyWebhookSignature(raw, req.get(SIGNATURE_HEADER), deps.webhookSecret)) {

@@ -122,7 +122,7 @@ export async function startFakeMesh(): Promise<FakeMesh> {
   app.get('/api/v1/transfers/managed/mesh', (req, res) => {
     if (!authorized(req)) return void refuseAuth(res);
     fake.transfersQueries.push(req.originalUrl);
-    const wanted = req.query.clientTransactionId;
+    const wanted = req.query.ClientTransactionId;
     const items = fake.transfers
       .filter((t) => t.clientTransactionId === wanted)
       .map(({ sourceAmountLiteral, ...t }) => ({ ...t, sourceAmount: `@@${sourceAmountLiteral ?? '0'}@@` }));

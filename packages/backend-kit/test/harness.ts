@@ -47,13 +47,15 @@ export async function startKit(
     meshOptions?: Partial<MeshPayOptions['mesh']>;
     start?: boolean;
     configureApp?: (app: express.Express) => void;
+    /** Host routes and middleware mounted after the kit's router. */
+    configureAppAfter?: (app: express.Express) => void;
   } = {},
 ): Promise<Kit> {
   const mesh = overrides.fakeMesh ?? (await startFakeMesh());
   const ownMesh = !overrides.fakeMesh;
   const store = overrides.store ?? memoryStore();
   const logs: LogLine[] = [];
-  const { fakeMesh: _m, store: _s, start, configureApp, meshOptions, ...rest } = overrides;
+  const { fakeMesh: _m, store: _s, start, configureApp, configureAppAfter, meshOptions, ...rest } = overrides;
   const kit = createMeshPay({
     store,
     mesh: { clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, apiUrl: mesh.url, timeoutMs: 2000, ...meshOptions },
@@ -76,6 +78,7 @@ export async function startKit(
   const app = express();
   configureApp?.(app);
   app.use('/mesh', kit.router);
+  configureAppAfter?.(app);
   const server: Server = await new Promise((ok) => {
     const s = app.listen(0, '127.0.0.1', () => ok(s));
   });

@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import express from 'express';
 import { after, before, describe, it } from 'node:test';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, NETWORKS, startFakeMesh, type FakeMesh } from './fake-mesh.js';
 import { mint, startKit, type Kit } from './harness.js';
@@ -278,5 +279,41 @@ describe('token route extras', () => {
         }),
       /MESH_PAY_CONFIG_INVALID/,
     );
+  });
+});
+
+describe('living inside a host app', () => {
+  it("answers its own errors as problem+json and leaves the host app's errors to the host", async () => {
+    const k = await startKit({
+      configureAppAfter: (app) => {
+        app.get('/boom', () => {
+          throw new Error('host failure');
+        });
+        app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+          res.status(599).send(`host handled: ${err.message}`);
+        });
+      },
+    });
+    try {
+      const host = await fetch(`${k.url}/boom`);
+      assert.equal(host.status, 599);
+      assert.equal(await host.text(), 'host handled: host failure');
+      const kit = await postToken(k, '{}');
+      assert.equal(kit.status, 400);
+      assert.match(kit.headers.get('content-type') ?? '', /problem\+json/);
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('tells the developer when a host body parser ate the webhook bytes', async () => {
+    const k = await startKit({ configureApp: (app) => app.use(express.json()) });
+    try {
+      const res = await fetch(`${k.url}/mesh/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mesh-signature-256': 'x' }, body: '{}' });
+      assert.equal(res.status, 401);
+      assert.ok(k.logs.some((l) => l.level === 'error' && /mount the kit router before express\.json/.test(l.message)));
+    } finally {
+      await k.close();
+    }
   });
 });

@@ -41,7 +41,7 @@ describe('reconciliation', () => {
       assert.equal(status?.update.status, 'succeeded');
       assert.equal(status?.update.sourceAmount, '98765432109876543210.000000000000000001');
       assert.equal(status?.update.txHash, '0xfeed');
-      assert.match(k.mesh.transfersQueries[0] ?? '', new RegExp(`clientTransactionId=${t}`));
+      assert.match(k.mesh.transfersQueries[0] ?? '', new RegExp(`ClientTransactionId=${t}`));
 
       // The webhook arrives after all; and a sweep runs again: no second credit, no second status.
       credited = gate();
@@ -68,7 +68,7 @@ describe('reconciliation', () => {
       k.mesh.transfersQueries.length = 0;
       await k.kit.reconcileNow();
       assert.deepEqual(
-        k.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('clientTransactionId')),
+        k.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId')),
         [open.transactionId],
       );
     } finally {

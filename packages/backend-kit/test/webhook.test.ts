@@ -157,6 +157,28 @@ describe('fulfilment: credit exactly once', () => {
     }
   });
 
+  it('never appends anything after a terminal status, even when a batch holds both orders of events', async () => {
+    const store = memoryStore();
+    const paused = await startKit({ store, start: false });
+    const t = (await mint(paused)).transactionId;
+    // Delivered while no worker runs: the next claim hands them out together.
+    await postWebhook(paused, webhookBody({ transactionId: t, status: 'succeeded', transferId: 'tr-batch' }));
+    await postWebhook(paused, webhookBody({ transactionId: t, status: 'pending', transferId: 'tr-batch' }));
+    await postWebhook(paused, webhookBody({ transactionId: t, status: 'processing', transferId: 'tr-batch' }));
+    await paused.close({ closeStore: false });
+    let credits = 0;
+    const k = await startKit({ store, onTransferSucceeded: () => void credits++ });
+    try {
+      await eventually(async () => (await k.store.statusesSince(t, 0)).some((s) => s.update.status === 'succeeded'), 'succeeded');
+      await k.kit.close();
+      const history = (await k.store.statusesSince(t, 0)).map((s) => s.update.status);
+      assert.equal(history.at(-1), 'succeeded', history.join(','));
+      assert.equal(credits, 1);
+    } finally {
+      await k.close();
+    }
+  });
+
   it('retries a merchant hook that throws, then credits once when it succeeds', async () => {
     let calls = 0;
     const credited = gate<string>();
