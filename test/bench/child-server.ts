@@ -17,6 +17,11 @@ export interface ChildServer {
   pid: number;
   /** Memory of the server process after forced GCs. */
   memory(): Promise<MemorySample>;
+  /**
+   * Waits until the server has used under 5% of a core for 500 ms (background work after a load
+   * run, e.g. the kit's fulfilment backlog, has drained), at most `maxMs`. Resolves with the wait.
+   */
+  settle(maxMs?: number): Promise<number>;
   /** Sends a command the server script understands and waits for its answer. */
   command<T = unknown>(name: string, arg?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -70,6 +75,18 @@ function wrap(child: ChildProcess, port: number): ChildServer {
     pid: child.pid!,
     memory: () => command<MemorySample>('memory'),
     command,
+    settle: async (maxMs = 30_000) => {
+      const started = Date.now();
+      let last = await command<number>('cpu');
+      while (Date.now() - started < maxMs) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const now = await command<number>('cpu');
+        const busy = (now - last) / 500_000;
+        last = now;
+        if (busy < 0.05) break;
+      }
+      return Date.now() - started;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -84,12 +84,16 @@ interface TargetResult {
 }
 
 async function measureTarget(name: string, server: ChildServer, transactionIds: string[]): Promise<TargetResult> {
-  await load(server.url, makePool(20_000, transactionIds), { duration: 2 }); // warm-up: JIT, caches, store
-  const pool = makePool(120_000, transactionIds);
-  const saturated = await load(server.url, pool, { duration: saturateSeconds });
-  const burstPool = makePool(fixedRate * rateSeconds + 2_000, transactionIds);
-  const bursts = await load(server.url, burstPool, { duration: rateSeconds, overallRate: fixedRate });
-  const pacedPool = makePool(fixedRate * rateSeconds, transactionIds);
+  const pool = (size: number) => makePool(size, transactionIds);
+  let repeats = 0;
+  const count = (p: Pool) => (repeats += Math.max(0, p.used() - p.size));
+  // Quiet server first: each run starts after the previous run's fulfilment backlog has drained,
+  // and the saturating run, which leaves the biggest backlog, comes last.
+  const warm = pool(10_000);
+  await load(server.url, warm, { duration: 2 }); // JIT, caches, store
+  count(warm);
+  await server.settle();
+  const pacedPool = pool(fixedRate * rateSeconds);
   const paced = await pacedLoad(
     server.url,
     () => {
@@ -98,7 +102,15 @@ async function measureTarget(name: string, server: ChildServer, transactionIds: 
     },
     { rate: fixedRate, seconds: rateSeconds },
   );
-  const repeats = [pool, burstPool, pacedPool].reduce((sum, p) => sum + Math.max(0, p.used() - p.size), 0);
+  count(pacedPool);
+  await server.settle();
+  const burstPool = pool(fixedRate * rateSeconds + 2_000);
+  const bursts = await load(server.url, burstPool, { duration: rateSeconds, overallRate: fixedRate });
+  count(burstPool);
+  await server.settle();
+  const saturatedPool = pool(100_000);
+  const saturated = await load(server.url, saturatedPool, { duration: saturateSeconds });
+  count(saturatedPool);
   return { name, saturated, bursts, paced: { ...paced, summary: summarize(paced.latencies) }, repeats };
 }
 
@@ -206,9 +218,11 @@ with a SQLite file store and with a local redis-server (AOF on). **Baseline:** a
 reads the raw body, HMAC-SHA256s it and compares with \`crypto.timingSafeEqual\`, then answers 200, as
 Mesh's docs show: no parsing, no storage, no dedupe.
 
-Per server: 2 s warm-up; ${saturateSeconds} s saturated by autocannon 8 with ${connections} connections (req/s,
-p50, p99); ${rateSeconds} s at ${int(fixedRate)} req/s with autocannon's \`overallRate\`; ${rateSeconds} s at ${int(fixedRate)} req/s
-with an open-loop paced generator (test/bench/paced-load.ts). The goal is judged on the paced run:
+Per server, in this order, each run starting once the server's CPU has gone quiet (its fulfilment
+backlog drained): 2 s warm-up; ${rateSeconds} s at ${int(fixedRate)} req/s with an open-loop paced generator
+(test/bench/paced-load.ts; requests still unanswered 10 s after the last was due count as failed);
+${rateSeconds} s at ${int(fixedRate)} req/s with autocannon's \`overallRate\`; ${saturateSeconds} s saturated by autocannon 8 with
+${connections} connections (req/s, p50, p99). The goal is judged on the paced run:
 autocannon's \`overallRate\` lets each connection fire its per-second share back to back and then idle
 until the next second, so it measures a burst of ${int(fixedRate)} requests, not a steady rate (shown for
 reference). The paced generator sends request *i* at start + *i* ms and measures from that due time.

@@ -23,6 +23,11 @@ export function announce(server: Server, commands: Record<string, Handler> = {},
       const { rss, heapUsed, external } = process.memoryUsage();
       return { rss, heapUsed, external };
     },
+    /** CPU time (µs) this process has used so far: the parent samples it to wait for background work to finish. */
+    cpu: () => {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    },
     ...commands,
   };
   process.on('message', async (message: { id: number; name: string; arg?: unknown }) => {

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import { createMeshPay, openStore } from '@mesh-pay/backend-kit';
-import { createMeshSandbox } from '@mesh-pay/mesh-sandbox';
+import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_NETWORKS } from '@mesh-pay/mesh-sandbox';
 import { announce, listen, serverConfig } from './child-protocol.js';
 
 const config = serverConfig<{ store: string; webhookSecret: string; kitSecret: string }>();
@@ -21,11 +21,11 @@ const sandbox = createMeshSandbox({ webhookUrl: `${origin}/mesh/webhook`, webhoo
 app.use('/sandbox/mesh', sandbox.router);
 
 const quiet = { info() {}, warn() {}, error: (message: string, meta?: object) => console.error(message, meta ?? '') };
-let networkId: string | undefined;
+const networkId = SANDBOX_NETWORKS.find((n) => n.name === 'Ethereum')!.id;
 const store = await openStore(config.store);
 const kit = createMeshPay({
   store,
-  mesh: { clientId: 'bench-client', clientSecret: 'bench-secret', apiUrl: `${origin}/sandbox/mesh` },
+  mesh: { clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, apiUrl: `${origin}/sandbox/mesh` },
   webhookSecret: config.webhookSecret,
   kitSecret: config.kitSecret,
   rateLimit: false,
@@ -34,18 +34,11 @@ const kit = createMeshPay({
     userId: `bench-${orderId}`,
     amountInFiat: '25.00',
     fiatCurrency: 'USD',
-    destinations: [{ networkId: networkId!, chain: 'Ethereum', token: 'USDC', address: '0x0000000000000000000000000000000000000001' }],
+    destinations: [{ networkId, chain: 'Ethereum', token: 'USDC', address: '0x0000000000000000000000000000000000000001' }],
   }),
   onTransferSucceeded: () => {},
 });
 app.use('/mesh', kit.router);
 await kit.start();
 
-// Like the demo: look Mesh's network id up rather than hard-coding it.
-const networks = (await (await fetch(`${origin}/sandbox/mesh/api/v1/transfers/managed/networks`, {
-  headers: { 'x-client-id': 'bench-client', 'x-client-secret': 'bench-secret' },
-})).json()) as { content?: { networks?: { id: string; name: string }[] } };
-networkId = networks.content?.networks?.find((n) => n.name.toLowerCase() === 'ethereum')?.id;
-if (!networkId) throw new Error('the sandbox lists no Ethereum network');
-
-announce(server, {}, () => kit.close());
+announce(server, { streams: () => kit.openStreamCount() }, () => kit.close());
