@@ -6,8 +6,8 @@
  *
  * Prints `ready` and waits for `add` on stdin (so both processes start together), then for ids
  * 0..count-1 (in a random order of its own) tries addToInbox and markOnce, prints `added` and waits for `claim`, then claims inbox
- * entries until none are left. Prints one JSON line with what it won:
- * `{"added": [...], "marked": [...], "claimed": [...]}`.
+ * entries until none are left, then appends 5 statuses to `tx-race-status`. Prints one JSON line:
+ * `{"added": [...], "marked": [...], "claimed": [...], "appended": [seq, ...]}`.
  */
 import { createInterface } from 'node:readline';
 import { openStore } from '../src/open-store.js';
@@ -67,5 +67,15 @@ for (;;) {
   claimed.push(...batch.map((entry) => entry.event.eventId));
   await pause();
 }
+// Then each process appends statuses to one transaction the test is listening to from its own
+// process: seqs must stay gapless and every status must reach that listener.
+const appended: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const stored = await store.appendStatus({
+    transactionId: 'tx-race-status', transferId: `t-${process.pid}`, status: `s-${process.pid}-${i}`, at: new Date().toISOString(),
+  });
+  appended.push(stored.seq);
+  await pause();
+}
 await store.close();
-process.stdout.write(`${JSON.stringify({ added, marked, claimed })}\n`);
+process.stdout.write(`${JSON.stringify({ added, marked, claimed, appended })}\n`);

@@ -15,6 +15,7 @@ import { memoryStore } from '../src/memory-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import { redisStore } from '../src/redis-store.js';
 import { openStore, StoreSpecError } from '../src/open-store.js';
+import type { StoredStatus } from '../src/store.js';
 import { storeContract, type TestStore } from './store-contract.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -131,6 +132,15 @@ function startWorker(spec: string, keyPrefix: string, count: number) {
 
 /** Two processes race over one store: every event is added, marked and claimed by exactly one. */
 async function raceTwoProcesses(spec: string, keyPrefix: string, count: number): Promise<void> {
+  // This process listens, through its own store, to statuses the two workers append.
+  const listener = await openStore(spec, { redis: { keyPrefix, logger: { warn: () => {} } } });
+  const heard: StoredStatus[] = [];
+  let heardAll: () => void = () => {};
+  const allHeard = new Promise<void>((resolve) => (heardAll = resolve));
+  const unsubscribe = await listener.subscribe('tx-race-status', (status) => {
+    heard.push(status);
+    if (heard.length === 10) heardAll();
+  });
   const workers = [startWorker(spec, keyPrefix, count), startWorker(spec, keyPrefix, count)];
   try {
     await Promise.all(workers.map((w) => w.line((l) => l === 'ready')));
@@ -138,7 +148,7 @@ async function raceTwoProcesses(spec: string, keyPrefix: string, count: number):
     await Promise.all(workers.map((w) => w.line((l) => l === 'added')));
     for (const w of workers) w.send('claim');
     const results = await Promise.all(
-      workers.map(async (w) => JSON.parse(await w.line((l) => l.startsWith('{'))) as { added: number[]; marked: number[]; claimed: string[] }),
+      workers.map(async (w) => JSON.parse(await w.line((l) => l.startsWith('{'))) as { added: number[]; marked: number[]; claimed: string[]; appended: number[] }),
     );
     assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0]);
     const all = Array.from({ length: count }, (_, i) => i);
@@ -149,10 +159,19 @@ async function raceTwoProcesses(spec: string, keyPrefix: string, count: number):
     assert.deepEqual(marked, all, 'each once-guard won by exactly one process');
     assert.equal(claimed.length, count, 'no entry claimed twice');
     assert.deepEqual(new Set(claimed), new Set(all.map((i) => `race-${i}`)), 'every entry claimed');
+    const appended = results.flatMap((r) => r.appended).sort((a, b) => a - b);
+    assert.deepEqual(appended, Array.from({ length: 10 }, (_, i) => i + 1), 'gapless seqs across processes');
+    await Promise.race([
+      allHeard,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`heard only ${heard.length} of 10 statuses`)), 10_000)),
+    ]);
+    assert.deepEqual(heard.map((s) => s.seq), Array.from({ length: 10 }, (_, i) => i + 1), 'heard once each, in order');
     // Both really took part (otherwise this proves nothing about racing).
     for (const r of results) assert.ok(r.added.length + r.marked.length > 0, `both processes won something: ${results.map((x) => [x.added.length, x.marked.length, x.claimed.length].join('/')).join(' vs ')}`);
   } finally {
     for (const w of workers) w.kill();
+    unsubscribe();
+    await listener.close();
   }
 }
 
