@@ -27,6 +27,7 @@ export class InboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private kicked = false;
   private readonly inFlight = new Set<string>();
+  private readonly active = new Set<Promise<void>>();
   /** Events of one transaction are fulfilled one after another in this process (decide reads, then appends). */
   private readonly chains = new Map<string, Promise<void>>();
 
@@ -57,19 +58,39 @@ export class InboxWorker {
     this.wake?.();
   }
 
+  /**
+   * Claims as many entries as there are free slots (`batchSize`) and starts them without waiting:
+   * one slow merchant hook never holds up other transactions' events.
+   */
   private async run(): Promise<void> {
     while (this.running) {
       this.kicked = false;
+      const room = this.options.batchSize - this.active.size;
       let claimed: InboxEntry[] = [];
-      try {
-        claimed = await this.store.claimInbox(Date.now(), this.options.leaseMs, this.options.batchSize);
-      } catch (err) {
-        this.logger.error('mesh-pay: claiming inbox entries failed', { error: describeError(err) });
+      if (room > 0) {
+        try {
+          claimed = await this.store.claimInbox(Date.now(), this.options.leaseMs, room);
+        } catch (err) {
+          this.logger.error('mesh-pay: claiming inbox entries failed', { error: describeError(err) });
+        }
       }
-      const fresh = claimed.filter((e) => !this.inFlight.has(e.event.eventId));
-      await Promise.all(fresh.map((entry) => this.serialized(entry)));
-      if (claimed.length === 0 && !this.kicked && this.running) await this.sleep(this.options.pollMs);
+      for (const entry of claimed) {
+        // Our own lease lapsed while a hook still runs: the once-guards cover it, but do not run it twice here.
+        if (this.inFlight.has(entry.event.eventId)) continue;
+        this.inFlight.add(entry.event.eventId);
+        const task: Promise<void> = this.serialized(entry).finally(() => {
+          this.active.delete(task);
+          this.inFlight.delete(entry.event.eventId);
+          this.kick();
+        });
+        this.active.add(task);
+      }
+      const mayHaveMore = room > 0 && claimed.length === room;
+      if (!mayHaveMore && !this.kicked && this.running) {
+        await this.sleep(this.options.pollMs);
+      }
     }
+    await Promise.all(this.active);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -85,7 +106,9 @@ export class InboxWorker {
 
   private serialized(entry: InboxEntry): Promise<void> {
     const key = entry.event.transactionId;
-    const run = (this.chains.get(key) ?? Promise.resolve()).then(() => this.process(entry));
+    const run = (this.chains.get(key) ?? Promise.resolve())
+      .then(() => this.process(entry))
+      .catch((err: unknown) => this.logger.error('mesh-pay: fulfilment crashed', { error: describeError(err) }));
     this.chains.set(key, run);
     return run.finally(() => {
       if (this.chains.get(key) === run) this.chains.delete(key);
@@ -94,7 +117,6 @@ export class InboxWorker {
 
   private async process(entry: InboxEntry): Promise<void> {
     const { event } = entry;
-    this.inFlight.add(event.eventId);
     try {
       await this.fulfil(event);
       await this.store.settleInbox(event.eventId, 'done');
@@ -120,8 +142,6 @@ export class InboxWorker {
         });
         await this.store.retryInbox(event.eventId, Date.now() + delay + jitter, error).catch(() => {});
       }
-    } finally {
-      this.inFlight.delete(event.eventId);
     }
   }
 

@@ -313,3 +313,31 @@ describe('fulfilment: credit exactly once', () => {
     }
   });
 });
+
+describe('fulfilment concurrency', () => {
+  it("does not hold other transactions' events behind one slow merchant hook", async () => {
+    const release = gate();
+    const credited: string[] = [];
+    const secondCredited = gate();
+    const k = await startKit({
+      onTransferSucceeded: async ({ idempotencyKey }) => {
+        if (idempotencyKey === 'tr-stuck') await release.promise;
+        credited.push(idempotencyKey);
+        if (idempotencyKey === 'tr-quick') secondCredited.open();
+      },
+    });
+    try {
+      const stuck = (await mint(k)).transactionId;
+      const quick = (await mint(k)).transactionId;
+      await postWebhook(k, webhookBody({ transactionId: stuck, status: 'succeeded', transferId: 'tr-stuck' }));
+      await postWebhook(k, webhookBody({ transactionId: quick, status: 'succeeded', transferId: 'tr-quick' }));
+      await secondCredited.promise;
+      assert.deepEqual(credited, ['tr-quick']);
+      release.open();
+      await eventually(() => credited.length === 2, 'the slow credit');
+    } finally {
+      release.open();
+      await k.close();
+    }
+  });
+});
