@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { startRedisServer, type RedisServer, type RedisServerOptions } from '../../packages/backend-kit/test/redis-server.js';
+import { startDemo, type DemoProcess } from '../support/demo-process.js';
+
+/**
+ * A deployment as a merchant runs it past one process: one redis-server (AOF, fsync always) and
+ * several demo processes sharing `MESH_STORE`, `MESH_WEBHOOK_SECRET` and `MESH_KIT_SECRET`.
+ * Instances can be killed with SIGKILL and replaced; `stop()` ends everything still running.
+ */
+export interface Cluster {
+  redis: RedisServer;
+  webhookSecret: string;
+  kitSecret: string;
+  /** Running instances, in start order (killed ones are removed). */
+  instances: DemoProcess[];
+  /** Starts one more instance on the shared store. */
+  addInstance(env?: Record<string, string>): Promise<DemoProcess>;
+  /** SIGKILL, no goodbye: what a crashed host looks like. Resolves once the process is gone. */
+  kill9(instance: DemoProcess): Promise<void>;
+  /** Everything every instance (alive or dead) printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startCluster({
+  instances = 2,
+  env = {},
+  redis: redisOptions = {},
+}: { instances?: number; env?: Record<string, string>; redis?: RedisServerOptions } = {}): Promise<Cluster> {
+  const redis = await startRedisServer(redisOptions);
+  const webhookSecret = `scale-webhook-${randomBytes(16).toString('hex')}`;
+  const kitSecret = randomBytes(32).toString('base64url');
+  const all: DemoProcess[] = [];
+  const cluster: Cluster = {
+    redis,
+    webhookSecret,
+    kitSecret,
+    instances: [],
+    async addInstance(extra = {}) {
+      const demo = await startDemo({
+        store: redis.url,
+        env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, ...env, ...extra },
+      });
+      all.push(demo);
+      cluster.instances.push(demo);
+      return demo;
+    },
+    async kill9(instance) {
+      cluster.instances = cluster.instances.filter((i) => i !== instance);
+      if (instance.child.exitCode !== null || instance.child.signalCode !== null) return;
+      const gone = new Promise<void>((ok) => instance.child.once('exit', () => ok()));
+      instance.child.kill('SIGKILL');
+      await gone;
+    },
+    output: () => all.map((d, i) => `--- instance ${i} (${d.url}) ---\n${d.output().slice(-4000)}`).join('\n'),
+    async stop() {
+      await Promise.allSettled(all.map((d) => d.stop()));
+      await redis.stop();
+    },
+  };
+  try {
+    // One at a time: two tsx compilations at once on two cores only slow each other down.
+    for (let i = 0; i < instances; i++) await cluster.addInstance();
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+/** Resident memory of a process in KiB, read from outside via /proc/<pid>/status (Linux). */
+export function vmRssKiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+/** Number of status channels with a subscriber on the Redis server, across every instance. */
+export async function subscribedStatusChannels(redis: RedisServer): Promise<number> {
+  const channels = await redis.command('PUBSUB', 'CHANNELS', 'meshpay:status-events:*');
+  // RESP array header: "*<n>\r\n…"
+  const header = /^\*(\d+)\r\n/.exec(channels);
+  if (!header) throw new Error(`unexpected PUBSUB CHANNELS reply ${JSON.stringify(channels.slice(0, 80))}`);
+  return Number(header[1]);
+}
+
+/** An integer reply (`:n`) from a raw Redis command, e.g. `HLEN`. */
+export async function redisInteger(redis: RedisServer, ...args: string[]): Promise<number> {
+  const reply = await redis.command(...args);
+  const match = /^:(-?\d+)\r\n/.exec(reply);
+  if (!match) throw new Error(`${args[0]} answered ${JSON.stringify(reply.slice(0, 80))}`);
+  return Number(match[1]);
+}
