@@ -71,7 +71,11 @@ function sessionData(ctx: SandboxContext, record: LinkTokenRecord) {
 
 const connectSchema = z.object({ integrationId: z.string().max(100), mfaCode: z.string().regex(/^\d{6}$/).optional() });
 const resumeSchema = z.object({ accessTokens: z.array(z.record(z.string(), z.unknown())).max(20) });
-const previewSchema = z.object({ optionIndex: z.number().int().min(0).max(100).default(0) });
+const previewSchema = z.object({
+  optionIndex: z.number().int().min(0).max(100).default(0),
+  /** What the customer typed when the merchant set no amount (USD, up to cents). */
+  amountInFiat: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'a USD amount like 12.50').refine((v) => Number(v) > 0, 'must be above 0').nullish(),
+});
 const executeSchema = z.object({ previewId: z.string().max(100), scenario: z.enum(['succeed', 'fail']) });
 
 export function linkRoutes(ctx: SandboxContext): Router {
@@ -178,8 +182,8 @@ export function linkRoutes(ctx: SandboxContext): Router {
     const symbol = to.symbol.toUpperCase();
     const priceUsd = SANDBOX_PRICES_USD[symbol] ?? '1';
     const fiat = record.request.transferOptions?.amountInFiat;
-    // Mesh: amountInFiat wins; else the destination's token amount; else the customer would type
-    // an amount (the sandbox uses 10 USD).
+    // Mesh: amountInFiat wins; else the destination's token amount; else the customer types an
+    // amount (10 USD until they do).
     let amountInFiat: string;
     let amount: string;
     if (fiat != null) {
@@ -189,7 +193,7 @@ export function linkRoutes(ctx: SandboxContext): Router {
       amount = numberToDecimal(to.amount);
       amountInFiat = multiplyDecimal(amount, priceUsd);
     } else {
-      amountInFiat = '10';
+      amountInFiat = body.amountInFiat ?? '10';
       amount = cryptoAmountForFiat(amountInFiat, symbol);
     }
     const preview: TransferPreview = {
@@ -204,6 +208,7 @@ export function linkRoutes(ctx: SandboxContext): Router {
       amount,
       amountInFiat,
       priceUsd,
+      customerSetsAmount: fiat == null && to.amount == null,
     };
     state.previews.set(preview.previewId, preview);
     res.json(meshOk(preview));

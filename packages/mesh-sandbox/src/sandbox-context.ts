@@ -20,6 +20,8 @@ export interface TransferPreview {
   readonly amount: string;
   readonly amountInFiat: string;
   readonly priceUsd: string;
+  /** The merchant set no amount: the customer enters it on the preview. */
+  readonly customerSetsAmount: boolean;
 }
 
 export interface SandboxContext {

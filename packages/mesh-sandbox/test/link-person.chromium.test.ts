@@ -36,9 +36,11 @@ after(async () => {
   await shop?.server.close();
 });
 
-async function open(options: { accessTokens?: unknown; theme?: string; userId?: string } = {}) {
+async function open(options: { accessTokens?: unknown; theme?: string; userId?: string; noAmount?: boolean } = {}) {
   const transactionId = `order-person-${Math.random().toString(36).slice(2, 8)}`;
-  const { linkToken } = await mintLinkToken(shop.sandboxBase, paymentRequest({ transactionId, ...(options.userId ? { userId: options.userId } : {}) }));
+  const request = paymentRequest({ transactionId, ...(options.userId ? { userId: options.userId } : {}) });
+  if (options.noAmount) delete (request.transferOptions as { amountInFiat?: number }).amountInFiat;
+  const { linkToken } = await mintLinkToken(shop.sandboxBase, request);
   const context = await browser.newContext();
   const page = await context.newPage();
   // The page checks a returning customer's tokens with its sandbox server: tests can await that.
@@ -186,6 +188,31 @@ describe('a person pays in the sandbox Link page', () => {
     const l = await log(page);
     assert.equal(l.connected[0]?.accessToken?.brokerName, 'MetaMask');
     assert.equal(l.finished.length, 0);
+    await page.context().close();
+  });
+
+  test('when the merchant sets no amount, the customer types one and the preview follows it', async () => {
+    const { page, frame, transactionId } = await open({ noAmount: true });
+    await frame.getByRole('button', { name: /Coinbase/ }).click();
+    await frame.getByLabel('Email or username').fill('ada@example.com');
+    await frame.getByLabel('Password').fill('pw');
+    await frame.getByRole('button', { name: 'Sign in' }).click();
+    await heading(frame, /Review transfer/);
+    const amount = frame.getByLabel('Amount (USD)');
+    await amount.fill('12.345');
+    await amount.press('Enter');
+    await frame.getByRole('alert').filter({ hasText: 'Enter an amount in USD' }).waitFor();
+    await frame.getByLabel('Amount (USD)').fill('40');
+    await frame.getByLabel('Amount (USD)').press('Enter');
+    await frame.locator('#preview-fiat', { hasText: '$40.00' }).waitFor();
+    await frame.getByRole('button', { name: 'Confirm' }).click();
+    await heading(frame, /Transfer submitted/);
+    await frame.getByRole('button', { name: 'Done' }).click();
+    await exited(page);
+    const l = await log(page);
+    assert.equal(l.finished[0]!.amountInFiat, 40);
+    assert.ok(l.events.some((e) => e.type === 'transferAmountEntered'));
+    assert.equal(sandbox.transfers().find((t) => t.clientTransactionId === transactionId)?.amountInFiat, '40');
     await page.context().close();
   });
 });

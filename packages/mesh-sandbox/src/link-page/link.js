@@ -345,6 +345,34 @@ async function showPreview() {
     );
     parts.push(h('label', { for: 'asset-network' }, 'Asset and network'), select);
   }
+  if (preview.customerSetsAmount) {
+    const input = h('input', { id: 'amount', name: 'amount', inputmode: 'decimal', value: preview.amountInFiat, 'aria-describedby': 'amount-hint' });
+    const form = h(
+      'form',
+      {
+        class: 'form',
+        novalidate: true,
+        onsubmit: (e) => {
+          e.preventDefault();
+          const value = input.value.trim();
+          if (!/^\d{1,9}(\.\d{1,2})?$/.test(value) || Number(value) <= 0) {
+            form.querySelector('.error')?.remove();
+            form.prepend(errorLine('Enter an amount in USD, like 12.50.'));
+            input.focus();
+            return;
+          }
+          state.customAmount = value;
+          post('transferAmountEntered');
+          void showPreview();
+        },
+      },
+      h('label', { for: 'amount' }, `Amount (${session.fiatCurrency || 'USD'})`),
+      input,
+      h('p', { class: 'hint', id: 'amount-hint' }, 'The merchant left the amount to you.'),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button--ghost', id: 'update-amount' }, 'Update amount')),
+    );
+    parts.push(form);
+  }
   const details = h(
     'dl',
     { class: 'details' },
