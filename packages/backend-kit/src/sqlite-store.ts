@@ -99,7 +99,9 @@ interface Subscriber {
 /**
  * The embedded durable store: one SQLite file, which several processes on one machine may share
  * (WAL lets readers run beside the single writer; `busy_timeout` makes writers queue instead of
- * failing). Every rule of `KitStore` is enforced by SQLite itself — UNIQUE constraints for the
+ * failing; WAL needs shared memory, so not over a network filesystem — use Redis across hosts).
+ * Writers queue on one lock: a process writing flat out can keep another waiting up to
+ * `busyTimeoutMs`, after which the write fails (the webhook answers 5xx and Mesh resends). Every rule of `KitStore` is enforced by SQLite itself — UNIQUE constraints for the
  * once-guards and the inbox, IMMEDIATE transactions where a read decides a write — so it holds
  * across processes, not just inside this one.
  *
