@@ -9,6 +9,8 @@
  *   twin). The SDK's wallet bridge talks to the Link iframe over postMessage, which CSP does not
  *   govern; connections to Mesh and wallets are made by the Link page inside its own frame, under
  *   Mesh's own policy, so this page needs no extra `connect-src`.
+ * - A custom `MESH_API_URL` (a self-hosted sandbox, a proxy): its origin serves the Link page, so it
+ *   is passed in `frameOrigins` too.
  */
 export const MESH_FRAME_ORIGINS = ['https://*.meshconnect.com'] as const;
 

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createMeshPay, openStore } from '@mesh-pay/backend-kit';
 import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '@mesh-pay/mesh-sandbox';
-import { parseDemoConfig, type DemoConfig } from './config.js';
+import { MESH_BASE_URLS, parseDemoConfig, type DemoConfig } from './config.js';
 import { contentSecurityPolicy } from './csp.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
 import { createOrdersRouter } from './orders-route.js';
@@ -42,6 +42,16 @@ export interface DemoApp {
   listen(port?: number): Promise<ListeningDemo>;
 }
 
+/**
+ * A Mesh-compatible server at a custom `MESH_API_URL` (a self-hosted sandbox, a staging proxy) serves
+ * its Link page from its own origin, so the page must be allowed to frame it. Mesh's own base URLs
+ * need nothing extra: their Link pages are covered by the `*.meshconnect.com` frame source.
+ */
+function linkOriginsFor(apiUrl: string | undefined): string[] {
+  if (!apiUrl || (Object.values(MESH_BASE_URLS) as string[]).includes(apiUrl)) return [];
+  return [new URL(apiUrl).origin];
+}
+
 /** Finds a free loopback port by binding port 0 and letting go of it. */
 async function reserveFreePort(): Promise<number> {
   const probe = createServer();
@@ -67,7 +77,8 @@ function ensureStoreFolder(spec: string): void {
  */
 export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Promise<DemoApp> {
   const config = parseDemoConfig(env);
-  const useSandbox = config.mode === 'sandbox';
+  // The local sandbox serves when no credentials are set and no other Mesh URL was given.
+  const useSandbox = config.mode === 'sandbox' && config.apiUrl === undefined;
   const port = useSandbox && config.port === 0 ? await reserveFreePort() : config.port;
   const origin = `http://127.0.0.1:${port}`;
   let listening = false;
@@ -125,13 +136,16 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
       fiatCurrency: DEMO_PRICE.fiatCurrency,
       token: DEMO_PRICE.token,
       chain: DEMO_PRICE.chain,
-      mesh: useSandbox && !config.apiUrl ? 'local-sandbox' : config.meshEnv,
+      mesh: useSandbox ? 'local-sandbox' : config.meshEnv,
     });
   });
   app.use('/api', (_req, res) => sendProblem(res, 404, 'Not found', 'No such API route.'));
 
   // The page and the widget bundle run under a strict CSP: no inline script or style anywhere.
-  const csp = contentSecurityPolicy({ mode: config.mode, frameOrigins: useSandbox ? [origin, `http://localhost:${port}`] : [] });
+  const csp = contentSecurityPolicy({
+    mode: config.mode,
+    frameOrigins: useSandbox ? [origin, `http://localhost:${port}`] : linkOriginsFor(config.apiUrl),
+  });
   app.use((_req, res, next) => {
     res.set('Content-Security-Policy', csp);
     res.set('X-Frame-Options', 'DENY');
@@ -199,7 +213,7 @@ async function main(): Promise<void> {
   const shown = `http://localhost:${running.port}`;
   console.log(`Mesh Pay demo shop: ${shown}`);
   console.log(
-    config.mode === 'sandbox' && !config.apiUrl
+    demo.sandbox
       ? `Mesh: local sandbox at ${shown}/sandbox/mesh${config.autoplay ? ` (autoplay: ${config.autoplay})` : ''}`
       : `Mesh: ${config.apiUrl} (${config.meshEnv})`,
   );

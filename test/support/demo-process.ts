@@ -18,7 +18,10 @@ export interface DemoProcessOptions {
   creditDelayMs?: number;
   /** `MESH_STORE`; default a fresh SQLite file in a temporary folder removed on stop. */
   store?: string;
-  /** Extra or overriding environment variables. */
+  /** `MESH_WEBHOOK_SECRET` / `MESH_KIT_SECRET`; random per process unless given (instances of one deployment share them). */
+  webhookSecret?: string;
+  kitSecret?: string;
+  /** Extra or overriding environment variables (an empty string unsets one, as in a shell). */
   env?: Record<string, string>;
   /** How long to wait for the server to answer; default 30 s. */
   startTimeoutMs?: number;
@@ -43,8 +46,8 @@ const READY_LINE = /Mesh Pay demo shop: http:\/\/localhost:(\d+)/;
 export async function startDemo(options: DemoProcessOptions = {}): Promise<DemoProcess> {
   ensureWidgetBundle();
   const tmp = mkdtempSync(join(tmpdir(), 'mesh-pay-e2e-'));
-  const webhookSecret = `e2e-webhook-${randomBytes(12).toString('hex')}`;
-  const kitSecret = randomBytes(32).toString('base64url');
+  const webhookSecret = options.webhookSecret ?? `e2e-webhook-${randomBytes(12).toString('hex')}`;
+  const kitSecret = options.kitSecret ?? randomBytes(32).toString('base64url');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? tmp,
