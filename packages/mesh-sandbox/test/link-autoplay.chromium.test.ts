@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../../test/support/chromium.js';
 import { createMeshSandbox, type MeshSandbox, type SandboxScenario } from '../src/index.js';
 import { mintLinkToken, MERCHANT_ADDRESS, paymentRequest } from './support/http.js';
-import { opensslHmacBase64 } from './support/independent-crypto.js';
+import { opensslHmacBase64, pythonDivide } from './support/independent-crypto.js';
 import { startShop, type MeshLog, type Shop } from './support/sdk-host.js';
 
 const SECRET = 'whsec_chromium';
@@ -170,5 +170,50 @@ describe('the real SDK drives the sandbox Link page, hands-free', () => {
     } finally {
       skewMs = 0;
     }
+  });
+
+  test('a returning customer in a hands-free run skips sign-in too', async () => {
+    const first = await run('succeed');
+    const connected = first.log.connected[0]!.accessToken!;
+    const token = connected.accountTokens[0]!;
+    await first.page.context().close();
+    const again = await run('succeed', {
+      accessTokens: [{ accountId: token.account.accountId, accountName: token.account.accountName, accessToken: token.accessToken, brokerType: connected.brokerType, brokerName: connected.brokerName }],
+    });
+    const t = types(again.log);
+    assert.ok(!t.includes('credentialsEntered'), t.join(','));
+    assert.ok(!t.includes('integrationSelected'), t.join(','));
+    assert.equal(again.log.finished[0]!.clientTransactionId, again.transactionId);
+    await again.page.context().close();
+  });
+
+  test('several destinations: the customer pays in another asset on another network, and the webhooks name them', async () => {
+    autoplay = undefined;
+    const transactionId = `order-multi-${Math.random().toString(36).slice(2, 8)}`;
+    const request = paymentRequest({ transactionId });
+    request.transferOptions.toAddresses.push({ networkId: 'e3c7fdd8-b1fc-4e51-85ae-bb276e075611', symbol: 'ETH', address: MERCHANT_ADDRESS });
+    const { linkToken } = await mintLinkToken(shop.sandboxBase, request);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(shop.url);
+    await page.evaluate((token) => (window as any).openMesh(token), linkToken);
+    const frame = page.frameLocator('#mesh-frame');
+    await frame.getByRole('button', { name: /Kraken/ }).click();
+    await frame.getByLabel('Email or username').fill('ada');
+    await frame.getByLabel('Password').fill('pw');
+    await frame.getByLabel('Password').press('Enter');
+    await frame.getByLabel('Asset and network').selectOption({ label: 'ETH on Ethereum' });
+    await frame.locator('#preview-network', { hasText: 'Ethereum' }).waitFor();
+    await frame.getByRole('button', { name: 'Confirm' }).click();
+    await frame.getByRole('button', { name: 'Done' }).click();
+    await page.waitForFunction(() => (window as any).meshLog.exits.length > 0);
+    const log = (await page.evaluate(() => (window as any).meshLog)) as MeshLog;
+    assert.equal(log.finished[0]!.symbol, 'ETH');
+    assert.equal(log.finished[0]!.networkName, 'Ethereum');
+    const hooks = await webhooksFor(transactionId);
+    assert.deepEqual(hooks.map((h) => [h.json.TransferStatus, h.json.Token, h.json.Chain]), [['pending', 'ETH', 'Ethereum'], ['succeeded', 'ETH', 'Ethereum']]);
+    // 25 USD at the sandbox's 3120.45 USD/ETH, exact to 24 places.
+    const expected = pythonDivide('25', '3120.45', 24);
+    assert.ok(hooks[1]!.raw.toString('utf8').includes(`"SourceAmount":${expected},`), hooks[1]!.raw.toString('utf8'));
+    await page.context().close();
   });
 });
