@@ -111,6 +111,8 @@ export class MeshPayButton extends LitElement {
   #closeRequests = 0;
   /** True while we close Link ourselves: its onExit then reports nothing new. */
   #closingLink = false;
+  /** Link's page said `loaded`: only then can it answer a graceful `closeRequested`. */
+  #linkLoaded = false;
   #streamBroke = false;
   /** Invalidates a stream that is still loading when another one (or none) is wanted. */
   #streamGeneration = 0;
@@ -250,7 +252,9 @@ export class MeshPayButton extends LitElement {
         if (attempt === this.#attempt && !this.#closingLink) this.#onExit(attempt, flow, sdk, reminted, error, summary);
       },
       onEvent: (event) => {
-        if (attempt === this.#attempt) this.#emit('mesh-event', this.exposeAccessTokens ? event : flow.redactTokens(event));
+        if (attempt !== this.#attempt) return;
+        if (event.type === 'pageLoaded') this.#linkLoaded = true;
+        this.#emit('mesh-event', this.exposeAccessTokens ? event : flow.redactTokens(event));
       },
       ...(Array.isArray(token.accessTokens) ? { accessTokens: token.accessTokens as IntegrationAccessToken[] } : {}),
       theme: this.theme,
@@ -259,6 +263,7 @@ export class MeshPayButton extends LitElement {
       ...(this.fiatCurrency ? { displayFiatCurrency: this.fiatCurrency } : {}),
     });
     this.#link = link;
+    this.#linkLoaded = false;
     this.#go('opened');
     this.#save();
     this.#emit('mesh-open', { transactionId: token.transactionId, renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded' });
@@ -440,9 +445,9 @@ export class MeshPayButton extends LitElement {
       return;
     }
     this.#closeRequests += 1;
-    // First ask Link to close gracefully (it may confirm with the customer); insist the second time
-    // or when the browser already closed the dialog.
-    if (this.#closeRequests === 1 && dialog?.element.open) link.closeLinkRequested();
+    // First ask Link to close gracefully (it may confirm with the customer); insist the second time,
+    // when Link has not loaded yet (nobody there to answer) or when the browser closed the dialog.
+    if (this.#closeRequests === 1 && this.#linkLoaded && dialog?.element.open) link.closeLinkRequested();
     else link.closeLink();
   }
 
