@@ -64,10 +64,13 @@ export async function staticGraph(entry: string): Promise<{ eager: string[]; laz
     const file = queue.shift()!;
     if (eager.includes(file)) continue;
     eager.push(file);
-    const [imports] = parse(await readFile(file, 'utf8'));
+    const source = await readFile(file, 'utf8');
+    const [imports] = parse(source);
     for (const spec of imports) {
-      if (!spec.n || !spec.n.startsWith('.')) continue; // bare or absolute: not part of the bundle
-      const target = resolve(dirname(file), spec.n);
+      // Minifiers write import(`./x.js`): the lexer leaves a template literal's name unset.
+      const name = spec.n ?? /^`([^`$]*)`$/.exec(source.slice(spec.s, spec.e).trim())?.[1];
+      if (!name || !name.startsWith('.')) continue; // bare or absolute: not part of the bundle
+      const target = resolve(dirname(file), name);
       if (spec.d === -1) queue.push(target);
       else if (spec.d >= 0) lazy.add(target); // import(): fetched on interaction
     }

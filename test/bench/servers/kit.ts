@@ -2,14 +2,18 @@
  * Our side of the server benchmarks: the backend kit at /mesh with the local Mesh sandbox at
  * /sandbox/mesh (it mints the link tokens), one Express app, one process, the store named in the
  * config. The sandbox never plays a flow by itself here: the benchmark posts the webhooks.
+ *
+ * With `page`, it also serves the widget's script-tag bundle (from `widgetDir`) and `GET /page?order=<id>`: a page with
+ * nothing on it but `<mesh-pay-button>`, for the click-to-Link benchmark.
  */
 import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { createMeshPay, openStore } from '@mesh-pay/backend-kit';
 import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_NETWORKS } from '@mesh-pay/mesh-sandbox';
 import { announce, listen, serverConfig } from './child-protocol.js';
 
-const config = serverConfig<{ store: string; webhookSecret: string; kitSecret: string }>();
+const config = serverConfig<{ store: string; webhookSecret: string; kitSecret: string; page?: boolean; widgetDir?: string }>();
 
 const app = express();
 const server = await listen(createServer(app));
@@ -40,5 +44,16 @@ const kit = createMeshPay({
 });
 app.use('/mesh', kit.router);
 await kit.start();
+
+if (config.page) {
+  app.use(express.static(config.widgetDir ?? fileURLToPath(new URL('../../../packages/widget/dist/browser', import.meta.url))));
+  app.get('/page', (req, res) => {
+    const order = typeof req.query.order === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(req.query.order) ? req.query.order : 'bench-order';
+    res.type('html').send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>click to Link</title><link rel="icon" href="data:,">
+<script type="module" src="/mesh-pay-button.js"></script></head>
+<body><mesh-pay-button token-url="/mesh/link-token" order-id="${order}" label="Pay with crypto"></mesh-pay-button></body></html>`);
+  });
+}
 
 announce(server, { streams: () => kit.openStreamCount() }, () => kit.close());
