@@ -92,3 +92,12 @@ export async function redisInteger(redis: RedisServer, ...args: string[]): Promi
   if (!match) throw new Error(`${args[0]} answered ${JSON.stringify(reply.slice(0, 80))}`);
   return Number(match[1]);
 }
+
+/** A bulk-string reply (`$n` then the text) from a raw Redis command, e.g. `HGET`; `undefined` for nil. */
+export async function redisText(redis: RedisServer, ...args: string[]): Promise<string | undefined> {
+  const reply = await redis.command(...args);
+  if (reply.startsWith('$-1')) return undefined;
+  const match = /^\$(\d+)\r\n/.exec(reply);
+  if (!match) throw new Error(`${args[0]} answered ${JSON.stringify(reply.slice(0, 80))}`);
+  return reply.slice(match[0].length, match[0].length + Number(match[1]));
+}
