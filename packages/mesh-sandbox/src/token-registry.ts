@@ -2,7 +2,7 @@
  * Link tokens the sandbox minted. Like Mesh's, each is single-use and short-lived: the Link page's
  * first load consumes it; a second load, or a load after the TTL, is `LINK_TOKEN_EXPIRED`.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { LinkTokenRequest } from './link-token.js';
 
 export interface LinkTokenRecord {
@@ -58,7 +58,9 @@ export class TokenRegistry {
   session(id: string, sessionKey: string | undefined): LinkTokenRecord | undefined {
     const record = this.#records.get(id);
     if (!record?.sessionKey || !sessionKey || record.expired) return undefined;
-    return record.sessionKey === sessionKey ? record : undefined;
+    const expected = Buffer.from(record.sessionKey);
+    const given = Buffer.from(sessionKey);
+    return expected.length === given.length && timingSafeEqual(expected, given) ? record : undefined;
   }
 
   /** Drops records long past use so a long-running dev server does not grow without bound. */
