@@ -90,6 +90,8 @@ export function linkRoutes(ctx: SandboxContext): Router {
     let session: unknown;
     if (result.ok) {
       ctx.sessions.set(result.record.id, { previews: new Map() });
+      // A long-running dev server forgets its oldest sessions rather than growing without bound.
+      if (ctx.sessions.size > 10_000) ctx.sessions.delete(ctx.sessions.keys().next().value!);
       session = sessionData(ctx, result.record);
     } else {
       const message =
