@@ -9,15 +9,20 @@ const SECRET_KEYS = new Set(['accessToken', 'refreshToken']);
 
 /** A deep copy of `value` with every `accessToken`/`refreshToken` string replaced by "[redacted]". */
 export function redactTokens<T>(value: T): T {
-  return walk(value, 0) as T;
+  return walk(value, 0, new WeakSet()) as T;
 }
 
-function walk(value: unknown, depth: number): unknown {
-  if (depth > 20 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
+// Past this depth (or on a cycle) we drop the value rather than risk passing a token through.
+const MAX_DEPTH = 32;
+
+function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH || seen.has(value)) return REDACTED;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEYS.has(key) && typeof item === 'string' ? REDACTED : walk(item, depth + 1);
+    out[key] = SECRET_KEYS.has(key) && typeof item === 'string' ? REDACTED : walk(item, depth + 1, seen);
   }
   return out;
 }

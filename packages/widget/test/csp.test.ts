@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../../../test/support/chromium.ts';
+import { launchChromium } from '../../../test/support/chromium.js';
 import { createFakeKit } from './fake-kit.mjs';
 
 // A merchant page with the strictest usual policy: no inline script or style, no eval, frames and
