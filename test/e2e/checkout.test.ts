@@ -98,6 +98,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     const linkFrames = watchLinkFrames(shop);
     const orderId = await shop.orderId();
     assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).status, 404, 'no order before the click');
+    assert.deepEqual(shop.requested.filter((u) => /web-link-sdk/.test(u)), [], 'the Mesh SDK is not loaded with the page');
 
     await shop.clickPay();
 
@@ -113,7 +114,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     assert.equal(midway.status, 200);
     assert.notEqual(midway.body.status, 'succeeded');
 
-    await shop.waitForStatus('succeeded', 20_000);
+    await shop.waitForStatus('succeeded');
     assert.match(await shop.statusLineText(), /paid/i);
 
     // The real SDK opened the sandbox Link page from this origin, in the dialog's iframe.
@@ -173,7 +174,7 @@ describe('a transfer that fails (autoplay: fail)', () => {
     const shop = await openShop(demo);
     const orderId = await shop.orderId();
     await shop.clickPay();
-    await shop.waitForStatus('failed', 20_000);
+    await shop.waitForStatus('failed');
     assert.match(await shop.statusLineText(), /failed/i);
     const log = await shop.log();
     assert.ok(!statusesOf(log).includes('succeeded'));
@@ -190,7 +191,7 @@ describe('a shopper who cancels (autoplay: cancel)', () => {
     const shop = await openShop(demo);
     const orderId = await shop.orderId();
     await shop.clickPay();
-    await shop.waitForStatus('cancelled', 20_000);
+    await shop.waitForStatus('cancelled');
     assert.match(await shop.statusLineText(), /cancelled/i);
     assert.ok(shop.linkTokens.length >= 1);
     const first = shop.linkTokens[0]!.body.linkToken!;
@@ -220,6 +221,7 @@ describe('a person clicks through the sandbox Link page (no autoplay)', () => {
     assert.ok(await shop.linkIframe().isVisible(), 'the Link iframe is shown');
 
     await link.locator('button.integration').first().click();
+    await link.locator('#username').or(link.locator('#connect')).waitFor();
     if (await link.locator('#username').isVisible()) {
       await link.locator('#username').fill('shopper@example.com');
       await link.locator('#password').fill('correct horse battery staple');
@@ -231,7 +233,7 @@ describe('a person clicks through the sandbox Link page (no autoplay)', () => {
     // The Link page's last screen; the button may already have closed the dialog on transferFinished.
     await link.locator('#done').click({ timeout: 5000 }).catch(() => undefined);
 
-    await shop.waitForStatus('succeeded', 20_000);
+    await shop.waitForStatus('succeeded');
     assertCleanPage(await shop.log());
     const entries = await ledgerFor(demo, orderId);
     assert.equal(entries.length, 1);

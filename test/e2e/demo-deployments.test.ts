@@ -111,7 +111,9 @@ describe('a merchant with credentials and a Mesh-compatible API URL', () => {
     const navigated: string[] = [];
     shop.page.on('framenavigated', (frame) => navigated.push(frame.url()));
     await shop.clickPay();
-    await shop.waitForStatus('succeeded', 20_000);
+    await shop.waitForStatus('succeeded').catch((err: Error) => {
+      throw new Error(`${err.message}\n--- demo output ---\n${d.output()}`);
+    });
     assert.ok(navigated.some((u) => u.startsWith(`${mesh.url}/link/`)), navigated.join('\n'));
     assert.equal(mesh.transfers().length, 1);
     assert.deepEqual((await shop.log()).filter((e) => e.kind === 'csp'), []);

@@ -60,6 +60,8 @@ export class ShopPage {
   /** Every answer of `POST /mesh/link-token` the page received, in order. */
   readonly linkTokens: LinkTokenSeen[] = [];
   readonly consoleErrors: string[] = [];
+  /** Every URL the page (or its frames) requested, in order. */
+  readonly requested: string[] = [];
 
   private constructor(
     readonly context: BrowserContext,
@@ -75,6 +77,7 @@ export class ShopPage {
     page.on('console', (msg) => {
       if (msg.type() === 'error') shop.consoleErrors.push(msg.text());
     });
+    page.on('request', (req) => shop.requested.push(req.url()));
     page.on('response', async (res) => {
       if (res.request().method() === 'POST' && new URL(res.url()).pathname === '/mesh/link-token') {
         try {
@@ -106,8 +109,15 @@ export class ShopPage {
     await this.payButton().click();
   }
 
-  async waitForStatus(status: string, timeoutMs = 20_000): Promise<void> {
-    await this.page.locator(`mesh-pay-button[status="${status}"]`).waitFor({ timeout: timeoutMs });
+  /** Waits for the button's status; on timeout the error tells the story the page saw. */
+  async waitForStatus(status: string, timeoutMs = 30_000): Promise<void> {
+    try {
+      await this.page.locator(`mesh-pay-button[status="${status}"]`).waitFor({ timeout: timeoutMs });
+    } catch (err) {
+      const log = await this.log().catch(() => []);
+      const story = log.map((e) => (e.kind === 'status' ? `status=${e.name}` : `${e.name}${e.kind === 'event' ? ` ${JSON.stringify(e.detail).slice(0, 200)}` : ''}`));
+      throw new Error(`${(err as Error).message}\nwhat the page saw:\n  ${story.join('\n  ')}\nconsole errors: ${this.consoleErrors.join(' | ')}`);
+    }
   }
 
   async status(): Promise<string | null> {
