@@ -504,6 +504,9 @@ export class MeshPayButton extends LitElement {
     const to = nextStatus(this.status, event);
     if (to === undefined) return;
     this.status = to;
+    // Reflect now, not at Lit's next render: listeners of the event that follows (and observers of
+    // the attribute) must already see the new status.
+    this.setAttribute('status', to);
     this.announcement = this.#strings().announce[to];
     this.#syncStates();
   }

@@ -5,7 +5,7 @@ import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
 import { buttonOf, kit, labelOf, linkPageReceived, liveRegionOf, openDialog, orderId, statusBecomes } from '../test/browser-kit.js';
 
-type Recorded = { type: keyof MeshPayEventDetailMap; detail: unknown };
+type Recorded = { type: keyof MeshPayEventDetailMap; detail: unknown; statusAttr: string | null };
 const EVENT_NAMES: (keyof MeshPayEventDetailMap)[] = [
   'mesh-click',
   'mesh-open',
@@ -24,7 +24,7 @@ function record(): Recorded[] {
     document.addEventListener(type, (event) => {
       const custom = event as CustomEvent;
       expect(custom.bubbles && custom.composed, `${type} bubbles and is composed`).to.equal(true);
-      seen.push({ type, detail: custom.detail });
+      seen.push({ type, detail: custom.detail, statusAttr: (custom.target as Element).getAttribute('status') });
     });
   }
   return seen;
@@ -149,6 +149,12 @@ describe('paying', () => {
     expect(el.status).to.equal('succeeded');
     expect((await kit.log()).tokenCalls[id]).to.equal(1);
     expect(since(mark, 'mesh-error')).to.have.length(0);
+    // Listeners already see the new status attribute when each event fires.
+    const attrAt = (type: keyof MeshPayEventDetailMap) => since(mark, type).map((e) => e.statusAttr);
+    expect(attrAt('mesh-click')).to.deep.equal(['idle']);
+    expect(attrAt('mesh-open')).to.deep.equal(['open']);
+    expect(attrAt('mesh-transfer-finished')).to.deep.equal(['confirming']);
+    expect(attrAt('mesh-status')).to.deep.equal(['confirming', 'succeeded']);
   });
 });
 
