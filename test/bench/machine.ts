@@ -1,4 +1,7 @@
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { launchChromium } from '../support/chromium.js';
 
 /** The machine the figures were taken on: they mean nothing without it. */
@@ -9,6 +12,10 @@ export interface Machine {
   os: string;
   node: string;
   chromium: string;
+  /** Median time of a 4 KiB write + fsync in the temp dir, where the SQLite and Redis files live. */
+  fsyncMs: number;
+  /** 1-minute load average when the run started (other work on the machine skews figures). */
+  loadAtStart: number;
 }
 
 export async function describeMachine(): Promise<Machine> {
@@ -19,7 +26,28 @@ export async function describeMachine(): Promise<Machine> {
     os: `${os.type()} ${os.release()} (${os.arch()})`,
     node: process.version,
     chromium: await chromiumVersion(),
+    fsyncMs: fsyncLatency(),
+    loadAtStart: os.loadavg()[0] ?? Number.NaN,
   };
+}
+
+function fsyncLatency(): number {
+  const dir = mkdtempSync(join(os.tmpdir(), 'mesh-pay-bench-fsync-'));
+  const fd = openSync(join(dir, 'probe'), 'w');
+  const block = Buffer.alloc(4096, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      writeSync(fd, block);
+      fsyncSync(fd);
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
 async function chromiumVersion(): Promise<string> {

@@ -25,6 +25,8 @@ export interface Section {
   notes: string[];
   notMeasured?: string;
   seconds?: number;
+  /** 1-minute load average when the benchmark started. */
+  loadAtStart?: number;
 }
 
 export interface Report {
@@ -32,6 +34,8 @@ export interface Report {
   date: Date;
   command: string;
   seconds: number;
+  /** 1-minute load average when the run ended. */
+  loadAtEnd: number;
   sections: Section[];
 }
 
@@ -60,6 +64,10 @@ export function renderReport(report: Report): string {
     `| OS | ${machine.os} |`,
     `| Node | ${machine.node} |`,
     `| Chromium | ${machine.chromium} |`,
+    `| fsync (4 KiB, temp dir, median) | ${machine.fsyncMs.toFixed(2)} ms |`,
+    `| Load average (1 min) at start / end | ${machine.loadAtStart.toFixed(2)} / ${report.loadAtEnd.toFixed(2)} |`,
+    '',
+    'A load average near or above the core count means other work shared the CPU during the run: tail latencies suffer first.',
     '',
     '## Goals at a glance',
     '',
@@ -77,7 +85,10 @@ export function renderReport(report: Report): string {
   }
   for (const section of report.sections) {
     out.push('', `## ${section.title}`, '');
-    if (section.seconds !== undefined) out.push(`_Took ${section.seconds.toFixed(0)} s._`, '');
+    if (section.seconds !== undefined) {
+      const load = section.loadAtStart === undefined ? '' : `; load average ${section.loadAtStart.toFixed(2)} when it started`;
+      out.push(`_Took ${section.seconds.toFixed(0)} s${load}._`, '');
+    }
     out.push(section.method.trim(), '');
     if (section.notMeasured) {
       out.push(`**Not measured:** ${section.notMeasured}`, '');

@@ -4,6 +4,7 @@
  * when a benchmark crashed.
  */
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { describeMachine } from './machine.js';
 import { NotMeasuredError, writeReport, type Section } from './report.js';
@@ -40,7 +41,8 @@ async function main(): Promise<number> {
   for (const name of names) {
     const entry = benchmarks[name]!;
     const t0 = performance.now();
-    console.log(`bench: ${name} …`);
+    const loadAtStart = loadavg()[0] ?? Number.NaN;
+    console.log(`bench: ${name} … (load average ${loadAtStart.toFixed(2)})`);
     let section: Section;
     try {
       section = await (await entry.load())();
@@ -62,13 +64,14 @@ async function main(): Promise<number> {
       };
     }
     section.seconds = (performance.now() - t0) / 1000;
+    section.loadAtStart = loadAtStart;
     sections.push(section);
     console.log(`bench: ${name} done in ${section.seconds.toFixed(1)} s${section.notMeasured ? ` (not measured: ${section.notMeasured})` : ''}`);
     for (const goal of section.goals) console.log(`  ${goal.met ? 'met ' : 'MISS'} ${goal.goal}: ${goal.figure}`);
   }
 
   const command = asked.length > 0 ? `npm run bench -- ${asked.join(' ')}` : 'npm run bench';
-  await writeReport(reportPath, { machine, date, command, seconds: (performance.now() - started) / 1000, sections });
+  await writeReport(reportPath, { machine, date, command, seconds: (performance.now() - started) / 1000, loadAtEnd: loadavg()[0] ?? Number.NaN, sections });
   console.log(`bench: wrote ${reportPath}`);
   return crashed ? 1 : 0;
 }
