@@ -11,11 +11,10 @@ import autocannon, { type Result } from 'autocannon';
 import { startChildServer, type ChildServer } from './child-server.js';
 import { startRedis } from './redis.js';
 import type { Section } from './report.js';
-import { int, ms, ratio } from './stats.js';
+import { int, ms, ratio, summarize, type Summary } from './stats.js';
 import { signatureHeader, transferWebhook, type SignedWebhook } from './webhook-bodies.js';
 import { kitAvailable, mintTransaction } from './kit-client.js';
 import { pacedLoad, type PacedResult } from './paced-load.js';
-import { summarize, type Summary } from './stats.js';
 
 const webhookSecret = 'bench-webhook-secret';
 const kitSecret = 'bench-kit-secret-at-least-16-chars';
@@ -201,6 +200,12 @@ export async function measure(): Promise<Section> {
     ];
   });
   for (const r of results) {
+    if (r.saturated.requests.average < fixedRate) {
+      notes.push(
+        `${r.name} answered ${int(r.saturated.requests.average)} req/s saturated, under the ${int(fixedRate)} req/s offered: at that rate a queue ` +
+          'builds for the whole run, so its paced latencies are mostly time spent waiting in that queue.',
+      );
+    }
     if (r.repeats > 0) notes.push(`${r.name}: ${int(r.repeats)} requests reused a body (a pool ran out), so they took the duplicate path.`);
     const failed = failures(r.saturated) + failures(r.bursts) + r.paced.failures;
     if (failed > 0) notes.push(`${r.name}: ${int(failed)} requests failed (non-2xx, errors or timeouts); a run with failures does not meet its goal.`);
