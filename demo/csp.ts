@@ -12,6 +12,8 @@
  * - A custom `MESH_API_URL` (a self-hosted sandbox, a proxy): its origin serves the Link page, so it
  *   is passed in `frameOrigins` too.
  */
+import { MESH_BASE_URLS } from './config.js';
+
 export const MESH_FRAME_ORIGINS = ['https://*.meshconnect.com'] as const;
 
 export interface CspOptions {
@@ -35,4 +37,14 @@ export function contentSecurityPolicy({ mode, frameOrigins = [] }: CspOptions): 
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/**
+ * A Mesh-compatible server at a custom `MESH_API_URL` (a self-hosted sandbox, a staging proxy) serves
+ * its Link page from its own origin, so the page must be allowed to frame it. Mesh's own base URLs
+ * need nothing extra: their Link pages are covered by `MESH_FRAME_ORIGINS`.
+ */
+export function linkFrameOrigins(apiUrl: string | undefined): string[] {
+  if (!apiUrl || (Object.values(MESH_BASE_URLS) as string[]).includes(apiUrl)) return [];
+  return [new URL(apiUrl).origin];
 }

@@ -1,24 +1,22 @@
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createMeshPay, openStore } from '@mesh-pay/backend-kit';
-import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '@mesh-pay/mesh-sandbox';
-import { MESH_BASE_URLS, parseDemoConfig, type DemoConfig } from './config.js';
-import { contentSecurityPolicy } from './csp.js';
+import { createMeshPay, openStore, type KitStore, type MeshPayKit } from '@mesh-pay/backend-kit';
+import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type MeshSandbox } from '@mesh-pay/mesh-sandbox';
+import { parseDemoConfig, type DemoConfig } from './config.js';
+import { contentSecurityPolicy, linkFrameOrigins } from './csp.js';
+import { reserveFreePort } from './free-port.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
 import { createOrdersRouter } from './orders-route.js';
 import { sendProblem } from './problem.js';
-import { createShopResolver, DEMO_ITEM, DEMO_PRICE, type MeshNetworkLike } from './shop.js';
+import { createShopResolver, createShopRouter, type MeshNetworkLike } from './shop.js';
 
 /**
  * The demo shop: wiring only. The local Mesh sandbox (when no credentials are set), the backend kit at
  * /mesh, the demo's own two read routes, and the static page plus the widget's script-tag bundle.
  */
-
-type MeshPay = ReturnType<typeof createMeshPay>;
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shop page: plain HTML, CSS and one script, no build step. */
@@ -34,38 +32,12 @@ export interface ListeningDemo {
 
 export interface DemoApp {
   app: express.Express;
-  kit: MeshPay;
-  sandbox?: ReturnType<typeof createMeshSandbox>;
-  store: Awaited<ReturnType<typeof openStore>>;
+  kit: MeshPayKit;
+  sandbox?: MeshSandbox;
+  store: KitStore;
   config: DemoConfig;
   /** Starts serving (and the kit's webhook worker). Defaults to the configured port. */
   listen(port?: number): Promise<ListeningDemo>;
-}
-
-/**
- * A Mesh-compatible server at a custom `MESH_API_URL` (a self-hosted sandbox, a staging proxy) serves
- * its Link page from its own origin, so the page must be allowed to frame it. Mesh's own base URLs
- * need nothing extra: their Link pages are covered by the `*.meshconnect.com` frame source.
- */
-function linkOriginsFor(apiUrl: string | undefined): string[] {
-  if (!apiUrl || (Object.values(MESH_BASE_URLS) as string[]).includes(apiUrl)) return [];
-  return [new URL(apiUrl).origin];
-}
-
-/** Finds a free loopback port by binding port 0 and letting go of it. */
-async function reserveFreePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((ok, fail) => probe.once('error', fail).listen(0, '127.0.0.1', ok));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((ok) => probe.close(() => ok()));
-  return port;
-}
-
-/** Creates the sqlite file's folder so the default `sqlite:.data/mesh-pay.db` works on a fresh clone. */
-function ensureStoreFolder(spec: string): void {
-  if (!spec.startsWith('sqlite:')) return;
-  const path = spec.slice('sqlite:'.length);
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
 }
 
 /**
@@ -83,7 +55,6 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   const origin = `http://127.0.0.1:${port}`;
   let listening = false;
 
-  ensureStoreFolder(config.store);
   const store = await openStore(config.store);
 
   const sandbox = useSandbox
@@ -100,7 +71,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs });
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
-  const kit: MeshPay = createMeshPay({
+  const kit: MeshPayKit = createMeshPay({
     store,
     mesh: {
       clientId: config.mesh?.clientId ?? SANDBOX_CLIENT_ID,
@@ -129,22 +100,13 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   app.use('/mesh', kit.router);
   app.use(createOrdersRouter(store));
   app.use(ledger.router);
-  app.get('/api/shop', (_req, res) => {
-    res.json({
-      item: DEMO_ITEM,
-      amountInFiat: DEMO_PRICE.amountInFiat,
-      fiatCurrency: DEMO_PRICE.fiatCurrency,
-      token: DEMO_PRICE.token,
-      chain: DEMO_PRICE.chain,
-      mesh: useSandbox ? 'local-sandbox' : config.meshEnv,
-    });
-  });
+  app.use(createShopRouter(useSandbox ? 'local-sandbox' : config.meshEnv));
   app.use('/api', (_req, res) => sendProblem(res, 404, 'Not found', 'No such API route.'));
 
   // The page and the widget bundle run under a strict CSP: no inline script or style anywhere.
   const csp = contentSecurityPolicy({
     mode: config.mode,
-    frameOrigins: useSandbox ? [origin, `http://localhost:${port}`] : linkOriginsFor(config.apiUrl),
+    frameOrigins: useSandbox ? [origin, `http://localhost:${port}`] : linkFrameOrigins(config.apiUrl),
   });
   app.use((_req, res, next) => {
     res.set('Content-Security-Policy', csp);

@@ -1,3 +1,5 @@
+import { Router } from 'express';
+
 /**
  * The demo shop's catalogue and pricing: the merchant side of `resolveOrder`. The browser only ever
  * sends an order id; everything that moves money (amount, asset, network, destination) is decided
@@ -83,4 +85,23 @@ export function createShopResolver(getNetworks: () => Promise<readonly MeshNetwo
       destinations: [{ networkId, chain: DEMO_PRICE.chain, token: DEMO_PRICE.token, address: DEMO_PRICE.address }],
     };
   };
+}
+
+/**
+ * `GET /api/shop`: what the page shows in its order summary, from the same constants that price the
+ * order, so the page never advertises a price the server would not charge.
+ */
+export function createShopRouter(mesh: 'local-sandbox' | 'sandbox' | 'production') {
+  const router = Router();
+  router.get('/api/shop', (_req, res) => {
+    res.json({
+      item: DEMO_ITEM,
+      amountInFiat: DEMO_PRICE.amountInFiat,
+      fiatCurrency: DEMO_PRICE.fiatCurrency,
+      token: DEMO_PRICE.token,
+      chain: DEMO_PRICE.chain,
+      mesh,
+    });
+  });
+  return router;
 }

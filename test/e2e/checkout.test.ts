@@ -134,8 +134,9 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     assertCleanPage(log);
 
     // Exactly one credit, with the amount exactly as Mesh (the sandbox) reported it.
-    const [token] = shop.linkTokens;
-    assert.equal(shop.linkTokens.length, 1);
+    const tokens = await shop.linkTokens();
+    const [token] = tokens;
+    assert.equal(tokens.length, 1);
     assert.equal(token!.status, 200);
     const transactionId = token!.body.transactionId!;
     const entries = await ledgerFor(demo, orderId);
@@ -190,20 +191,22 @@ describe('a shopper who cancels (autoplay: cancel)', () => {
     const demo = demos.cancel!;
     const shop = await openShop(demo);
     const orderId = await shop.orderId();
-    await shop.clickPay();
+    const firstAnswer = await shop.mintedBy(() => shop.clickPay());
     await shop.waitForStatus('cancelled');
     assert.match(await shop.statusLineText(), /cancelled/i);
-    assert.ok(shop.linkTokens.length >= 1);
-    const first = shop.linkTokens[0]!.body.linkToken!;
+    assert.equal(firstAnswer.status, 200);
+    const first = firstAnswer.body.linkToken!;
 
     // The first token was consumed by its Link page: loading it again is refused as expired.
     const reused = await fetch(Buffer.from(first, 'base64').toString('utf8'));
     assert.match(await reused.text(), /LINK_TOKEN_EXPIRED|expired/i);
 
-    await shop.clickPay();
+    const secondAnswer = await shop.mintedBy(() => shop.clickPay());
     await shop.page.waitForFunction(() => window.__shopLog.filter((e) => e.kind === 'status' && e.name === 'cancelled').length >= 2, undefined, { timeout: 20_000 });
-    assert.equal(shop.linkTokens.length, 2, 'one token per attempt');
-    assert.notEqual(shop.linkTokens[1]!.body.linkToken, first, 'a new token, never the used one');
+    assert.equal(secondAnswer.status, 200);
+    assert.notEqual(secondAnswer.body.linkToken, first, 'a new token, never the used one');
+    assert.notEqual(secondAnswer.body.transactionId, firstAnswer.body.transactionId, 'a new transaction per attempt');
+    assert.equal((await shop.linkTokens()).length, 2, 'one token per attempt, no more');
     assertCleanPage(await shop.log());
     assert.deepEqual(await ledgerFor(demo, orderId), []);
     assert.notEqual((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'succeeded');

@@ -57,8 +57,7 @@ export interface LinkTokenSeen {
 }
 
 export class ShopPage {
-  /** Every answer of `POST /mesh/link-token` the page received, in order. */
-  readonly linkTokens: LinkTokenSeen[] = [];
+  private readonly tokenAnswers: Promise<LinkTokenSeen>[] = [];
   readonly consoleErrors: string[] = [];
   /** Every URL the page (or its frames) requested, in order. */
   readonly requested: string[] = [];
@@ -78,19 +77,35 @@ export class ShopPage {
       if (msg.type() === 'error') shop.consoleErrors.push(msg.text());
     });
     page.on('request', (req) => shop.requested.push(req.url()));
-    page.on('response', async (res) => {
+    page.on('response', (res) => {
       if (res.request().method() === 'POST' && new URL(res.url()).pathname === '/mesh/link-token') {
-        try {
-          shop.linkTokens.push({ status: res.status(), body: (await res.json()) as LinkTokenSeen['body'] });
-        } catch {
-          shop.linkTokens.push({ status: res.status(), body: {} });
-        }
+        // Recorded in arrival order at once; the body is read in the background.
+        shop.tokenAnswers.push(
+          res.json().then(
+            (body) => ({ status: res.status(), body: body as LinkTokenSeen['body'] }),
+            () => ({ status: res.status(), body: {} }),
+          ),
+        );
       }
     });
     await page.goto(`${baseUrl}/${orderId ? `?order=${encodeURIComponent(orderId)}` : ''}`);
     await page.waitForFunction(() => customElements.get('mesh-pay-button') !== undefined);
     await page.locator('mesh-pay-button[status="idle"]').waitFor();
     return shop;
+  }
+
+  /** Every answer of `POST /mesh/link-token` the page received so far, in order. */
+  linkTokens(): Promise<LinkTokenSeen[]> {
+    return Promise.all(this.tokenAnswers);
+  }
+
+  /** Runs `action` and returns the link-token answer it caused (waiting for it, however late). */
+  async mintedBy(action: () => Promise<void>): Promise<LinkTokenSeen> {
+    const [res] = await Promise.all([
+      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/mesh/link-token'),
+      action(),
+    ]);
+    return { status: res.status(), body: (await res.json()) as LinkTokenSeen['body'] };
   }
 
   /** The order id the page gave its button. */
