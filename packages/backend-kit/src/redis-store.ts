@@ -286,7 +286,8 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
 
   const getSubscriber = (): Redis => {
     if (subscriber) return subscriber;
-    const sub = redis.duplicate();
+    // No INFO ready check: a SUBSCRIBE sent while connecting races it and wedges the connection (ioredis#2037).
+    const sub = redis.duplicate({ enableReadyCheck: false });
     sub.on('error', () => {});
     sub.on('message', onMessage);
     let connectedOnce = false;
