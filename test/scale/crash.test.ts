@@ -26,7 +26,7 @@ after(async () => {
 const ledgerSize = (cluster: Cluster) => redisInteger(cluster.redis, 'HLEN', 'meshpay:records:ledger');
 
 // Both crashes wait out a lease; they run side by side (each with its own Redis and instances).
-describe('crashes after the 200 and before fulfilment finished', { concurrency: true }, () => {
+describe('crashes after the 200 and before fulfilment finished', { concurrency: true, timeout: 170_000 * scaleFactor }, () => {
   it('kill -9 of the instance: after a restart the credit happens, exactly once', async () => {
     const cluster = await startCluster({ instances: 1, env: { DEMO_CREDIT_DELAY_MS: String(CREDIT_DELAY_MS) } });
     clusters.push(cluster);

@@ -24,7 +24,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-describe('a webhook received by instance A reaches a stream held by instance B', () => {
+describe('a webhook received by instance A reaches a stream held by instance B', { timeout: 90_000 }, () => {
   it('in order: pending, then succeeded, ids increasing — for a fetch client and for Chromium’s EventSource', async () => {
     const [a, b] = cluster.instances as [(typeof cluster.instances)[0], (typeof cluster.instances)[0]];
     const minted = await mintOrder(a.url, 'cross-instance-1');

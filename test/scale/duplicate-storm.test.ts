@@ -22,7 +22,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-describe(`duplicate storm (${profile.name}: ${profile.transfers} transfers, ${profile.instances} instances)`, () => {
+describe(`duplicate storm (${profile.name}: ${profile.transfers} transfers, ${profile.instances} instances)`, { timeout: 150_000 * scaleFactor }, () => {
   it('exactly one ledger credit per TransferId, whatever the duplicates and instances', async (t) => {
     const n = profile.transfers;
     const instances = cluster.instances;

@@ -39,7 +39,12 @@ export function openStream(url: string, headers: Record<string, string> = {}): O
   });
   opened.catch(() => {});
   let markLive!: () => void;
-  const live = new Promise<void>((ok) => (markLive = ok));
+  let failLive!: (err: unknown) => void;
+  const live = new Promise<void>((ok, fail) => {
+    markLive = ok;
+    failLive = fail;
+  });
+  live.catch(() => {});
   const stream: OpenStream = {
     opened,
     live,
@@ -115,6 +120,8 @@ export function openStream(url: string, headers: Record<string, string> = {}): O
       failOpen(err);
     } finally {
       failOpen(new Error(`${url} ended before it opened`));
+      // A stream the server ended before it subscribed (e.g. the store failed) must not be awaited forever.
+      failLive(new Error(`${url} ended before it was live (the server ended it: ${stream.endedByServer})`));
     }
   })();
   return stream;

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { startCluster, redisInteger, type Cluster } from './cluster.js';
-import { LONG, profile } from './scale-profile.js';
+import { LONG, profile, scaleFactor } from './scale-profile.js';
 import { httpFrom, mintOrder, readLedger, readOrder, transferEvent, type OrderView } from './shop-client.js';
 import { waitFor } from './wait-for.js';
 
@@ -79,7 +79,7 @@ const signatureVariant = fc.oneof(
   fc.string({ maxLength: 120 }).map((s) => () => s.replace(/[^\x21-\x7e]/g, '')),
 );
 
-describe('forged webhooks are never accepted', () => {
+describe('forged webhooks are never accepted', { timeout: 120_000 * scaleFactor }, () => {
   it('body bytes changed, genuine signature kept (flip, insert, delete, re-encode) → refused', async () => {
     const mutation = fc.oneof(
       fc.tuple(fc.nat({ max: genuineBody.length - 1 }), fc.integer({ min: 1, max: 255 })).map(([i, x]) => (b: Buffer) => {
@@ -212,7 +212,7 @@ describe('forged webhooks are never accepted', () => {
   });
 });
 
-describe('slow clients do not stop anyone else being served', () => {
+describe('slow clients do not stop anyone else being served', { timeout: 60_000 }, () => {
   it('dribbling bodies and never-finished requests: other webhooks, mints and pages are answered promptly', async (t) => {
     const port = cluster.instances[0]!.port;
     const open = (): Promise<Socket> =>
@@ -269,7 +269,7 @@ describe('slow clients do not stop anyone else being served', () => {
   });
 });
 
-describe('the server times slow clients out by itself', () => {
+describe('the server times slow clients out by itself', { timeout: 150_000 }, () => {
   // The demo keeps Node's defaults (headersTimeout 60 s, requestTimeout 300 s, checked every 30 s):
   // a client that never finishes its headers is cut off within ~90 s. Too slow for the short form.
   it('a request whose headers never finish is closed by the server', { skip: !LONG && 'long form only (SCALE=long): takes up to 90 s' }, async (t) => {

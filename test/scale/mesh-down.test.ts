@@ -43,7 +43,7 @@ function assertProblem(answer: HttpAnswer, status: number, code: string): void {
   assert.doesNotMatch(answer.body, /secret|127\.0\.0\.1|ECONNREFUSED|stack/i, 'nothing internal leaks');
 }
 
-describe('the token route when Mesh is down or slow', () => {
+describe('the token route when Mesh is down or slow', { timeout: 90_000 }, () => {
   it('Mesh not listening at all (cold start): 502 at once; works as soon as Mesh listens again', async (t) => {
     await mesh.unplug();
     const down = await pay();

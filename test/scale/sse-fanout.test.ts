@@ -26,7 +26,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-describe(`SSE fan-out (${profile.name}: ${profile.streams} concurrent streams on one instance)`, () => {
+describe(`SSE fan-out (${profile.name}: ${profile.streams} concurrent streams on one instance)`, { timeout: 120_000 * scaleFactor }, () => {
   it('each stream receives exactly its own transaction’s events; memory per stream measured; no listener left after disconnect', async (t) => {
     const n = profile.streams;
     const instance = cluster.instances[0]!;
