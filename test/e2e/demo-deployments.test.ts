@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { signWebhookBody } from '@mesh-pay/backend-kit';
 import { startMeshSandbox, type StandaloneMeshSandbox } from '@mesh-pay/mesh-sandbox';
 import { DEV_WEBHOOK_SECRET } from '../../demo/config.js';
+import { reserveFreePort } from '../../demo/free-port.js';
 import { DEMO_PRICE } from '../../demo/shop.js';
 import { launchChromium } from '../support/chromium.js';
 import { startDemo, type DemoProcess } from '../support/demo-process.js';
@@ -122,6 +123,34 @@ describe('a merchant with credentials and a Mesh-compatible API URL', () => {
     assert.equal(entries.length, 1);
     assert.equal(entries[0]!.orderId, orderId);
     assert.equal(entries[0]!.sourceAmount, mesh.transfers()[0]!.amount, 'the exact amount Mesh sent');
+  });
+});
+
+describe('a shopper pays while Mesh is unreachable', () => {
+  it('sees a clear error on the page, the token route answers 502, and nothing is recorded', async () => {
+    // A port nobody listens on: bind, note it, close.
+    const dead = `http://127.0.0.1:${await reserveFreePort()}`;
+    const d = await demo({ store: 'memory', env: { MESH_API_URL: dead } });
+    const res = await fetch(`${d.url}/mesh/link-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: 'order-offline' }),
+    });
+    assert.equal(res.status, 502);
+    assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+    await res.arrayBuffer();
+
+    browser ??= await launchChromium();
+    const shop = await ShopPage.open(browser, d.url);
+    cleanups.push(() => shop.close());
+    await shop.clickPay();
+    await shop.waitForStatus('error');
+    const errors = (await shop.log()).filter((e) => e.kind === 'event' && e.name === 'mesh-error');
+    assert.ok(errors.length >= 1);
+    const text = await shop.statusLineText();
+    assert.ok(text.length > 0 && !/undefined|null|\[object/.test(text), `status line: ${text}`);
+    assert.equal((await shop.page.locator('#status').getAttribute('data-status')), 'error');
+    assert.equal((await (await fetch(`${d.url}/api/orders/${await shop.orderId()}`)).status), 404, 'no order was started');
   });
 });
 
