@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build as esbuild } from 'esbuild';
+import { build as vite } from 'vite';
 import { init, parse } from 'es-module-lexer';
 import { NotMeasuredError, type Section } from './report.js';
 import { kb, int } from './stats.js';
@@ -20,18 +21,10 @@ const entryPath = join(distBrowser, 'mesh-pay-button.js');
 const goalGzipBytes = 12 * 1024;
 const goalRatio = 9;
 
-/** What the baseline page ships: lit and the SDK, imported up front, the way most integrations start. */
-const baselineSource = `
-import { createLink } from '@meshconnect/web-link-sdk';
-import { LitElement, html } from 'lit';
-class EagerPayButton extends LitElement {
-  static properties = { linkToken: { attribute: 'link-token' } };
-  render() {
-    return html\`<button @click=\${() => createLink({ onIntegrationConnected() {} }).openLink(this.linkToken)}>Pay with crypto</button>\`;
-  }
-}
-customElements.define('eager-pay-button', EagerPayButton);
-`;
+/** The baseline page's script: lit and the SDK, imported up front, the way most integrations start. */
+const baselineEntry = fileURLToPath(new URL('./eager-baseline.js', import.meta.url));
+/** The SDK's dependencies expect Node's `global` and `process.env.NODE_ENV`; the widget's build defines the same. */
+const define = { global: 'globalThis', 'process.env.NODE_ENV': '"production"' };
 
 interface Weight {
   raw: number;
@@ -78,15 +71,16 @@ export async function staticGraph(entry: string): Promise<{ eager: string[]; laz
   return { eager, lazy: [...lazy].filter((file) => !eager.includes(file)) };
 }
 
-export async function baselineBundle(): Promise<Uint8Array> {
-  const result = await build({
-    stdin: { contents: baselineSource, resolveDir: root, loader: 'js', sourcefile: 'eager-baseline.js' },
+/** The baseline bundled by esbuild: ESM, bundle, minify. */
+export async function esbuildBaseline(): Promise<Uint8Array> {
+  const result = await esbuild({
+    entryPoints: [baselineEntry],
     bundle: true,
     format: 'esm',
     minify: true,
     platform: 'browser',
     target: 'es2022',
-    define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
+    define,
     legalComments: 'none',
     write: false,
     logLevel: 'silent',
@@ -94,6 +88,28 @@ export async function baselineBundle(): Promise<Uint8Array> {
   const file = result.outputFiles[0];
   if (!file) throw new Error('esbuild produced no output for the baseline');
   return file.contents;
+}
+
+/** The baseline bundled by the toolchain that builds our widget (vite 8 / rolldown, same options). */
+export async function viteBaseline(): Promise<string> {
+  const output = await vite({
+    configFile: false,
+    logLevel: 'silent',
+    root,
+    publicDir: false,
+    define,
+    build: {
+      write: false,
+      target: 'es2022',
+      minify: true,
+      lib: { entry: baselineEntry, formats: ['es'], fileName: 'eager-baseline' },
+      rolldownOptions: { output: { minify: true } },
+    },
+  });
+  const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : []));
+  const code = chunks.map((chunk) => ('code' in chunk ? chunk.code : '')).join('');
+  if (!code) throw new Error('vite produced no output for the baseline');
+  return code;
 }
 
 export async function measure(): Promise<Section> {
@@ -114,37 +130,52 @@ export async function measure(): Promise<Section> {
     lazy = add(lazy, w);
     rows.push([relative(root, file), 'on interaction (import())', int(w.raw), int(w.gzip), int(w.brotli)]);
   }
-  const baseline = weigh(await baselineBundle());
+  const baselines = [
+    { name: 'eager SDK + lit, esbuild (baseline)', weight: weigh(await esbuildBaseline()) },
+    { name: 'eager SDK + lit, vite 8 like ours (baseline)', weight: weigh(await viteBaseline()) },
+  ];
+  const times = (w: Weight) => ({ raw: w.raw / eager.raw, gzip: w.gzip / eager.gzip, brotli: w.brotli / eager.brotli });
+  const cell = (bytes: number) => `${int(bytes)} (${kb(bytes)})`;
 
-  const gzRatio = baseline.gzip / eager.gzip;
-  const brRatio = baseline.brotli / eager.brotli;
   return {
     id: 'page-weight',
     title: '1. Page weight',
     method: `
 Bytes of JavaScript a page downloads before interaction. **Ours:** \`packages/widget/dist/browser/mesh-pay-button.js\`
-plus every file it imports statically (found with es-module-lexer, transitively); the SDK chunk it
-\`import()\`s on hover/focus/click is listed but not counted. **Baseline:** a minimal pay button written
-with lit that imports \`@meshconnect/web-link-sdk\` eagerly (\`createLink\` + \`LitElement\`/\`html\`),
-bundled by esbuild (ESM, bundle, minify, \`global\`→\`globalThis\`, es2022), i.e. lit + the whole SDK.
-Compression with node:zlib: gzip level 9, brotli quality 11, each file compressed on its own (as served).
-The HTML page around either is the same and is not counted.`,
+plus every file it imports statically (found with es-module-lexer, transitively); the chunks it
+\`import()\`s on hover/focus/click (the SDK) are listed but not counted. **Baseline:** the same page with a
+minimal lit pay button that imports \`@meshconnect/web-link-sdk\` eagerly (test/bench/eager-baseline.js:
+\`createLink\` + \`LitElement\`/\`html\`), i.e. lit + the whole SDK, bundled twice: by esbuild (ESM, bundle,
+minify, \`global\`→\`globalThis\`, \`process.env.NODE_ENV\`→\`"production"\`, es2022) and by vite 8 with the
+options our own build uses. The bundlers differ by about 15% on the SDK, so both are shown and the ratio goal
+is checked against each. Compression with node:zlib: gzip level 9, brotli quality 11, each file compressed
+on its own (as served). The HTML page around either is the same and is not counted.`,
     tables: [
       { caption: 'Our build, file by file', rows },
       {
         caption: 'Before interaction',
         rows: [
-          ['page', 'raw bytes', 'gzip', 'brotli'],
-          ['<mesh-pay-button> (ours)', int(eager.raw), `${int(eager.gzip)} (${kb(eager.gzip)})`, `${int(eager.brotli)} (${kb(eager.brotli)})`],
-          ['eager SDK + lit (baseline)', int(baseline.raw), `${int(baseline.gzip)} (${kb(baseline.gzip)})`, `${int(baseline.brotli)} (${kb(baseline.brotli)})`],
-          ['baseline / ours', `${(baseline.raw / eager.raw).toFixed(1)}x`, `${gzRatio.toFixed(1)}x`, `${brRatio.toFixed(1)}x`],
-          ['ours after interaction (+ lazy chunks)', int(eager.raw + lazy.raw), int(eager.gzip + lazy.gzip), int(eager.brotli + lazy.brotli)],
+          ['page', 'raw bytes', 'gzip', 'brotli', 'baseline / ours (gzip)', '(brotli)'],
+          ['<mesh-pay-button> (ours)', int(eager.raw), cell(eager.gzip), cell(eager.brotli), '', ''],
+          ...baselines.map(({ name, weight }) => [
+            name,
+            int(weight.raw),
+            cell(weight.gzip),
+            cell(weight.brotli),
+            `${times(weight).gzip.toFixed(1)}x`,
+            `${times(weight).brotli.toFixed(1)}x`,
+          ]),
+          ['ours after interaction (+ lazy chunks)', int(eager.raw + lazy.raw), cell(eager.gzip + lazy.gzip), cell(eager.brotli + lazy.brotli), '', ''],
         ],
       },
     ],
     goals: [
       { goal: '≤ 12 KB gzip before interaction', figure: `${kb(eager.gzip)} gzip (${int(eager.gzip)} B)`, met: eager.gzip <= goalGzipBytes },
-      { goal: '≥ 9x less than the eager SDK page (gzip)', figure: `${gzRatio.toFixed(1)}x less (brotli ${brRatio.toFixed(1)}x)`, met: gzRatio >= goalRatio },
+      ...baselines.map(({ name, weight }) => ({
+        goal: `≥ 9x less than the ${name.replace(' (baseline)', '')} page (gzip)`,
+        figure: `${times(weight).gzip.toFixed(2)}x less (brotli ${times(weight).brotli.toFixed(2)}x)`,
+        met: times(weight).gzip >= goalRatio,
+      })),
     ],
     notes: graph.lazy.length === 0 ? ['No lazy chunk was found: check that the SDK is still imported with import().'] : [],
   };

@@ -34,6 +34,8 @@ export interface Report {
   date: Date;
   command: string;
   seconds: number;
+  /** Only some benchmarks were asked for. */
+  partial: boolean;
   /** 1-minute load average when the run ended. */
   loadAtEnd: number;
   sections: Section[];
@@ -54,6 +56,9 @@ export function renderReport(report: Report): string {
       'machine. Figures move between runs and machines: compare ratios, not absolute numbers. ' +
       'Benchmarks never fail on a number; the widget\'s size budget is enforced by its own test.',
     '',
+    ...(report.partial
+      ? [`**Partial run:** only ${report.sections.map((s) => s.title).join(', ')}. Run \`npm run bench\` for the whole report.`, '']
+      : []),
     '## Machine',
     '',
     '| | |',

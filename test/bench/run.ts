@@ -71,8 +71,8 @@ async function main(): Promise<number> {
   }
 
   const command = asked.length > 0 ? `npm run bench -- ${asked.join(' ')}` : 'npm run bench';
-  await writeReport(reportPath, { machine, date, command, seconds: (performance.now() - started) / 1000, loadAtEnd: loadavg()[0] ?? Number.NaN, sections });
-  console.log(`bench: wrote ${reportPath}`);
+  await writeReport(reportPath, { machine, date, command, seconds: (performance.now() - started) / 1000, loadAtEnd: loadavg()[0] ?? Number.NaN, partial: asked.length > 0, sections });
+  console.log(`bench: wrote ${reportPath}${asked.length > 0 ? ' (partial: only the benchmarks named)' : ''}`);
   return crashed ? 1 : 0;
 }
 
