@@ -142,6 +142,8 @@ export class MeshPayButton extends LitElement {
     this.#syncStates();
     this.addEventListener('pointerenter', this.#onIntent);
     this.addEventListener('focusin', this.#onIntent);
+    // Parsed attributes are already set here; a re-attached element picks its payment up again.
+    this.#maybeResume();
   }
 
   override disconnectedCallback(): void {
@@ -150,21 +152,35 @@ export class MeshPayButton extends LitElement {
     this.removeEventListener('focusin', this.#onIntent);
     this.#stopFollowing();
     this.#resumedKey = undefined;
-    if (this.#link || this.#dialog) {
+    // Removed mid-flow (SPA navigation): close Link, free the page's Link slot, abandon the attempt.
+    // A confirming payment stays confirming and is followed again on re-attach (sessionStorage).
+    if (this.status === 'preparing' || this.status === 'open' || this.#link || this.#dialog || this.#release) {
       this.#attempt += 1;
-      this.#teardownLink(true);
+      this.#teardownLink(false);
+      if (this.status === 'preparing' || this.status === 'open') this.#go('exit');
     }
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('tokenUrl') || changed.has('orderId')) && this.tokenUrl && this.isConnected) {
-      const key = sessionKey(this.tokenUrl, this.orderId);
-      if (key !== this.#resumedKey) {
-        if (this.#resumedKey !== undefined && !isBusy(this.status)) this.#reset();
-        this.#resumedKey = key;
-        this.#resume(key);
-      }
+    if (changed.has('tokenUrl') || changed.has('orderId')) this.#maybeResume();
+  }
+
+  /** Follows the saved payment of the current (token-url, order-id), once per key. */
+  #maybeResume(): void {
+    if (!this.tokenUrl || !this.isConnected) return;
+    const key = sessionKey(this.tokenUrl, this.orderId);
+    if (key === this.#resumedKey) return;
+    if (this.#resumedKey !== undefined) {
+      // A different order: whatever the old one was doing is not this order's state.
+      if (isBusy(this.status) && this.status !== 'confirming') return;
+      this.#attempt += 1;
+      this.#stopFollowing();
+      this.#token = undefined;
+      this.#streamBroke = false;
+      this.#go('reset');
     }
+    this.#resumedKey = key;
+    this.#resume(key);
   }
 
   /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
@@ -177,6 +193,8 @@ export class MeshPayButton extends LitElement {
       this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       return;
     }
+    // A new attempt is a new transaction: stop following any earlier one (e.g. resumed after reload).
+    this.#stopFollowing();
     this.#go('start');
     const attempt = ++this.#attempt;
     this.#closeRequests = 0;
@@ -355,7 +373,7 @@ export class MeshPayButton extends LitElement {
       onError: (error) => {
         this.#stream = undefined;
         this.#following = false;
-        if (this.status === 'idle') {
+        if (this.status === 'idle' || this.status === 'cancelled') {
           // A resumed record whose capability expired: nothing to show.
           if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
           return;
@@ -388,11 +406,19 @@ export class MeshPayButton extends LitElement {
   /** Shows the state saved before a reload and follows the stream from where it stopped. */
   #resume(key: string): void {
     const saved = loadPayment(key);
-    if (!saved || this.status !== 'idle') return;
+    if (!saved) return;
+    if (this.status === 'confirming') {
+      // Re-attached while confirming: pick the stream up where it stopped.
+      if (!this.#following) this.#follow(saved.statusUrl, saved.lastEventId);
+      return;
+    }
+    if (this.status !== 'idle' && this.status !== 'cancelled') return;
     this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl: saved.statusUrl, environment: '' };
     if (saved.status === 'succeeded') return this.#go('serverSucceeded');
     if (saved.status === 'failed') return this.#go('serverFailed');
     if (saved.status === 'confirming') this.#go('resume');
+    // `open`: Link was showing when the page went away. Only the server knows whether a transfer
+    // was sent, so follow the stream quietly; a `pending` moves us to confirming.
     else if (saved.status !== 'open') return clearPayment(key);
     this.#follow(saved.statusUrl, saved.lastEventId);
   }

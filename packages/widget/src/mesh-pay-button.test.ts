@@ -385,6 +385,59 @@ describe('reload', () => {
     expect((await kit.log()).streamConnects.filter((c) => c.tx === tx)).to.have.length(1);
   });
 
+  it('a page left while Link was open learns from the server whether a transfer was sent', async () => {
+    const id = orderId('reloadopen');
+    const tx = `tx-${id}-1`;
+    sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, status: 'open' }));
+    const el = await mount(id);
+    expect(el.status).to.equal('idle');
+    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await kit.emit(tx, 'pending');
+    await statusBecomes(el, 'confirming');
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+  });
+
+  it('a button moved in the DOM while confirming keeps following the payment', async () => {
+    const id = orderId('move');
+    const el = await mount(id);
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await statusBecomes(el, 'confirming');
+    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await kit.emit(tx, 'pending');
+    await waitUntil(() => JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!).lastEventId === '1', 'event 1 saved');
+    const parent = el.parentElement!;
+    el.remove();
+    expect(openDialog()).to.equal(null);
+    await kit.emit(tx, 'succeeded');
+    parent.append(el);
+    await statusBecomes(el, 'succeeded');
+    const connects = (await kit.log()).streamConnects.filter((c) => c.tx === tx);
+    expect(connects.map((c) => c.lastEventId)).to.deep.equal([null, '1']);
+  });
+
+  it('a new order-id starts over at idle', async () => {
+    const id = orderId('order1');
+    const el = await mount(id);
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await statusBecomes(el, 'confirming');
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+    openDialog()?.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')?.click();
+    el.orderId = orderId('order2');
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(labelOf(el)).to.equal('Pay with crypto');
+    // …and the first order still shows as paid when it comes back.
+    el.orderId = id;
+    await el.updateComplete;
+    expect(el.status).to.equal('succeeded');
+  });
+
   it('ignores a tampered sessionStorage record', async () => {
     const id = orderId('tamper');
     sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: 42, status: 'succeeded' }));
@@ -554,6 +607,25 @@ describe('one Link per page and render types', () => {
     expect(first.status).to.equal('cancelled');
     expect(second.status).to.equal('open');
     expect(document.querySelectorAll('dialog.mesh-pay-dialog[open]')).to.have.length(1);
+  });
+
+  it('removing a button while Link is open closes Link and frees the slot for the next one', async () => {
+    const a = orderId('removed');
+    const b = orderId('next');
+    await kit.scenario(a, { link: 'idle' });
+    await kit.scenario(b, { link: 'idle' });
+    const first = await mount(a);
+    const opened = oneEvent(first, 'mesh-open');
+    buttonOf(first).click();
+    await opened;
+    first.remove();
+    expect(openDialog()).to.equal(null);
+    expect(first.status).to.equal('cancelled');
+    const second = await mount(b);
+    const secondOpen = oneEvent(second, 'mesh-open');
+    buttonOf(second).click();
+    await secondOpen;
+    expect(second.status).to.equal('open');
   });
 
   it('render-type="overlay" keeps the SDK’s own overlay', async () => {

@@ -58,7 +58,7 @@ const TABLE: Readonly<Record<PaymentStatus, Partial<Record<PaymentEvent, Payment
   confirming: { serverPending: 'confirming', serverSucceeded: 'succeeded', serverFailed: 'failed', fail: 'error', reset: 'idle' },
   succeeded: { reset: 'idle' },
   failed: { start: 'preparing', reset: 'idle' },
-  cancelled: { start: 'preparing', serverPending: 'confirming', serverSucceeded: 'succeeded', serverFailed: 'failed', reset: 'idle' },
+  cancelled: { start: 'preparing', resume: 'confirming', serverPending: 'confirming', serverSucceeded: 'succeeded', serverFailed: 'failed', reset: 'idle' },
   error: {
     start: 'preparing',
     resume: 'confirming',
