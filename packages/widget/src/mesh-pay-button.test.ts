@@ -398,6 +398,29 @@ describe('reload', () => {
     await statusBecomes(el, 'succeeded');
   });
 
+  it('a dropped status stream reconnects with Last-Event-ID and misses nothing', async () => {
+    const id = orderId('drop');
+    const el = await mount(id);
+    const mark = events.length;
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await statusBecomes(el, 'confirming');
+    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await kit.emit(tx, 'pending');
+    await waitUntil(() => since(mark, 'mesh-status').length === 1, 'pending seen');
+    expect((await kit.drop(tx)).dropped).to.equal(1);
+    await kit.emit(tx, 'processing');
+    await waitUntil(async () => (await kit.log()).streamConnects.filter((c) => c.tx === tx).length === 2, 'reconnected', { timeout: 8000 });
+    await waitUntil(() => since(mark, 'mesh-status').length === 2, 'missed event delivered');
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+    const connects = (await kit.log()).streamConnects.filter((c) => c.tx === tx);
+    expect(connects.map((c) => c.lastEventId)).to.deep.equal([null, '1']);
+    expect(since(mark, 'mesh-status').map((e) => (e.detail as { status: string }).status)).to.deep.equal(['pending', 'processing', 'succeeded']);
+    expect(since(mark, 'mesh-error')).to.have.length(0);
+  });
+
   it('a button moved in the DOM while confirming keeps following the payment', async () => {
     const id = orderId('move');
     const el = await mount(id);

@@ -39,6 +39,7 @@ export const kit = {
   scenario: (id: string, scenario: Scenario) => post('/kit/scenario', { orderId: id, ...scenario }),
   emit: (tx: string, status: string, extra: Record<string, unknown> = {}) => post(`/kit/status/${encodeURIComponent(tx)}/emit`, { status, ...extra }) as Promise<{ id: number }>,
   forbid: (tx: string, forbidden = true) => post(`/kit/status/${encodeURIComponent(tx)}/forbid`, { forbidden }),
+  drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
 };
 

@@ -106,13 +106,21 @@ export function createFakeKit({ linkPagePath }) {
       });
       return true;
     }
-    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid)?$/.exec(path);
+    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop)?$/.exec(path);
     if (m) {
       const tx = decodeURIComponent(m[1]);
       const s = stream(tx);
       if (req.method === 'POST' && m[2] === '/integration') {
         log.integrations.push({ tx, cap: url.searchParams.get('cap'), body: await readJson(req) });
         json(res, 200, { ok: true });
+        return true;
+      }
+      if (req.method === 'POST' && m[2] === '/drop') {
+        // A network blip: connections end without a final status; EventSource reconnects by itself.
+        const dropped = s.clients.size;
+        for (const client of s.clients) client.destroy();
+        s.clients.clear();
+        json(res, 200, { dropped });
         return true;
       }
       if (req.method === 'POST' && m[2] === '/forbid') {
@@ -146,7 +154,8 @@ export function createFakeKit({ linkPagePath }) {
           return true;
         }
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-        res.write(': connected\n\n');
+        // A short reconnection delay keeps the reconnect test quick (the browser default is ~3 s).
+        res.write('retry: 100\n: connected\n\n');
         const after = lastEventId === undefined ? undefined : Number(lastEventId);
         const backlog = after === undefined ? s.events.slice(-1) : s.events.filter((e) => e.id > after);
         for (const event of backlog) writeEvent(res, event);
