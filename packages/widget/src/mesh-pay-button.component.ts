@@ -243,8 +243,8 @@ export class MeshPayButton extends LitElement {
         if (attempt !== this.#attempt) return;
         if (!proceed) {
           this.#teardownLink(true);
-          this.#emit('mesh-exit', { error: undefined, summary: undefined });
           this.#go('exit');
+          this.#emit('mesh-exit', { error: undefined, summary: undefined });
           return;
         }
       }
@@ -309,8 +309,10 @@ export class MeshPayButton extends LitElement {
   }
 
   #onExit(attempt: number, flow: LinkFlow, sdk: LinkSdk, reminted: boolean, error: string | undefined, summary: SessionSummary | undefined): void {
-    this.#emit('mesh-exit', { error, summary });
     const expired = typeof error === 'string' && /LINK_TOKEN_EXPIRED/i.test(error);
+    const cancelled = this.status === 'open' && !error;
+    // A plain cancel changes the status first, so `mesh-exit` listeners already see `cancelled`.
+    if (!cancelled) this.#emit('mesh-exit', { error, summary });
     this.#link = undefined;
     if (this.status !== 'open') {
       // Transfer already sent (confirming) or settled: closing Link changes nothing.
@@ -341,6 +343,7 @@ export class MeshPayButton extends LitElement {
     }
     this.#go('exit');
     if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
+    this.#emit('mesh-exit', { error, summary });
   }
 
   #stopFollowing(): void {

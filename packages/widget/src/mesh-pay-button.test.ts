@@ -279,7 +279,8 @@ describe('failing, retrying and cancelling', () => {
     const { detail } = await exited;
     expect(detail.error).to.equal(undefined);
     expect(detail.summary).to.deep.include({ page: 'home' });
-    await statusBecomes(el, 'cancelled');
+    expect(events.filter((e) => e.type === 'mesh-exit').at(-1)!.statusAttr).to.equal('cancelled');
+    expect(el.status).to.equal('cancelled');
     expect(el.matches(':state(cancelled)')).to.equal(true);
     await el.updateComplete;
     expect(labelOf(el)).to.equal('Pay with crypto');
@@ -547,6 +548,9 @@ describe('keyboard only', () => {
     await linkPageReceived(tx, 'meshSDKSpecs');
     const dialog = openDialog()!;
     expect(dialog.contains(document.activeElement), 'focus moved into the dialog').to.equal(true);
+    expect(dialog.getAttribute('aria-label')).to.equal('Pay with Mesh');
+    await expect(dialog).to.be.accessible();
+    await expect(el).to.be.accessible();
     const exited = oneEvent(el, 'mesh-exit');
     await sendKeys({ press: 'Escape' });
     await exited;
