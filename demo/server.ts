@@ -171,7 +171,19 @@ async function main(): Promise<void> {
   if (config.kitSecretIsRandom) {
     console.warn('warning: MESH_KIT_SECRET is unset, so a random one is used: status links die with this process and other instances refuse them.');
   }
-  const running = await demo.listen();
+  let running: ListeningDemo;
+  try {
+    running = await demo.listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    console.error(
+      code === 'EADDRINUSE'
+        ? `Port ${config.port} is already in use: stop what runs there or start with another PORT, e.g. PORT=3001 npm start`
+        : `The demo could not start: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    await demo.store.close().catch(() => {});
+    process.exit(1);
+  }
   const shown = `http://localhost:${running.port}`;
   console.log(`Mesh Pay demo shop: ${shown}`);
   console.log(
@@ -181,7 +193,8 @@ async function main(): Promise<void> {
   );
   console.log(`Webhook: POST ${shown}/mesh/webhook`);
   if (config.webhookSecretIsDev) console.log(`Dev webhook secret (MESH_WEBHOOK_SECRET): ${config.webhookSecret}`);
-  console.log(`Store: ${config.store}`);
+  // The store's own description: a Redis URL's password is not printed.
+  console.log(`Store: ${demo.store.kind}`);
 
   const stop = () => {
     running.close().then(

@@ -56,21 +56,41 @@ describe('a newcomer runs the demo with nothing set', () => {
   });
 });
 
+/** Runs `demo/server.ts` with exactly this environment until it exits by itself. */
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'demo/server.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, output };
+}
+
 describe('someone with a typo in the environment', () => {
   it('gets a non-zero exit naming every bad variable, without a stack trace', async () => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'demo/server.ts'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', PORT: 'eighty', MESH_STORE: 'postgres://db', MESH_SANDBOX_AUTOPLAY: 'maybe' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
-    const [code] = await once(child, 'exit');
+    const { code, output } = await runToExit({ PORT: 'eighty', MESH_STORE: 'postgres://db', MESH_SANDBOX_AUTOPLAY: 'maybe' });
     assert.equal(code, 1, output);
     for (const name of ['PORT', 'MESH_STORE', 'MESH_SANDBOX_AUTOPLAY']) assert.ok(output.includes(name), output);
     assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
     assert.doesNotMatch(output, /Mesh Pay demo shop:/);
+  });
+});
+
+describe('someone starts a second shop on a busy port', () => {
+  it('is told the port is taken and how to pick another', async () => {
+    const first = await demo({ store: 'memory' });
+    const { code, output } = await runToExit({ PORT: String(first.port), MESH_STORE: 'memory' });
+    assert.equal(code, 1, output);
+    assert.match(output, new RegExp(`Port ${first.port} is already in use`));
+    assert.match(output, /PORT=/);
+    assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
+    assert.equal((await fetch(`${first.url}/api/shop`)).status, 200, 'the first shop is unharmed');
   });
 });
 
