@@ -64,7 +64,8 @@ export class MeshPayButton extends LitElement {
     label: { type: String },
     theme: { type: String, reflect: true },
     disabled: { type: Boolean, reflect: true },
-    status: { type: String, reflect: true },
+    // Read-only: our own accessor below ignores writes from the page.
+    status: { type: String, reflect: true, noAccessor: true },
     renderType: { type: String, attribute: 'render-type' },
     prewarm: { type: Boolean },
     exposeAccessTokens: { type: Boolean, attribute: 'expose-access-tokens' },
@@ -84,8 +85,6 @@ export class MeshPayButton extends LitElement {
   declare theme: MeshPayTheme;
   /** Disables the button. */
   declare disabled: boolean;
-  /** Read-only: the payment's status (`idle|preparing|open|confirming|succeeded|failed|cancelled|error`). */
-  declare status: PaymentStatus;
   /** `embedded` (default: Link in the button's own <dialog>) or `overlay` (the SDK's popup; needs `style-src 'unsafe-inline'`). */
   declare renderType: MeshPayRenderType;
   /** Let the SDK create its hidden prewarm iframe when it loads (off by default). */
@@ -100,6 +99,7 @@ export class MeshPayButton extends LitElement {
   declare userAgent: string | undefined;
   declare private announcement: string;
 
+  #status: PaymentStatus = 'idle';
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
@@ -126,7 +126,6 @@ export class MeshPayButton extends LitElement {
     this.label = undefined;
     this.theme = 'light';
     this.disabled = false;
-    this.status = 'idle';
     this.renderType = 'embedded';
     this.prewarm = false;
     this.exposeAccessTokens = false;
@@ -136,10 +135,22 @@ export class MeshPayButton extends LitElement {
     this.announcement = '';
   }
 
+  /** Read-only: the payment's status (`idle|preparing|open|confirming|succeeded|failed|cancelled|error`). */
+  get status(): PaymentStatus {
+    return this.#status;
+  }
+
+  set status(value: PaymentStatus) {
+    // Only the state machine sets the status. A page writing the property or the attribute must not
+    // make the button look paid: put the true value back.
+    if (value !== this.#status && this.isConnected) queueMicrotask(() => this.setAttribute('status', this.#status));
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.#internals && typeof this.attachInternals === 'function') this.#internals = this.attachInternals();
     this.#syncStates();
+    if (this.getAttribute('status') !== this.#status) this.setAttribute('status', this.#status);
     this.addEventListener('pointerenter', this.#onIntent);
     this.addEventListener('focusin', this.#onIntent);
     // Parsed attributes are already set here; a re-attached element picks its payment up again.
@@ -532,7 +543,9 @@ export class MeshPayButton extends LitElement {
   #go(event: PaymentEvent): void {
     const to = nextStatus(this.status, event);
     if (to === undefined) return;
-    this.status = to;
+    const from = this.#status;
+    this.#status = to;
+    this.requestUpdate('status', from);
     // Reflect now, not at Lit's next render: listeners of the event that follows (and observers of
     // the attribute) must already see the new status.
     this.setAttribute('status', to);

@@ -59,6 +59,17 @@ describe('<mesh-pay-button> at rest', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('status is read-only: a page cannot make the button look paid', async () => {
+    const el = await mount(orderId('readonly'));
+    (el as { status: string }).status = 'succeeded';
+    el.setAttribute('status', 'succeeded');
+    await waitUntil(() => el.getAttribute('status') === 'idle', 'attribute put back');
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(el.matches(':state(succeeded)')).to.equal(false);
+    expect(labelOf(el)).to.equal('Pay with crypto');
+  });
+
   it('uses the label attribute and is disabled by the disabled attribute', async () => {
     const id = orderId('disabled');
     const el = await mount(id, { label: 'Pay 10 USDC', disabled: true });
