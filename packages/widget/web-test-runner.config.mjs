@@ -12,8 +12,8 @@ const SDK_PATH = '/__mesh-sdk__/web-link-sdk.js';
 const kit = createFakeKit({ linkPagePath: '/packages/widget/test/fake-link.html' });
 
 // The SDK's published files are extensionless ESM with CommonJS-era dependencies (solana, comlink):
-// bundle it once with esbuild, as the script-tag build does with Vite, and serve it at one URL. The
-// fake kit logs requests to that URL, which proves the SDK is not fetched before intent.
+// bundle it once with esbuild, as the script-tag build does with Vite, and serve it at one URL (the
+// lazy-sdk tests look for that URL in Resource Timing to prove it is not fetched before intent).
 let sdkBundle;
 function meshSdkPlugin() {
   return {

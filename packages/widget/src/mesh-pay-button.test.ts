@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent, waitUntil, nextFrame } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
@@ -511,6 +511,24 @@ describe('look and language', () => {
     const page = await linkPageReceived(tx, 'meshSDKSpecs');
     expect(new URLSearchParams(page.search).get('th')).to.equal('dark');
     expect(new URLSearchParams(page.search).get('rt')).to.equal('embedded');
+  });
+
+  it('theme="system" follows the OS colour scheme, for the button and the dialog', async () => {
+    const id = orderId('system');
+    await kit.scenario(id, { link: 'idle' });
+    await emulateMedia({ colorScheme: 'dark' });
+    try {
+      const el = await mount(id, { theme: 'system' });
+      expect(getComputedStyle(buttonOf(el)).backgroundColor).to.equal('rgb(249, 250, 251)');
+      const opened = oneEvent(el, 'mesh-open');
+      buttonOf(el).click();
+      const tx = (await opened).detail.transactionId;
+      expect(openDialog()!.dataset.theme).to.equal('dark');
+      const page = await linkPageReceived(tx, 'meshSDKSpecs');
+      expect(new URLSearchParams(page.search).get('th')).to.equal('system');
+    } finally {
+      await emulateMedia({ colorScheme: 'light' });
+    }
   });
 
   it('shows a visible focus ring when reached by keyboard, on ::part(button)', async () => {

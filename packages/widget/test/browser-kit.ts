@@ -19,7 +19,6 @@ export interface KitLog {
   integrations: { tx: string; cap: string | null; body: unknown }[];
   streamConnects: { tx: string; lastEventId: string | null }[];
   linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];
-  sdkRequests: string[];
 }
 
 let counter = 0;

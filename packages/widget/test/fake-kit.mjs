@@ -14,7 +14,7 @@ export function createFakeKit({ linkPagePath }) {
   const tokenCalls = new Map();
   /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean}>} */
   const streams = new Map();
-  const log = { integrations: [], streamConnects: [], linkPages: [], sdkRequests: [], requests: [] };
+  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [] };
 
   function stream(tx) {
     let s = streams.get(tx);
@@ -45,7 +45,6 @@ export function createFakeKit({ linkPagePath }) {
   async function handle(req, res) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const path = url.pathname;
-    if (/web-link-sdk|__mesh-sdk__/.test(path)) log.sdkRequests.push(path);
     if (!path.startsWith('/kit/')) return false;
     log.requests.push(`${req.method} ${path}`);
     const origin = `http://${req.headers.host}`;
