@@ -243,6 +243,15 @@ describe('failing, retrying and cancelling', () => {
     expect(el.status).to.equal('error');
   });
 
+  it('without token-url it reports MESH_PAY_CONFIG_INVALID, not retryable', async () => {
+    const el = await fixture<MeshPayButton>(html`<mesh-pay-button></mesh-pay-button>`);
+    const failed = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    const { detail } = await failed;
+    expect(detail).to.include({ code: 'MESH_PAY_CONFIG_INVALID', retryable: false });
+    expect(el.status).to.equal('error');
+  });
+
   it('LINK_TOKEN_EXPIRED is re-minted once, silently, in the same dialog', async () => {
     const id = orderId('expired');
     await kit.scenario(id, { links: ['expired', 'idle'] });
