@@ -19,9 +19,13 @@ import { pacedLoad, type PacedResult } from './paced-load.js';
 const webhookSecret = 'bench-webhook-secret';
 const kitSecret = 'bench-kit-secret-at-least-16-chars';
 const connections = 20;
-const saturateSeconds = 8;
-const rateSeconds = 8;
 const fixedRate = 1000;
+/** Runs take turns across servers; per server: */
+const pacedRounds = 2;
+const pacedSeconds = 4;
+const burstSeconds = 5;
+const saturatedRounds = 3;
+const saturateSeconds = 4;
 
 interface Pool {
   next(): SignedWebhook;
@@ -73,88 +77,133 @@ async function load(url: string, pool: Pool, options: { duration: number; overal
   });
 }
 
-interface TargetResult {
+interface Target {
   name: string;
-  saturated: Result;
-  /** autocannon `overallRate` (bursty, see paced-load.ts). */
-  bursts: Result;
-  paced: PacedResult & { summary: Summary };
+  server: ChildServer;
+  transactionIds: string[];
+  saturated: Result[];
+  paced: PacedResult[];
+  bursts?: Result;
   repeats: number;
 }
 
-async function measureTarget(name: string, server: ChildServer, transactionIds: string[]): Promise<TargetResult> {
-  const pool = (size: number) => makePool(size, transactionIds);
-  let repeats = 0;
-  const count = (p: Pool) => (repeats += Math.max(0, p.used() - p.size));
-  // Quiet server first: each run starts after the previous run's fulfilment backlog has drained,
-  // and the saturating run, which leaves the biggest backlog, comes last.
-  const warm = pool(10_000);
-  await load(server.url, warm, { duration: 2 }); // JIT, caches, store
-  count(warm);
-  await server.settle();
-  const pacedPool = pool(fixedRate * rateSeconds);
-  const paced = await pacedLoad(
-    server.url,
-    () => {
-      const hook = pacedPool.next();
-      return { path: '/mesh/webhook', body: hook.body, headers: { 'content-type': 'application/json', [signatureHeader]: hook.signature } };
+/** What the report shows per server: medians over the saturated rounds, all paced samples pooled. */
+interface TargetResult {
+  name: string;
+  saturated: { rps: number; p50: number; p99: number; failed: number };
+  /** autocannon `overallRate` (bursty, see paced-load.ts). */
+  bursts: Result;
+  paced: { summary: Summary; failures: number; achievedRate: number; generatorStallMs: number };
+  repeats: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
+
+function summarizeTarget(t: Target): TargetResult {
+  return {
+    name: t.name,
+    saturated: {
+      rps: median(t.saturated.map((r) => r.requests.average)),
+      p50: median(t.saturated.map((r) => r.latency.p50)),
+      p99: median(t.saturated.map((r) => r.latency.p99)),
+      failed: t.saturated.reduce((sum, r) => sum + failures(r), 0),
     },
-    { rate: fixedRate, seconds: rateSeconds },
-  );
-  count(pacedPool);
-  await server.settle();
-  const burstPool = pool(fixedRate * rateSeconds + 2_000);
-  const bursts = await load(server.url, burstPool, { duration: rateSeconds, overallRate: fixedRate });
-  count(burstPool);
-  await server.settle();
-  const saturatedPool = pool(100_000);
-  const saturated = await load(server.url, saturatedPool, { duration: saturateSeconds });
-  count(saturatedPool);
-  return { name, saturated, bursts, paced: { ...paced, summary: summarize(paced.latencies) }, repeats };
+    bursts: t.bursts!,
+    paced: {
+      summary: summarize(t.paced.flatMap((p) => p.latencies)),
+      failures: t.paced.reduce((sum, p) => sum + p.failures, 0),
+      achievedRate: t.paced.reduce((sum, p) => sum + p.achievedRate, 0) / t.paced.length,
+      generatorStallMs: Math.max(...t.paced.map((p) => p.generatorStallMs)),
+    },
+    repeats: t.repeats,
+  };
 }
 
 function failures(r: Result): number {
   return r.non2xx + r.errors + r.timeouts;
 }
 
-export async function measure(): Promise<Section> {
-  const results: TargetResult[] = [];
-  const notes: string[] = [];
+async function paced(t: Target): Promise<PacedResult> {
+  const pool = makePool(fixedRate * pacedSeconds, t.transactionIds);
+  const result = await pacedLoad(
+    t.server.url,
+    () => {
+      const hook = pool.next();
+      return { path: '/mesh/webhook', body: hook.body, headers: { 'content-type': 'application/json', [signatureHeader]: hook.signature } };
+    },
+    { rate: fixedRate, seconds: pacedSeconds, graceSeconds: 5 },
+  );
+  t.repeats += Math.max(0, pool.used() - pool.size);
+  return result;
+}
 
-  const bare = await startChildServer('bare-webhook', { webhookSecret });
-  try {
-    results.push(await measureTarget('bare HMAC route (baseline)', bare, ['bench-transaction']));
-  } finally {
-    await bare.close();
-  }
+async function autocannonRun(t: Target, options: { duration: number; overallRate?: number }): Promise<Result> {
+  const pool = makePool(options.overallRate ? options.overallRate * options.duration + 2_000 : 15_000 * options.duration, t.transactionIds);
+  const result = await load(t.server.url, pool, options);
+  t.repeats += Math.max(0, pool.used() - pool.size);
+  return result;
+}
 
-  if (!(await kitAvailable())) {
-    notes.push('The backend kit has not landed: only the baseline was measured.');
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'mesh-pay-bench-ack-'));
-    try {
-      const sqlite = await startChildServer('kit', { store: `sqlite:${join(dir, 'kit.db')}`, webhookSecret, kitSecret });
-      try {
-        const txs = await Promise.all(Array.from({ length: 8 }, () => mintTransaction(sqlite.url)));
-        results.push(await measureTarget('kit, SQLite store', sqlite, txs.map((t) => t.transactionId)));
-      } finally {
-        await sqlite.close();
-      }
-      const redis = await startRedis();
-      try {
-        const kit = await startChildServer('kit', { store: redis.url, webhookSecret, kitSecret });
-        try {
-          const txs = await Promise.all(Array.from({ length: 8 }, () => mintTransaction(kit.url)));
-          results.push(await measureTarget('kit, Redis store', kit, txs.map((t) => t.transactionId)));
-        } finally {
-          await kit.close();
-        }
-      } finally {
-        await redis.stop();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+/**
+ * Every server is up for the whole benchmark and the runs take turns (rotating who goes first), so
+ * whatever else the machine is doing lands on all of them alike. Before each run every server must
+ * have gone quiet (its fulfilment backlog drained), so no one's leftovers slow another's run. The
+ * paced runs come first, on fresh stores; the saturating runs, which leave the biggest backlogs, last.
+ */
+async function measureAll(targets: Target[]): Promise<void> {
+  const settleAll = () => Promise.all(targets.map((t) => t.server.settle()));
+  const inTurn = async (round: number, run: (t: Target) => Promise<void>) => {
+    for (let k = 0; k < targets.length; k++) {
+      await settleAll();
+      await run(targets[(round + k) % targets.length]!);
     }
+  };
+  for (const t of targets) await autocannonRun(t, { duration: 2 }); // warm-up: JIT, caches, store
+  for (let round = 0; round < pacedRounds; round++) await inTurn(round, async (t) => void t.paced.push(await paced(t)));
+  await inTurn(0, async (t) => void (t.bursts = await autocannonRun(t, { duration: burstSeconds, overallRate: fixedRate })));
+  for (let round = 0; round < saturatedRounds; round++) {
+    await inTurn(round, async (t) => void t.saturated.push(await autocannonRun(t, { duration: saturateSeconds })));
+  }
+}
+
+export async function measure(): Promise<Section> {
+  const notes: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-pay-bench-ack-'));
+  const servers: ChildServer[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const targets: Target[] = [];
+  const target = (name: string, server: ChildServer, transactionIds: string[]): Target => ({
+    name,
+    server,
+    transactionIds,
+    saturated: [],
+    paced: [],
+    repeats: 0,
+  });
+  let results: TargetResult[];
+  try {
+    const bare = await startChildServer('bare-webhook', { webhookSecret });
+    servers.push(bare);
+    targets.push(target('bare HMAC route (baseline)', bare, ['bench-transaction']));
+    if (!(await kitAvailable())) {
+      notes.push('The backend kit has not landed: only the baseline was measured.');
+    } else {
+      const sqlite = await startChildServer('kit', { store: `sqlite:${join(dir, 'kit.db')}`, webhookSecret, kitSecret });
+      servers.push(sqlite);
+      const redis = await startRedis();
+      stops.push(redis.stop);
+      const onRedis = await startChildServer('kit', { store: redis.url, webhookSecret, kitSecret });
+      servers.push(onRedis);
+      const mint = async (server: ChildServer) => (await Promise.all(Array.from({ length: 8 }, () => mintTransaction(server.url)))).map((t) => t.transactionId);
+      targets.push(target('kit, SQLite store', sqlite, await mint(sqlite)));
+      targets.push(target('kit, Redis store', onRedis, await mint(onRedis)));
+    }
+    await measureAll(targets);
+    results = targets.map(summarizeTarget);
+  } finally {
+    await Promise.all(servers.map((s) => s.close()));
+    for (const stop of stops) await stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 
   const base = results[0]!;
@@ -162,11 +211,11 @@ export async function measure(): Promise<Section> {
     ['server', 'req/s', 'vs bare', 'p50', 'p99', 'failed'],
     ...results.map((r) => [
       r.name,
-      int(r.saturated.requests.average),
-      ratio(r.saturated.requests.average, base.saturated.requests.average),
-      `${r.saturated.latency.p50} ms`,
-      `${r.saturated.latency.p99} ms`,
-      int(failures(r.saturated)),
+      int(r.saturated.rps),
+      ratio(r.saturated.rps, base.saturated.rps),
+      `${r.saturated.p50} ms`,
+      `${r.saturated.p99} ms`,
+      int(r.saturated.failed),
     ]),
   ];
   const rateRows = [
@@ -185,12 +234,12 @@ export async function measure(): Promise<Section> {
     ]),
   ];
   const goals = results.slice(1).flatMap((r) => {
-    const throughputRatio = r.saturated.requests.average / base.saturated.requests.average;
+    const throughputRatio = r.saturated.rps / base.saturated.rps;
     return [
       {
         goal: `${r.name}: ≥ 0.5x the bare route's throughput`,
-        figure: `${throughputRatio.toFixed(2)}x (${int(r.saturated.requests.average)} vs ${int(base.saturated.requests.average)} req/s)`,
-        met: throughputRatio >= 0.5 && failures(r.saturated) === 0,
+        figure: `${throughputRatio.toFixed(2)}x (${int(r.saturated.rps)} vs ${int(base.saturated.rps)} req/s)`,
+        met: throughputRatio >= 0.5 && r.saturated.failed === 0,
       },
       {
         goal: `${r.name}: p99 < 20 ms at ${int(fixedRate)} req/s`,
@@ -200,14 +249,14 @@ export async function measure(): Promise<Section> {
     ];
   });
   for (const r of results) {
-    if (r.saturated.requests.average < fixedRate) {
+    if (r.saturated.rps < fixedRate) {
       notes.push(
-        `${r.name} answered ${int(r.saturated.requests.average)} req/s saturated, under the ${int(fixedRate)} req/s offered: at that rate a queue ` +
+        `${r.name} answered ${int(r.saturated.rps)} req/s saturated, under the ${int(fixedRate)} req/s offered: at that rate a queue ` +
           'builds for the whole run, so its paced latencies are mostly time spent waiting in that queue.',
       );
     }
     if (r.repeats > 0) notes.push(`${r.name}: ${int(r.repeats)} requests reused a body (a pool ran out), so they took the duplicate path.`);
-    const failed = failures(r.saturated) + failures(r.bursts) + r.paced.failures;
+    const failed = r.saturated.failed + failures(r.bursts) + r.paced.failures;
     if (failed > 0) notes.push(`${r.name}: ${int(failed)} requests failed (non-2xx, errors or timeouts); a run with failures does not meet its goal.`);
   }
   return {
@@ -223,18 +272,20 @@ with a SQLite file store and with a local redis-server (AOF on). **Baseline:** a
 reads the raw body, HMAC-SHA256s it and compares with \`crypto.timingSafeEqual\`, then answers 200, as
 Mesh's docs show: no parsing, no storage, no dedupe.
 
-Per server, in this order, each run starting once the server's CPU has gone quiet (its fulfilment
-backlog drained): 2 s warm-up; ${rateSeconds} s at ${int(fixedRate)} req/s with an open-loop paced generator
-(test/bench/paced-load.ts; requests still unanswered 10 s after the last was due count as failed);
-${rateSeconds} s at ${int(fixedRate)} req/s with autocannon's \`overallRate\`; ${saturateSeconds} s saturated by autocannon 8 with
-${connections} connections (req/s, p50, p99). The goal is judged on the paced run:
+All three servers stay up for the whole benchmark and take turns (who goes first rotates each round), so
+whatever else the machine does lands on all of them alike; before each run every server must have gone
+quiet (its fulfilment backlog drained, at most 30 s). Per server: 2 s warm-up; ${pacedRounds} × ${pacedSeconds} s at
+${int(fixedRate)} req/s from an open-loop paced generator (test/bench/paced-load.ts; samples pooled; requests still
+unanswered 5 s after the last was due count as failed); ${burstSeconds} s at ${int(fixedRate)} req/s with autocannon's
+\`overallRate\`; ${saturatedRounds} × ${saturateSeconds} s saturated by autocannon 8 with ${connections} connections (median of the rounds'
+req/s, p50 and p99). The goal is judged on the paced run:
 autocannon's \`overallRate\` lets each connection fire its per-second share back to back and then idle
 until the next second, so it measures a burst of ${int(fixedRate)} requests, not a steady rate (shown for
 reference). The paced generator sends request *i* at start + *i* ms and measures from that due time.
 Server and load generator share the ${cpus().length} cores; autocannon's histogram has 1 ms resolution.`,
     tables: [
-      { caption: `Saturated (${connections} connections, ${saturateSeconds} s)`, rows: saturatedRows },
-      { caption: `At ${int(fixedRate)} req/s (${rateSeconds} s each)`, rows: rateRows },
+      { caption: `Saturated (${connections} connections; medians of ${saturatedRounds} × ${saturateSeconds} s)`, rows: saturatedRows },
+      { caption: `At ${int(fixedRate)} req/s (paced: ${pacedRounds} × ${pacedSeconds} s pooled; autocannon: ${burstSeconds} s)`, rows: rateRows },
     ],
     goals,
     notes,
