@@ -25,6 +25,9 @@ async function readProblem(res: Response): Promise<Problem> {
   }
 }
 
+/** A hung token route must not leave the customer looking at "Preparing…" forever. */
+const TOKEN_TIMEOUT_MS = 30_000;
+
 /** Mints a fresh link token for `orderId` (every attempt gets its own: tokens are single-use). */
 export async function requestLinkToken(tokenUrl: string, orderId: string | undefined, signal?: AbortSignal): Promise<LinkTokenResponse> {
   let res: Response;
@@ -34,10 +37,14 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(orderId === undefined ? {} : { orderId }),
       credentials: 'same-origin',
-      signal: signal ?? null,
+      signal: signal ?? AbortSignal.timeout(TOKEN_TIMEOUT_MS),
     });
   } catch (cause) {
-    throw new MeshPayError('MESH_PAY_NETWORK', 'Could not reach the payment server', { retryable: true, cause });
+    const timedOut = cause instanceof DOMException && cause.name === 'TimeoutError';
+    throw new MeshPayError('MESH_PAY_NETWORK', timedOut ? 'The payment server did not answer in time' : 'Could not reach the payment server', {
+      retryable: true,
+      cause,
+    });
   }
   if (!res.ok) {
     const problem = await readProblem(res);
