@@ -62,17 +62,27 @@ describe(`duplicate storm (${profile.name}: ${profile.transfers} transfers, ${pr
     assert.equal(refused.length, 0, `every delivery is acknowledged 200 (got ${[...new Set(refused.map((r) => r.status))]})`);
 
     // Done when the shared inbox has nothing left to do; then count.
-    await waitFor(async () => (await redisInteger(cluster.redis, 'ZCARD', 'meshpay:inbox:due')) === 0, {
+    await waitFor(async () => (await redisInteger(cluster, 'ZCARD', 'meshpay:inbox:due')) === 0, {
       timeoutMs: 90_000 * scaleFactor,
       intervalMs: 250,
       what: 'the shared inbox to drain',
     });
     const drainedMs = Date.now() - stormStarted;
 
-    assert.equal(await redisInteger(cluster.redis, 'HLEN', 'meshpay:inbox:events'), 2 * n, 'one inbox entry per EventId');
+    assert.equal(await redisInteger(cluster, 'HLEN', 'meshpay:inbox:events'), 2 * n, 'one inbox entry per EventId');
     for (const instance of instances) {
       const ledger = await readLedger(instance.url);
-      assert.equal(ledger.length, n, `instance ${instance.url} shows exactly ${n} credits`);
+      const counts = new Map<string, number>();
+      for (const e of ledger) counts.set(e.transferId, (counts.get(e.transferId) ?? 0) + 1);
+      const twice = [...counts].filter(([, c]) => c > 1);
+      const strangers = ledger.filter((e) => !/^tr-storm-\d+$/.test(e.transferId));
+      assert.equal(
+        ledger.length,
+        n,
+        `instance ${instance.url} shows exactly ${n} credits; credited more than once: ${JSON.stringify(twice)}; ` +
+          `unknown: ${JSON.stringify(strangers)}; ledger list length ${await redisInteger(cluster, 'LLEN', 'meshpay:records-order:ledger')}, ` +
+          `hash length ${await redisInteger(cluster, 'HLEN', 'meshpay:records:ledger')}`,
+      );
     }
     const ledger = await readLedger(instances[0]!.url);
     const byTransfer = new Map(ledger.map((e) => [e.transferId, e]));
@@ -84,7 +94,7 @@ describe(`duplicate storm (${profile.name}: ${profile.transfers} transfers, ${pr
       assert.equal(entry.transactionId, order.transactionId);
       assert.equal(entry.sourceAmount, `25.${String(i).padStart(6, '0')}000000000001`, 'the amount exactly as sent');
     });
-    const dead = await redisInteger(cluster.redis, 'HLEN', 'meshpay:inbox:error');
+    const dead = await redisInteger(cluster, 'HLEN', 'meshpay:inbox:error');
     const lat = percentiles(acks.map((a) => a.ms));
     t.diagnostic(
       `figures: ${n} transfers, ${storm.length} webhooks over ${instances.length} instances, ${profile.inFlight} in flight; ` +

@@ -203,12 +203,12 @@ describe('forged webhooks are never accepted', { timeout: 120_000 * scaleFactor 
   });
 
   it('after all of it: not one forgery in the inbox, not one credit; the genuine webhook is still accepted', async () => {
-    assert.equal(await redisInteger(cluster.redis, 'HLEN', 'meshpay:inbox:events'), 0, 'no inbox entry from any forgery');
+    assert.equal(await redisInteger(cluster, 'HLEN', 'meshpay:inbox:events'), 0, 'no inbox entry from any forgery');
     assert.deepEqual(await readLedger(base), []);
     // Control: the untouched webhook, with the header name in another case (HTTP names are case-insensitive).
     assert.equal(await send(genuineBody, [['content-type', 'application/json'], ['x-MESH-signature-256', genuineSignature]]), 200);
     await waitFor(async () => ((await readLedger(base)).length === 1 ? true : undefined), { timeoutMs: 20_000, what: 'the genuine credit' });
-    assert.equal(await redisInteger(cluster.redis, 'HLEN', 'meshpay:inbox:events'), 1);
+    assert.equal(await redisInteger(cluster, 'HLEN', 'meshpay:inbox:events'), 1);
   });
 });
 

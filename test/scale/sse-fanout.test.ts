@@ -39,7 +39,7 @@ describe(`SSE fan-out (${profile.name}: ${profile.streams} concurrent streams on
     const warm = Array.from({ length: 10 }, (_, i) => openStream(`${instance.url}${minted[i]!.statusUrl}`));
     await Promise.all(warm.map((s) => s.live));
     for (const s of warm) s.close();
-    await waitFor(async () => (await subscribedStatusChannels(cluster.redis)) === 0, { timeoutMs: 10_000, what: 'warm-up streams to unsubscribe' });
+    await waitFor(async () => (await subscribedStatusChannels(cluster)) === 0, { timeoutMs: 10_000, what: 'warm-up streams to unsubscribe' });
     const rssBefore = vmRssKiB(pid);
 
     const openStarted = Date.now();
@@ -47,7 +47,7 @@ describe(`SSE fan-out (${profile.name}: ${profile.streams} concurrent streams on
     await Promise.all(streams.map((s) => s.live));
     const openMs = Date.now() - openStarted;
     const rssOpen = vmRssKiB(pid);
-    assert.equal(await subscribedStatusChannels(cluster.redis), n, 'one Redis subscription per watched transaction');
+    assert.equal(await subscribedStatusChannels(cluster), n, 'one Redis subscription per watched transaction');
 
     // Every transfer goes pending; every shopper sees their own.
     const pendingStarted = Date.now();
@@ -78,7 +78,7 @@ describe(`SSE fan-out (${profile.name}: ${profile.streams} concurrent streams on
       if (i < half) assert.ok(s.endedByServer, `stream ${i} was ended by the server after succeeded`);
     });
 
-    await waitFor(async () => (await subscribedStatusChannels(cluster.redis)) === 0, {
+    await waitFor(async () => (await subscribedStatusChannels(cluster)) === 0, {
       timeoutMs: 20_000,
       intervalMs: 200,
       what: 'every status subscription to be released after the shoppers left',
