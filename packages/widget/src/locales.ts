@@ -92,10 +92,12 @@ export function stringsFor(lang: string | null | undefined): MeshPayStrings {
 
 /** The `lang` nearest to `el`, crossing shadow roots up to the document element. */
 export function nearestLang(el: Element): string {
-  let node: Node | null = el;
+  // Duck-typed (no `instanceof Element`/`ShadowRoot`): also runs under a server-side DOM shim.
+  let node: (Node & Partial<Pick<Element, 'getAttribute'>> & Partial<Pick<ShadowRoot, 'host'>>) | null | undefined = el;
   while (node) {
-    if (node instanceof Element && node.hasAttribute('lang')) return node.getAttribute('lang') ?? '';
-    node = node.parentNode ?? (node instanceof ShadowRoot ? node.host : null);
+    const lang = node.getAttribute?.('lang');
+    if (typeof lang === 'string') return lang;
+    node = node.parentNode ?? node.host;
   }
   return '';
 }

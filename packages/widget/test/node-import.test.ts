@@ -20,3 +20,14 @@ test('the built npm ESM imports in Node without a DOM', async () => {
   assert.equal(element.MeshPayButton, api.MeshPayButton);
   assert.equal(typeof (globalThis as { window?: unknown }).window, 'undefined', 'importing created a window global');
 });
+
+test('the element can be constructed and rendered to a template under Node (SSR shims)', async () => {
+  const { MeshPayButton } = await import(dist('index.js'));
+  const el = new MeshPayButton();
+  assert.equal(el.status, 'idle');
+  assert.equal(el.theme, 'light');
+  // render() is what an SSR renderer calls; it must not reach for window, document or navigator.
+  const template = (el as unknown as { render(): { strings: readonly string[]; values: unknown[] } }).render();
+  assert.match(template.strings.join(''), /part="button"/);
+  assert.ok(template.values.includes('Pay with crypto'), 'idle label rendered');
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redactTokens, REDACTED } from '../src/redact.js';
 import { isInAppBrowser, externalBrowserHref } from '../src/webview-detect.js';
-import { stringsFor } from '../src/locales.js';
+import { nearestLang, stringsFor } from '../src/locales.js';
 import { parseSavedPayment, sessionKey } from '../src/payment-session.js';
 import { parseStatusData, resumeUrl } from '../src/status-stream.js';
 import { MeshPayError, toMeshPayError } from '../src/errors.js';
@@ -62,6 +62,12 @@ test('labels follow the nearest language, falling back to English', () => {
   assert.equal(stringsFor('fr').pay, 'Pay with crypto');
   assert.equal(stringsFor('').pay, 'Pay with crypto');
   assert.equal(stringsFor(null).confirming, 'Confirming…');
+  // The nearest lang wins, across a shadow root, with plain objects standing in for DOM nodes (as under SSR).
+  const html = { getAttribute: (n: string) => (n === 'lang' ? 'de' : null), parentNode: null };
+  const root = { host: { getAttribute: () => null, parentNode: html }, parentNode: null };
+  const inner = { getAttribute: () => null, parentNode: root };
+  assert.equal(nearestLang(inner as unknown as Element), 'de');
+  assert.equal(nearestLang({ getAttribute: () => null, parentNode: null } as unknown as Element), '');
   // Every language has every string.
   const keys = Object.keys(stringsFor('en')).sort();
   assert.deepEqual(Object.keys(stringsFor('de')).sort(), keys);
