@@ -13,7 +13,7 @@ import { launchChromium } from '../support/chromium.js';
 import { startChildServer, type ChildServer } from './child-server.js';
 import { kitAvailable, missingKitReason } from './kit-client.js';
 import { NotMeasuredError, type Section } from './report.js';
-import { ms, summarize, type Summary } from './stats.js';
+import { ms, summarize } from './stats.js';
 
 const samples = 20;
 const warmUps = 2;
@@ -118,29 +118,19 @@ async function warm(browser: Browser, server: ChildServer): Promise<Click> {
   }
 }
 
-/** `POST /mesh/link-token` from the page, as the widget sends it; fresh order each time. */
-async function tokenRoundTrips(browser: Browser, server: ChildServer): Promise<number[]> {
-  const page = await openShop(browser, server, 'rtt');
-  try {
-    const times: number[] = [];
-    for (let i = 0; i < samples + warmUps; i++) {
-      const t = await page.evaluate(async (orderId) => {
-        const t0 = performance.now();
-        const res = await fetch('/mesh/link-token', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ orderId }),
-        });
-        await res.json();
-        if (res.status !== 200) throw new Error(`link-token answered ${res.status}`);
-        return performance.now() - t0;
-      }, nextOrder('rtt'));
-      if (i >= warmUps) times.push(t);
-    }
-    return times;
-  } finally {
-    await page.context().close();
-  }
+/** `POST /mesh/link-token` from the page, as the widget sends it, for a fresh order. */
+async function tokenRoundTrip(page: Page): Promise<number> {
+  return page.evaluate(async (orderId) => {
+    const t0 = performance.now();
+    const res = await fetch('/mesh/link-token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId }),
+    });
+    await res.json();
+    if (res.status !== 200) throw new Error(`link-token answered ${res.status}`);
+    return performance.now() - t0;
+  }, nextOrder('rtt'));
 }
 
 export async function measure(): Promise<Section> {
@@ -155,14 +145,16 @@ export async function measure(): Promise<Section> {
   const coldClicks: Click[] = [];
   const warmClicks: Click[] = [];
   const failed: string[] = [];
-  let rttS: Summary;
+  const rtts: number[] = [];
   try {
+    const rttPage = await openShop(browser, server, 'rtt');
     for (let i = 0; i < warmUps; i++) {
       await cold(browser, server);
       await warm(browser, server);
+      await tokenRoundTrip(rttPage);
     }
-    // Interleaved, so drift on a shared machine hits both alike. A click that never shows Link is
-    // counted and reported, not timed.
+    // Cold, warm and a bare token round trip take turns, so drift on a shared machine hits all alike.
+    // A click that never shows Link is counted and reported, not timed.
     for (let i = 0; i < samples; i++) {
       for (const [run, clicks] of [[cold, coldClicks], [warm, warmClicks]] as const) {
         try {
@@ -171,14 +163,15 @@ export async function measure(): Promise<Section> {
           failed.push((error as Error).message.split('\n')[0]!);
         }
       }
+      rtts.push(await tokenRoundTrip(rttPage));
     }
     if (failed.length > samples) throw new Error(`${failed.length} of ${2 * samples} clicks never showed Link: ${failed[0]}`);
-    rttS = summarize(await tokenRoundTrips(browser, server));
   } finally {
     await browser.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  const rttS = summarize(rtts);
   const of = (clicks: Click[], key: keyof Click) => summarize(clicks.map((c) => c[key]));
   const coldS = of(coldClicks, 'total');
   const warmS = of(warmClicks, 'total');
@@ -203,7 +196,8 @@ browser context per sample (empty cache), Playwright's click (pointer moves onto
 once, so the SDK import starts with the click). **Warm:** a new context, the pointer rests on the button
 until the page's network has been quiet for 300 ms (the widget preloads on pointer-enter), then the click.
 Cold and warm alternate, ${samples} each after ${warmUps} unmeasured pairs; every click mints a fresh token for a fresh
-order. **Token round trip:** \`fetch('/mesh/link-token')\` from a loaded page, ${samples} times.`,
+order. **Token round trip:** \`fetch('/mesh/link-token')\` for a fresh order from an already loaded page, one
+after each cold/warm pair (${samples} in all).`,
     tables: [
       {
         rows: [

@@ -18,7 +18,7 @@ import { kitAvailable, missingKitReason, mintTransaction, streamUrl } from './ki
 import { startRedis } from './redis.js';
 import { NotMeasuredError, type Section } from './report.js';
 import { openSse, type SseEvent } from './sse-client.js';
-import { ms, summarize, type Summary } from './stats.js';
+import { ms, summarize } from './stats.js';
 import { postWebhook, transferWebhook } from './webhook-bodies.js';
 
 const webhookSecret = 'bench-webhook-secret';
@@ -96,11 +96,23 @@ async function oneTransfer(webhooks: ChildServer, streams: ChildServer, samples:
   }
 }
 
-async function run(webhooks: ChildServer, streams: ChildServer): Promise<{ fromAck: Summary; fromSend: Summary; lost: number; beatAck: number }> {
-  const warm: Samples = { fromAck: [], fromSend: [], lost: 0 };
-  for (let i = 0; i < 10; i++) await oneTransfer(webhooks, streams, warm);
-  const samples: Samples = { fromAck: [], fromSend: [], lost: 0 };
-  for (let i = 0; i < transfers; i++) await oneTransfer(webhooks, streams, samples);
+interface Setup {
+  webhooks: ChildServer;
+  streams: ChildServer;
+  samples: Samples;
+}
+
+/** The setups take turns, transfer by transfer, so noise on a shared machine lands on both alike. */
+async function run(setups: Setup[]): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    for (const { webhooks, streams } of setups) await oneTransfer(webhooks, streams, { fromAck: [], fromSend: [], lost: 0 });
+  }
+  for (let i = 0; i < transfers; i++) {
+    for (const { webhooks, streams, samples } of setups) await oneTransfer(webhooks, streams, samples);
+  }
+}
+
+function result(samples: Samples) {
   return {
     fromAck: summarize(samples.fromAck),
     fromSend: summarize(samples.fromSend),
@@ -112,28 +124,30 @@ async function run(webhooks: ChildServer, streams: ChildServer): Promise<{ fromA
 export async function measure(): Promise<Section> {
   if (!(await kitAvailable())) throw new NotMeasuredError(missingKitReason());
   const dir = mkdtempSync(join(tmpdir(), 'mesh-pay-bench-w2b-'));
-  let single: Awaited<ReturnType<typeof run>>;
-  let across: Awaited<ReturnType<typeof run>>;
+  const servers: ChildServer[] = [];
+  const redis = await startRedis();
+  const fresh = (): Samples => ({ fromAck: [], fromSend: [], lost: 0 });
+  let single: ReturnType<typeof result>;
+  let across: ReturnType<typeof result>;
   try {
-    const kit = await startChildServer('kit', { store: `sqlite:${join(dir, 'kit.db')}`, webhookSecret, kitSecret });
-    try {
-      single = await run(kit, kit);
-    } finally {
-      await kit.close();
-    }
-    const redis = await startRedis();
-    try {
-      const a = await startChildServer('kit', { store: redis.url, webhookSecret, kitSecret });
-      const b = await startChildServer('kit', { store: redis.url, webhookSecret, kitSecret });
-      try {
-        across = await run(a, b);
-      } finally {
-        await Promise.all([a.close(), b.close()]);
-      }
-    } finally {
-      await redis.stop();
-    }
+    const start = async (store: string) => {
+      const server = await startChildServer('kit', { store, webhookSecret, kitSecret });
+      servers.push(server);
+      return server;
+    };
+    const alone = await start(`sqlite:${join(dir, 'kit.db')}`);
+    const a = await start(redis.url);
+    const b = await start(redis.url);
+    const setups: Setup[] = [
+      { webhooks: alone, streams: alone, samples: fresh() },
+      { webhooks: a, streams: b, samples: fresh() },
+    ];
+    await run(setups);
+    single = result(setups[0]!.samples);
+    across = result(setups[1]!.samples);
   } finally {
+    await Promise.all(servers.map((server) => server.close()));
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 
@@ -154,7 +168,8 @@ export async function measure(): Promise<Section> {
     id: 'webhook-to-browser',
     title: '4. Webhook to browser',
     method: `
-For each of ${transfers} transfers (after 10 unmeasured warm-up transfers), one after another: mint a link
+For each of ${transfers} transfers per setup (after 10 unmeasured warm-up transfers), one after another, the two
+setups taking turns transfer by transfer (so machine noise lands on both alike): mint a link
 token, open its status stream, POST a signed \`pending\` webhook and wait for it on the stream (so the
 stream is known to be live), then POST \`succeeded\` and time until its \`event: status\` is parsed. **Single
 instance:** one kit process, SQLite store. **Across instances:** two kit processes sharing a local
