@@ -88,9 +88,21 @@ export class ShopPage {
         );
       }
     });
+    const failed: string[] = [];
+    page.on('requestfailed', (req) => failed.push(`${req.url()} (${req.failure()?.errorText ?? 'failed'})`));
+    page.on('response', (res) => {
+      if (res.status() >= 400) failed.push(`${res.url()} → ${res.status()}`);
+    });
     await page.goto(`${baseUrl}/${orderId ? `?order=${encodeURIComponent(orderId)}` : ''}`);
-    await page.waitForFunction(() => customElements.get('mesh-pay-button') !== undefined);
-    await page.locator('mesh-pay-button[status="idle"]').waitFor();
+    try {
+      await page.waitForFunction(() => customElements.get('mesh-pay-button') !== undefined, undefined, { timeout: 15_000 });
+      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 15_000 });
+    } catch (err) {
+      // Usually the widget bundle: missing (not built) or being rebuilt by a concurrent `npm run build`.
+      throw new Error(
+        `${(err as Error).message}\nthe pay button never became idle; failed requests: ${failed.join(', ') || 'none'}; console errors: ${shop.consoleErrors.join(' | ') || 'none'}`,
+      );
+    }
     return shop;
   }
 
