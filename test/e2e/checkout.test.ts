@@ -213,6 +213,24 @@ describe('a shopper who cancels (autoplay: cancel)', () => {
   });
 });
 
+/** A person's clicks on the sandbox Link page: pick the first exchange, sign in, confirm, done. */
+async function clickThroughLink(shop: ShopPage): Promise<void> {
+  const link = await shop.linkFrame();
+  assert.ok(await shop.linkIframe().isVisible(), 'the Link iframe is shown');
+  await link.locator('button.integration').first().click();
+  await link.locator('#username').or(link.locator('#connect')).waitFor();
+  if (await link.locator('#username').isVisible()) {
+    await link.locator('#username').fill('shopper@example.com');
+    await link.locator('#password').fill('correct horse battery staple');
+    await link.locator('#sign-in').click();
+  } else {
+    await link.locator('#connect').click();
+  }
+  await link.locator('#confirm').click();
+  // The Link page's last screen; the button may already have closed the dialog on transferFinished.
+  await link.locator('#done').click({ timeout: 5000 }).catch(() => undefined);
+}
+
 describe('a person clicks through the sandbox Link page (no autoplay)', () => {
   it('signs in, confirms, and the order is paid', async () => {
     const demo = demos.person!;
@@ -220,26 +238,25 @@ describe('a person clicks through the sandbox Link page (no autoplay)', () => {
     const orderId = await shop.orderId();
     await shop.clickPay();
     await shop.waitForStatus('open');
-    const link = await shop.linkFrame();
-    assert.ok(await shop.linkIframe().isVisible(), 'the Link iframe is shown');
-
-    await link.locator('button.integration').first().click();
-    await link.locator('#username').or(link.locator('#connect')).waitFor();
-    if (await link.locator('#username').isVisible()) {
-      await link.locator('#username').fill('shopper@example.com');
-      await link.locator('#password').fill('correct horse battery staple');
-      await link.locator('#sign-in').click();
-    } else {
-      await link.locator('#connect').click();
-    }
-    await link.locator('#confirm').click();
-    // The Link page's last screen; the button may already have closed the dialog on transferFinished.
-    await link.locator('#done').click({ timeout: 5000 }).catch(() => undefined);
+    await clickThroughLink(shop);
 
     await shop.waitForStatus('succeeded');
     assertCleanPage(await shop.log());
     const entries = await ledgerFor(demo, orderId);
     assert.equal(entries.length, 1);
     assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'succeeded');
+  });
+
+  it('works from http://localhost:<port>, the address npm start prints, though Link is framed from 127.0.0.1', async () => {
+    const demo = demos.person!;
+    const shop = await ShopPage.open(browser, `http://localhost:${demo.port}`);
+    pages.push(shop);
+    const orderId = await shop.orderId();
+    await shop.clickPay();
+    await shop.waitForStatus('open');
+    await clickThroughLink(shop);
+    await shop.waitForStatus('succeeded');
+    assertCleanPage(await shop.log());
+    assert.equal((await ledgerFor(demo, orderId)).length, 1);
   });
 });
