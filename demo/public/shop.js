@@ -32,11 +32,32 @@ function orderIdFromUrl() {
   return wanted && ORDER_ID.test(wanted) ? wanted : undefined;
 }
 
-let orderId = orderIdFromUrl() ?? newOrderId();
+// The order survives a reload (the button then picks its payment up where it was); a new one
+// starts only when the shopper asks for it. Storage can be unavailable: then every visit is new.
+const ORDER_KEY = 'sticker-harbor:order';
+const remembered = () => {
+  try {
+    const id = sessionStorage.getItem(ORDER_KEY);
+    return id && ORDER_ID.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const remember = (id) => {
+  try {
+    if (id) sessionStorage.setItem(ORDER_KEY, id);
+    else sessionStorage.removeItem(ORDER_KEY);
+  } catch {
+    // best effort
+  }
+};
+
+let orderId = orderIdFromUrl() ?? remembered() ?? newOrderId();
 let lastError = '';
 
 function setOrder(id) {
   orderId = id;
+  remember(id);
   button.setAttribute('order-id', id);
   $('order-id').textContent = id;
 }
@@ -48,6 +69,9 @@ function showStatus(status) {
   newOrder.hidden = !(known === 'succeeded');
   if (FINISHED.has(known)) refreshLedger();
 }
+
+// Before the button is defined (this script runs first), so it starts with its order.
+setOrder(orderId);
 
 // The button reflects its status as an attribute: one observer covers every path into every state.
 new MutationObserver(() => showStatus(button.getAttribute('status') ?? 'idle')).observe(button, {
@@ -61,7 +85,8 @@ button.addEventListener('mesh-error', (event) => {
 button.addEventListener('mesh-status', () => refreshLedger());
 
 newOrder.addEventListener('click', () => {
-  // A fresh element is the simplest way back to `idle` for a brand-new order.
+  // A fresh page is the simplest way back to `idle` for a brand-new order.
+  remember(undefined);
   const url = new URL(location.href);
   url.searchParams.delete('order');
   location.assign(url);
@@ -135,7 +160,6 @@ async function loadShop() {
   }
 }
 
-setOrder(orderId);
 loadShop();
 refreshLedger();
 setInterval(() => {

@@ -169,6 +169,28 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
   });
 });
 
+describe('a shopper reloads the page while the payment is confirming', () => {
+  it('keeps the same order and still sees it paid, credited once', async () => {
+    const demo = demos.succeed!;
+    const shop = await openShop(demo);
+    const orderId = await shop.orderId();
+    await shop.clickPay();
+    await shop.waitForStatus('confirming');
+    await shop.page.reload();
+    assert.equal(await shop.page.locator('#order-id').textContent(), orderId, 'the order survives the reload');
+    assert.equal(await shop.orderId(), orderId);
+    await shop.waitForStatus('succeeded');
+    assert.match(await shop.statusLineText(), /paid/i);
+    assert.equal((await ledgerFor(demo, orderId)).length, 1);
+    assert.equal((await shop.linkTokens()).length, 1, 'no second token: the reload resumed the same payment');
+
+    // Asking for a new order really starts one.
+    await shop.page.locator('#new-order').click();
+    await shop.page.locator('mesh-pay-button[status="idle"]').waitFor();
+    assert.notEqual(await shop.orderId(), orderId);
+  });
+});
+
 describe('a transfer that fails (autoplay: fail)', () => {
   it('ends failed with nothing credited', async () => {
     const demo = demos.fail!;
