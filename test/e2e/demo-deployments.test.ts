@@ -16,6 +16,7 @@ import { startDemo, type DemoProcess } from '../support/demo-process.js';
 import { ShopPage } from '../support/shop-page.js';
 import { readEventStream } from '../support/sse.js';
 import { REPO_ROOT } from '../support/widget-bundle.js';
+import { startRedisServer } from '../../packages/backend-kit/test/redis-server.js';
 
 /**
  * How the demo behaves as different people run it: a newcomer with nothing set, someone with a typo
@@ -174,12 +175,22 @@ describe('a shopper pays while Mesh is unreachable', () => {
   });
 });
 
-describe('two instances of one deployment sharing a store', () => {
+/** A store two processes can share: a SQLite file, or a real redis-server. */
+async function sharedStore(kind: 'sqlite' | 'redis'): Promise<string> {
+  if (kind === 'redis') {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    return `${redis.url}/0`;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'mesh-pay-shared-'));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  return `sqlite:${join(tmp, 'shared.db')}`;
+}
+
+for (const kind of ['sqlite', 'redis'] as const) describe(`two instances of one deployment sharing a ${kind} store`, () => {
   it('share one ledger: a webhook retried to the other instance credits once', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'mesh-pay-shared-'));
-    cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
     const shared = {
-      store: `sqlite:${join(tmp, 'shared.db')}`,
+      store: await sharedStore(kind),
       webhookSecret: 'shared-webhook-secret-0123456789',
       kitSecret: 'shared-kit-secret-0123456789abcdefghij',
     };
