@@ -26,12 +26,13 @@ export async function describeMachine(): Promise<Machine> {
     os: `${os.type()} ${os.release()} (${os.arch()})`,
     node: process.version,
     chromium: await chromiumVersion(),
-    fsyncMs: fsyncLatency(),
+    fsyncMs: fsyncLatency().median,
     loadAtStart: os.loadavg()[0] ?? Number.NaN,
   };
 }
 
-function fsyncLatency(): number {
+/** Median and worst of 30 × (4 KiB write + fsync) in the temp dir, in ms. */
+export function fsyncLatency(): { median: number; max: number } {
   const dir = mkdtempSync(join(os.tmpdir(), 'mesh-pay-bench-fsync-'));
   const fd = openSync(join(dir, 'probe'), 'w');
   const block = Buffer.alloc(4096, 1);
@@ -47,7 +48,8 @@ function fsyncLatency(): number {
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, max: times[times.length - 1]! };
 }
 
 async function chromiumVersion(): Promise<string> {

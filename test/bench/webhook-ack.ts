@@ -15,6 +15,7 @@ import { int, ms, ratio, summarize, type Summary } from './stats.js';
 import { signatureHeader, transferWebhook, type SignedWebhook } from './webhook-bodies.js';
 import { kitAvailable, mintTransaction } from './kit-client.js';
 import { pacedLoad, type PacedResult } from './paced-load.js';
+import { fsyncLatency } from './machine.js';
 
 const webhookSecret = 'bench-webhook-secret';
 const kitSecret = 'bench-kit-secret-at-least-16-chars';
@@ -198,8 +199,14 @@ export async function measure(): Promise<Section> {
       targets.push(target('kit, SQLite store', sqlite, await mint(sqlite)));
       targets.push(target('kit, Redis store', onRedis, await mint(onRedis)));
     }
+    const fsyncBefore = fsyncLatency();
     await measureAll(targets);
+    const fsyncAfter = fsyncLatency();
     results = targets.map(summarizeTarget);
+    notes.push(
+      `Durable stores wait for the disk: a 4 KiB write + fsync in the temp dir took ${ms(fsyncBefore.median)} (median; worst ${ms(fsyncBefore.max)}) ` +
+        `before this benchmark and ${ms(fsyncAfter.median)} (worst ${ms(fsyncAfter.max)}) after it.`,
+    );
   } finally {
     await Promise.all(servers.map((s) => s.close()));
     for (const stop of stops) await stop();
