@@ -7,7 +7,9 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { createFakeKit } from './test/fake-kit.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const SDK_PATH = '/__mesh-sdk__/web-link-sdk.js';
+// No file extension on purpose: the test runner marks every path with one as immutable for a year,
+// and each test page must fetch the SDK afresh (lazy-load and load-failure stories need real requests).
+const SDK_PATH = '/__mesh-sdk__/web-link-sdk';
 
 const kit = createFakeKit({ linkPagePath: '/packages/widget/test/fake-link.html' });
 

@@ -4,6 +4,8 @@ export interface FakeKit {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   close(): void;
   log: Record<string, unknown[]>;
+  /** When true the kit answers 503 for the Mesh SDK module (`/__mesh-sdk__/…`). */
+  sdkBroken: boolean;
 }
 
 export function createFakeKit(options: { linkPagePath: string }): FakeKit;

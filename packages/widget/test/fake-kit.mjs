@@ -45,6 +45,12 @@ export function createFakeKit({ linkPagePath }) {
   async function handle(req, res) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const path = url.pathname;
+    if (kit.sdkBroken && path.includes('__mesh-sdk__')) {
+      // The SDK's CDN is down (answered here, before the dev server's 304 cache can reply).
+      res.writeHead(503, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      res.end('SDK CDN down');
+      return true;
+    }
     if (!path.startsWith('/kit/')) return false;
     log.requests.push(`${req.method} ${path}`);
     const origin = `http://${req.headers.host}`;
@@ -56,6 +62,12 @@ export function createFakeKit({ linkPagePath }) {
       streams.clear();
       for (const key of Object.keys(log)) log[key] = [];
       json(res, 204, {});
+      return true;
+    }
+    if (req.method === 'POST' && path === '/kit/sdk') {
+      // Simulates the SDK's CDN being down.
+      kit.sdkBroken = (await readJson(req)).broken === true;
+      json(res, 200, { broken: kit.sdkBroken });
       return true;
     }
     if (req.method === 'POST' && path === '/kit/scenario') {
@@ -177,5 +189,6 @@ export function createFakeKit({ linkPagePath }) {
     streams.clear();
   }
 
-  return { handle, close, log };
+  const kit = { handle, close, log, sdkBroken: false };
+  return kit;
 }
