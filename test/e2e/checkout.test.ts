@@ -196,6 +196,10 @@ describe('a transfer that fails (autoplay: fail)', () => {
     const demo = demos.fail!;
     const shop = await openShop(demo);
     const orderId = await shop.orderId();
+    // What assistive technology finds on the page before paying.
+    await shop.page.getByRole('button', { name: 'Pay with crypto' }).waitFor();
+    assert.match((await shop.page.getByRole('status').first().textContent()) ?? '', /ready/i);
+    assert.equal(await shop.page.getByRole('heading', { level: 1 }).textContent(), 'Mesh Pay sticker pack');
     await shop.clickPay();
     await shop.waitForStatus('failed');
     assert.match(await shop.statusLineText(), /failed/i);
