@@ -275,7 +275,7 @@ process; the load generator runs in the benchmark process. Bodies are made befor
 transfer (\`pending\`, then \`succeeded\`) with a fresh \`EventId\` each, rotated through autocannon's
 \`setupRequest\`, so no request is a duplicate. **Ours:** the backend kit (verify, parse, store durably,
 200; fulfilment runs after the answer in the same process and competes for the CPU, as in production),
-with a SQLite file store and with a local redis-server (AOF on). **Baseline:** a bare Express route that
+with a SQLite file store and with a local redis-server (AOF, fsync on every write). **Baseline:** a bare Express route that
 reads the raw body, HMAC-SHA256s it and compares with \`crypto.timingSafeEqual\`, then answers 200, as
 Mesh's docs show: no parsing, no storage, no dedupe.
 

@@ -176,7 +176,7 @@ setups taking turns transfer by transfer (so machine noise lands on both alike):
 token, open its status stream, POST a signed \`pending\` webhook and wait for it on the stream (so the
 stream is known to be live), then POST \`succeeded\` and time until its \`event: status\` is parsed. **Single
 instance:** one kit process, SQLite store. **Across instances:** two kit processes sharing a local
-redis-server (AOF, fsync always); the webhook goes to A, the stream is read from B. The client is a
+redis-server (AOF, fsync on every write); the webhook goes to A, the stream is read from B. The client is a
 Node SSE reader in the benchmark process (the process that posts the webhooks), so both ends use one
 monotonic clock; the server path under test is the same whatever reads the bytes, and Chromium's
 EventSource would add a CDP round trip per sample to read the time. No baseline: the goal is absolute.
