@@ -193,6 +193,34 @@ export function storeContract(
         assert.equal(await store.getInboxEntry('never-received'), undefined);
       });
 
+      it('answers 200 concurrent deliveries (100 events, each sent twice) with exactly one true per event', async () => {
+        // A burst like Mesh retrying while new events arrive: a store that commits writes together
+        // must still give every caller its own answer.
+        const other = await second();
+        const events = Array.from({ length: 100 }, () => event());
+        const deliveries = events.flatMap((e, i) => [
+          { e, via: i % 2 ? other : store },
+          { e: { ...e, id: uid('retry') }, via: i % 3 ? store : other },
+        ]);
+        const results = await Promise.all(deliveries.map(({ e, via }) => via.addToInbox(e, 1000)));
+        for (const [i, e] of events.entries()) {
+          assert.equal(Number(results[2 * i]) + Number(results[2 * i + 1]), 1, `exactly one winner for ${e.eventId}`);
+        }
+        // Across instances either delivery may win the race; the stored event is the winner's.
+        const winners = deliveries.filter((_, i) => results[i]).map(({ e }) => e);
+        for (const e of winners) assert.deepEqual((await other.getInboxEntry(e.eventId))?.event, e);
+        assert.deepEqual(await Promise.all(events.map((e) => store.addToInbox(e, 2000))), events.map(() => false));
+      });
+
+      it('has each delivery on record, for every instance, by the time it is acknowledged', async () => {
+        const other = await second();
+        const events = Array.from({ length: 50 }, () => event());
+        const seenByOther = await Promise.all(
+          events.map((e) => store.addToInbox(e, 1000).then(async () => (await other.getInboxEntry(e.eventId))?.event)),
+        );
+        assert.deepEqual(seenByOther, events);
+      });
+
       it('accepts exactly one of 50 concurrent deliveries of the same event', async () => {
         const e = event();
         const results = await Promise.all(Array.from({ length: 50 }, () => store.addToInbox(e, 1000)));
@@ -322,6 +350,15 @@ export function storeContract(
         assert.equal(await store.hasMark('success', transferId), true);
         assert.equal(await other.hasMark('success', transferId), true);
         assert.equal(await store.markOnce('success', transferId), false, 'ever: not just while racing');
+      });
+
+      it('reads its own writes in the order they were made, even before awaiting them', async () => {
+        const key = uid('transfer');
+        const before = store.hasMark('success', key);
+        const first = store.markOnce('success', key);
+        const afterwards = store.hasMark('success', key);
+        const again = store.markOnce('success', key);
+        assert.deepEqual(await Promise.all([before, first, afterwards, again]), [false, true, true, false]);
       });
 
       it('keeps scopes apart, even when scope and key contain separators', async () => {
