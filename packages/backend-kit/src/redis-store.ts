@@ -200,7 +200,10 @@ interface Watch {
 export function redisStore(url: string, options: RedisStoreOptions = {}): RedisStore {
   const prefix = options.keyPrefix ?? 'meshpay:';
   const logger = options.logger ?? console;
-  const redis = new Redis(url, { ...options.redis });
+  // Auto-pipelining sends every command issued in one event-loop turn in one write; Redis runs
+  // them in order and, with appendfsync always, fsyncs once for the lot before replying to any.
+  // Order per connection is unchanged, so a process still reads its own writes.
+  const redis = new Redis(url, { enableAutoPipelining: true, ...options.redis });
   // Errors reach callers as rejected commands; the event would otherwise print as "unhandled".
   redis.on('error', () => {});
   for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
@@ -287,7 +290,8 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
   const getSubscriber = (): Redis => {
     if (subscriber) return subscriber;
     // No INFO ready check: a SUBSCRIBE sent while connecting races it and wedges the connection (ioredis#2037).
-    const sub = redis.duplicate({ enableReadyCheck: false });
+    // No auto-pipelining either: it can queue a SELECT behind a SUBSCRIBE on reconnect (ioredis#1505).
+    const sub = redis.duplicate({ enableReadyCheck: false, enableAutoPipelining: false });
     sub.on('error', () => {});
     sub.on('message', onMessage);
     let connectedOnce = false;
