@@ -13,6 +13,10 @@ import { createOrdersRouter } from './orders-route.js';
 import { sendProblem } from './problem.js';
 import { createShopResolver, createShopRouter, type MeshNetworkLike } from './shop.js';
 
+/** How long a client may take to send its headers, then its whole request (webhook bodies are ≤ 64 KiB). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /**
  * The demo shop: wiring only. The local Mesh sandbox (when no credentials are set), the backend kit at
  * /mesh, the demo's own two read routes, and the static page plus the widget's script-tag bundle.
@@ -135,7 +139,17 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     if (useSandbox && listenPort !== port) {
       throw new Error(`The local sandbox was set up for port ${port}; call listen() without a port or with ${port}`);
     }
-    const server: Server = createServer(app);
+    const server: Server = createServer(
+      {
+        // A client that dribbles or never finishes its request must not hold a socket for Node's
+        // defaults (60 s headers, 300 s request, checked every 30 s). SSE is unaffected: these
+        // bound receiving the request, not how long the response streams.
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        connectionsCheckingInterval: 1_000,
+      },
+      app,
+    );
     await new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', ok));
     const actual = (server.address() as AddressInfo).port;
     listening = true;
