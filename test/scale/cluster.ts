@@ -1,7 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { startRedisServer, type RedisServer, type RedisServerOptions } from '../../packages/backend-kit/test/redis-server.js';
+import { redisCommand, startRedisServer, type RedisServer, type RedisServerOptions } from '../../packages/backend-kit/test/redis-server.js';
 import { startDemo, type DemoProcess } from '../support/demo-process.js';
 
 /**
@@ -44,7 +43,7 @@ export async function startCluster({
   const all: DemoProcess[] = [];
   const cluster: Cluster = {
     redis,
-    command: (...args) => commandInDb(redis.port, db, args),
+    command: (...args) => redisCommand(redis.port, args, { db }),
     webhookSecret,
     kitSecret,
     instances: [],
@@ -86,72 +85,6 @@ export function vmRssKiB(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(match[1]);
-}
-
-/**
- * Length of one complete RESP reply at the start of `text`, or `undefined` while incomplete.
- * Enough of RESP2 for what the stories read: simple strings, errors, integers, bulk strings, arrays.
- */
-function replyLength(text: string, at = 0): number | undefined {
-  const eol = text.indexOf('\r\n', at);
-  if (eol < 0) return undefined;
-  const head = text[at];
-  if (head === '+' || head === '-' || head === ':') return eol + 2 - at;
-  const n = Number(text.slice(at + 1, eol));
-  if (head === '$') {
-    if (n < 0) return eol + 2 - at;
-    const end = eol + 2 + n + 2;
-    return Buffer.byteLength(text) >= end ? end - at : undefined;
-  }
-  if (head === '*') {
-    let cursor = eol + 2;
-    for (let i = 0; i < Math.max(n, 0); i++) {
-      const length = replyLength(text, cursor);
-      if (length === undefined) return undefined;
-      cursor += length;
-    }
-    return cursor - at;
-  }
-  throw new Error(`unexpected RESP reply ${JSON.stringify(text.slice(at, at + 40))}`);
-}
-
-function encode(args: string[]): string {
-  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-}
-
-/** SELECT the deployment's database, then one command, on a fresh connection; the command's raw reply. */
-function commandInDb(port: number, db: number, args: string[], timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`redis on ${port} did not answer ${args[0]} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(encode(['SELECT', String(db)]) + encode(args)));
-    socket.on('data', (chunk: string) => {
-      data += chunk;
-      try {
-        const selected = replyLength(data);
-        if (selected === undefined) return;
-        if (!data.startsWith('+OK')) throw new Error(`SELECT refused: ${data.slice(0, 80)}`);
-        const reply = replyLength(data, selected);
-        if (reply === undefined) return;
-        clearTimeout(timer);
-        socket.end();
-        resolve(data.slice(selected, selected + reply));
-      } catch (err) {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(err);
-      }
-    });
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
 }
 
 /** An integer reply (`:n`), e.g. `HLEN`. */

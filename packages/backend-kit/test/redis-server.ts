@@ -63,12 +63,43 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Length of one complete RESP reply at the start of `text`, or `undefined` while incomplete.
+ * Enough of RESP2 for what the stories read: simple strings, errors, integers, bulk strings, arrays.
+ */
+function replyLength(text: string, at = 0): number | undefined {
+  const eol = text.indexOf('\r\n', at);
+  if (eol < 0) return undefined;
+  const head = text[at];
+  if (head === '+' || head === '-' || head === ':') return eol + 2 - at;
+  const n = Number(text.slice(at + 1, eol));
+  if (head === '$') {
+    if (n < 0) return eol + 2 - at;
+    const end = eol + 2 + n + 2;
+    return Buffer.byteLength(text) >= end ? end - at : undefined;
+  }
+  if (head === '*') {
+    let cursor = eol + 2;
+    for (let i = 0; i < Math.max(n, 0); i++) {
+      const length = replyLength(text, cursor);
+      if (length === undefined) return undefined;
+      cursor += length;
+    }
+    return cursor - at;
+  }
+  throw new Error(`unexpected RESP reply ${JSON.stringify(text.slice(at, at + 40))}`);
+}
+
 function encode(args: string[]): string {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 }
 
-/** One RESP command on a fresh socket; resolves with the first complete-looking reply. */
-function rawCommand(port: number, args: string[], timeoutMs = 2000): Promise<string> {
+/**
+ * One command on a fresh connection (after `SELECT db` when given); resolves with the command's raw
+ * RESP reply once it is complete. Deliberately not ioredis: tests read the server as it is, with no
+ * client-side state in between.
+ */
+export function redisCommand(port: number, args: string[], { db, timeoutMs = 5000 }: { db?: number; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let data = '';
@@ -77,13 +108,27 @@ function rawCommand(port: number, args: string[], timeoutMs = 2000): Promise<str
       reject(new Error(`redis on ${port} did not answer ${args[0]} within ${timeoutMs} ms`));
     }, timeoutMs);
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(encode(args)));
+    const select = db === undefined ? '' : encode(['SELECT', String(db)]);
+    socket.on('connect', () => socket.write(select + encode(args)));
     socket.on('data', (chunk: string) => {
       data += chunk;
-      if (data.endsWith('\r\n')) {
+      try {
+        let selected = 0;
+        if (select) {
+          const length = replyLength(data);
+          if (length === undefined) return;
+          if (!data.startsWith('+OK')) throw new Error(`SELECT refused: ${data.slice(0, 80)}`);
+          selected = length;
+        }
+        const reply = replyLength(data, selected);
+        if (reply === undefined) return;
         clearTimeout(timer);
         socket.end();
-        resolve(data);
+        resolve(data.slice(selected, selected + reply));
+      } catch (err) {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
       }
     });
     socket.on('error', (error) => {
@@ -145,7 +190,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       const onData = (): void => {
         if (!/Ready to accept connections/.test(output)) return;
         proc.stdout?.off('data', onData);
-        rawCommand(onPort, ['PING'])
+        redisCommand(onPort, ['PING'], { timeoutMs: 2000 })
           .then((reply) => {
             if (!reply.startsWith('+PONG')) throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
             clearTimeout(timer);
@@ -198,6 +243,6 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await stopChild();
       child = await launch(port);
     },
-    command: (...args: string[]) => rawCommand(port, args),
+    command: (...args: string[]) => redisCommand(port, args, { timeoutMs: 2000 }),
   };
 }
