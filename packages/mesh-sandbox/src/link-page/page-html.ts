@@ -43,7 +43,7 @@ export function renderLinkPage(session: unknown, options: { theme: LinkPageTheme
   <header class="sheet__header">
     <span class="brand" aria-hidden="true">M</span>
     <span class="sheet__title">Mesh <span class="tag">Sandbox</span></span>
-    <button type="button" class="icon-button" id="close-button" aria-label="Close">&#x2715;</button>
+    <button type="button" class="icon-button" id="close-button" aria-label="Close"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false"><path d="M3 3l10 10M13 3L3 13" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/></svg></button>
   </header>
   <main id="screen" class="sheet__body" aria-live="polite">
     <p class="muted" id="boot-message">Loading…</p>
