@@ -25,8 +25,10 @@ const DIALOG_CSS = `
 }
 .mesh-pay-dialog::backdrop { background: var(--mesh-pay-dialog-backdrop, rgb(0 0 0 / 0.6)); }
 .mesh-pay-dialog[open] { display: flex; flex-direction: column; }
+/* A row of its own above Link: Link's page draws its own close button top-right, and ours must
+   never sit on top of it. Ours stays as the way out when Link fails to load. */
 .mesh-pay-dialog__close {
-  position: absolute; top: 8px; right: 8px; z-index: 1;
+  flex: none; align-self: flex-end; margin: 4px 4px 0 0;
   inline-size: 44px; block-size: 44px;
   border: none; border-radius: 50%;
   background: transparent; color: inherit; font-size: 24px; line-height: 1; cursor: pointer;
@@ -34,7 +36,7 @@ const DIALOG_CSS = `
 .mesh-pay-dialog__close:focus-visible, .mesh-pay-dialog__continue:focus-visible {
   outline: 3px solid var(--mesh-pay-dialog-focus-ring, #2563eb); outline-offset: 2px;
 }
-.mesh-pay-dialog__hint { padding: 56px 24px 24px; overflow: auto; }
+.mesh-pay-dialog__hint { padding: 4px 24px 24px; overflow: auto; }
 .mesh-pay-dialog__hint[hidden], .mesh-pay-dialog__frame[hidden] { display: none; }
 .mesh-pay-dialog__hint h2 { margin: 0 0 12px; font-size: 1.25rem; }
 .mesh-pay-dialog__continue {
