@@ -46,6 +46,7 @@ export function memoryStore(): InspectableStore {
   // Only pending entries are ever scanned, so a long history of settled ones costs nothing per claim.
   const pending = new Set<string>();
   const marks = new Map<string, Set<string>>();
+  const locks = new Map<string, { owner: string; expiresAt: number }>();
   const statuses = new Map<string, StoredStatus[]>();
   const accessTokens = new Map<string, Map<string, unknown>>();
   const records = new Map<string, Map<string, unknown>>();
@@ -127,6 +128,35 @@ export function memoryStore(): InspectableStore {
     async getInboxEntry(eventId) {
       open();
       return copy(inbox.get(eventId));
+    },
+
+    async renewInboxLease(eventId, now, leaseMs) {
+      open();
+      const entry = inbox.get(eventId);
+      if (!entry || entry.state !== 'pending') return false;
+      entry.nextAttemptAt = now + leaseMs;
+      return true;
+    },
+
+    async acquireLock(key, owner, ttlMs, now) {
+      open();
+      const held = locks.get(key);
+      if (held && held.owner !== owner && held.expiresAt > now) return false;
+      locks.set(key, { owner, expiresAt: now + ttlMs });
+      return true;
+    },
+
+    async renewLock(key, owner, ttlMs, now) {
+      open();
+      const held = locks.get(key);
+      if (!held || held.owner !== owner) return false;
+      held.expiresAt = now + ttlMs;
+      return true;
+    },
+
+    async releaseLock(key, owner) {
+      open();
+      if (locks.get(key)?.owner === owner) locks.delete(key);
     },
 
     async markOnce(scope, key) {

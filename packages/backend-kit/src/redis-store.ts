@@ -102,6 +102,38 @@ redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 return 1`;
 
+/** Only a pending entry's lease moves. KEYS: state, next, due. ARGV: eventId, leaseUntil. */
+const RENEW_LEASE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'pending' then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+return 1`;
+
+/*
+ * Locks are a hash {owner, exp}. `exp` is the caller's clock (like the inbox's `now`), so every
+ * store expires a lock at the same moment; PEXPIRE only sweeps away abandoned keys well after that.
+ */
+
+/** KEYS: lock. ARGV: owner, now, expiresAt, sweepMs. */
+const ACQUIRE_LOCK = `
+local held = redis.call('HMGET', KEYS[1], 'owner', 'exp')
+if held[1] and held[1] ~= ARGV[1] and tonumber(held[2]) > tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'exp', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+/** KEYS: lock. ARGV: owner, expiresAt, sweepMs. */
+const RENEW_LOCK = `
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'exp', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+/** KEYS: lock. ARGV: owner. */
+const RELEASE_LOCK = `
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])`;
+
 /** KEYS: events, state, attempts, next, received, error. ARGV: eventId. */
 const GET_INBOX = `
 local event = redis.call('HGET', KEYS[1], ARGV[1])
@@ -143,6 +175,10 @@ const SCRIPTS = {
   meshSettleInbox: { numberOfKeys: 3, lua: SETTLE_INBOX },
   meshRetryInbox: { numberOfKeys: 4, lua: RETRY_INBOX },
   meshGetInbox: { numberOfKeys: 6, lua: GET_INBOX },
+  meshRenewLease: { numberOfKeys: 3, lua: RENEW_LEASE },
+  meshAcquireLock: { numberOfKeys: 1, lua: ACQUIRE_LOCK },
+  meshRenewLock: { numberOfKeys: 1, lua: RENEW_LOCK },
+  meshReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
   meshAppendStatus: { numberOfKeys: 1, lua: APPEND_STATUS },
   meshPutOnce: { numberOfKeys: 2, lua: PUT_ONCE },
   meshUpsertOrdered: { numberOfKeys: 2, lua: UPSERT_ORDERED },
@@ -166,6 +202,9 @@ export function redactRedisUrl(url: string): string {
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
+
+/** Server-side lifetime of a lock key: long after its logical expiry, so clocks never disagree on it. */
+const lockSweepMs = (ttlMs: number): number => Math.max(1, Math.trunc(ttlMs)) + 60_000;
 
 type Listener = (status: StoredStatus) => void;
 
@@ -223,6 +262,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     inboxError: `${prefix}inbox:error`,
     inboxDue: `${prefix}inbox:due`,
     marks: (scope: string) => `${prefix}marks:${scope}`,
+    lock: (key: string) => `${prefix}lock:${key}`,
     statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
     statusChannel: (transactionId: string) => `${prefix}status-events:${transactionId}`,
     tokens: (userId: string) => `${prefix}tokens:${userId}`,
@@ -399,6 +439,31 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       open();
       const row = (await script('meshGetInbox')(...inboxKeys, eventId)) as unknown[] | null;
       return row ? toEntry(row) : undefined;
+    },
+
+    async renewInboxLease(eventId, now, leaseMs) {
+      open();
+      const renewed = await script('meshRenewLease')(k.inboxState, k.inboxNext, k.inboxDue, eventId, Math.trunc(now + leaseMs));
+      return renewed === 1;
+    },
+
+    async acquireLock(key, owner, ttlMs, now) {
+      open();
+      const got = await script('meshAcquireLock')(
+        k.lock(key), owner, Math.trunc(now), Math.trunc(now + ttlMs), lockSweepMs(ttlMs),
+      );
+      return got === 1;
+    },
+
+    async renewLock(key, owner, ttlMs, now) {
+      open();
+      const renewed = await script('meshRenewLock')(k.lock(key), owner, Math.trunc(now + ttlMs), lockSweepMs(ttlMs));
+      return renewed === 1;
+    },
+
+    async releaseLock(key, owner) {
+      open();
+      await script('meshReleaseLock')(k.lock(key), owner);
     },
 
     async markOnce(scope, key) {

@@ -44,6 +44,12 @@ const SCHEMA = `
     key TEXT NOT NULL,
     PRIMARY KEY (scope, key)
   ) WITHOUT ROWID;
+  -- Expiring locks (acquireLock): expires_at is the holder's clock, epoch ms.
+  CREATE TABLE IF NOT EXISTS locks (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
   -- id orders every status ever appended, across transactions and processes (writes are
   -- serialized), so one "id > cursor" query finds what other processes appended since the last look.
   CREATE TABLE IF NOT EXISTS statuses (
@@ -162,6 +168,17 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     retry: db.prepare(
       `UPDATE inbox SET next_attempt_at = ?, last_error = ? WHERE event_id = ? AND state = 'pending'`,
     ),
+    renewLease: db.prepare(
+      `UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND state = 'pending'`,
+    ),
+    // One statement decides: the upsert only overwrites a lock that is ours or has run out.
+    acquireLock: db.prepare(
+      `INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+       WHERE locks.owner = excluded.owner OR locks.expires_at <= ?`,
+    ),
+    renewLock: db.prepare(`UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?`),
+    releaseLock: db.prepare(`DELETE FROM locks WHERE key = ? AND owner = ?`),
     getInbox: db.prepare<[string], InboxRow>(`SELECT * FROM inbox WHERE event_id = ?`),
     mark: db.prepare(`INSERT INTO marks (scope, key) VALUES (?, ?) ON CONFLICT DO NOTHING`),
     hasMark: db.prepare<[string, string], { one: number }>(
@@ -342,6 +359,26 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       open();
       const row = await read(() => q.getInbox.get(eventId));
       return row ? toEntry(row) : undefined;
+    },
+
+    async renewInboxLease(eventId, now, leaseMs) {
+      open();
+      return write(() => q.renewLease.run(now + leaseMs, eventId).changes === 1);
+    },
+
+    async acquireLock(key, owner, ttlMs, now) {
+      open();
+      return write(() => q.acquireLock.run(key, owner, now + ttlMs, now).changes === 1);
+    },
+
+    async renewLock(key, owner, ttlMs, now) {
+      open();
+      return write(() => q.renewLock.run(now + ttlMs, key, owner).changes === 1);
+    },
+
+    async releaseLock(key, owner) {
+      open();
+      await write(() => q.releaseLock.run(key, owner));
     },
 
     async markOnce(scope, key) {

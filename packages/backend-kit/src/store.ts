@@ -117,6 +117,26 @@ export interface KitStore {
   getInboxEntry(eventId: string): Promise<InboxEntry | undefined>;
 
   /**
+   * Pushes a lease this caller still holds out to `now + leaseMs`, so an entry whose hook runs long
+   * is not handed to another worker. `false` when the entry is no longer pending (settled), i.e.
+   * nothing was renewed. Renewing is blind to WHO holds the lease (the inbox keeps no owner): the
+   * `credit:`/`failed:` locks below are what keep two workers out of one hook.
+   */
+  renewInboxLease(eventId: string, now: number, leaseMs: number): Promise<boolean>;
+
+  /**
+   * Expiring mutual-exclusion lock, atomic across instances. `true` when `key` was free, its
+   * holder's ttl had run out (`expiresAt <= now`), or `owner` already holds it (the ttl is then
+   * extended to `now + ttlMs`); `false` while another owner holds it. The ttl is what lets a
+   * crashed holder's work go on: nobody has to release for the lock to come free.
+   */
+  acquireLock(key: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Extends `owner`'s hold to `now + ttlMs`. `false` when `owner` no longer holds it (expired and taken, or released). */
+  renewLock(key: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Frees `key` if, and only if, `owner` holds it; another owner's lock is left alone. */
+  releaseLock(key: string, owner: string): Promise<void>;
+
+  /**
    * Atomic once-guard: `true` only to the first caller for `(scope, key)`, ever, across instances.
    * Used for "success hook once per TransferId" and "update hook once per EventId".
    */

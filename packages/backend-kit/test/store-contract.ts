@@ -371,6 +371,85 @@ export function storeContract(
       });
     });
 
+    describe('locks (one merchant hook at a time per transfer)', () => {
+      it('gives a lock to exactly one of 40 owners racing across two instances', async () => {
+        const other = await second();
+        const key = `credit:${uid('transfer')}`;
+        const now = 1_000_000;
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => (i % 2 ? other : store).acquireLock(key, `worker-${i}`, 10_000, now)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+        const winner = `worker-${results.indexOf(true)}`;
+        assert.equal(await other.acquireLock(key, 'late-comer', 10_000, now + 5), false);
+        assert.equal(await store.acquireLock(key, winner, 10_000, now + 5), true, 'its holder may take it again (and extends)');
+      });
+
+      it('lets another owner in once the holder stops renewing and its ttl runs out', async () => {
+        const other = await second();
+        const key = `credit:${uid('transfer')}`;
+        assert.equal(await store.acquireLock(key, 'crashed-worker', 1000, 5000), true);
+        assert.equal(await other.acquireLock(key, 'survivor', 1000, 5999), false, 'not a moment early');
+        assert.equal(await other.acquireLock(key, 'survivor', 1000, 6000), true);
+        assert.equal(await store.renewLock(key, 'crashed-worker', 1000, 6001), false, 'the old holder learns it lost it');
+        await store.releaseLock(key, 'crashed-worker');
+        assert.equal(await store.acquireLock(key, 'third', 1000, 6500), false, "the old holder's release freed nothing");
+      });
+
+      it('keeps the lock for a holder that renews past its first ttl', async () => {
+        const other = await second();
+        const key = `failed:${uid('transfer')}`;
+        assert.equal(await store.acquireLock(key, 'slow-hook', 1000, 10_000), true);
+        assert.equal(await store.renewLock(key, 'slow-hook', 1000, 10_800), true);
+        assert.equal(await other.acquireLock(key, 'intruder', 1000, 11_500), false, 'renewed until 11 800');
+        assert.equal(await other.renewLock(key, 'intruder', 1000, 11_500), false, 'only the holder renews');
+        assert.equal(await other.acquireLock(key, 'intruder', 1000, 11_800), true);
+      });
+
+      it('ignores a release by anyone but the holder, and frees it on the holder\'s release', async () => {
+        const other = await second();
+        const key = `credit:${uid('transfer')}`;
+        assert.equal(await store.acquireLock(key, 'holder', 60_000, 1), true);
+        await other.releaseLock(key, 'someone-else');
+        await other.releaseLock(`${key}-typo`, 'holder');
+        assert.equal(await other.acquireLock(key, 'someone-else', 60_000, 2), false);
+        await store.releaseLock(key, 'holder');
+        assert.equal(await other.acquireLock(key, 'someone-else', 60_000, 3), true);
+        assert.equal(await store.renewLock(key, 'holder', 60_000, 4), false);
+        await store.releaseLock('never-locked', 'nobody');
+      });
+
+      it('keeps locks of different keys apart, even with separators in them', async () => {
+        assert.equal(await store.acquireLock('credit:a:b', 'one', 1000, 1), true);
+        assert.equal(await store.acquireLock('credit:a', 'two', 1000, 1), true);
+        assert.equal(await store.acquireLock('failed:a:b', 'three', 1000, 1), true);
+      });
+    });
+
+    describe('inbox lease renewal', () => {
+      it('keeps a renewed entry from another worker until the renewed lease lapses', async () => {
+        const other = await second();
+        const e = event();
+        await store.addToInbox(e, 1000);
+        assert.equal((await store.claimInbox(1000, 500, 10)).length, 1);
+        assert.equal(await store.renewInboxLease(e.eventId, 1400, 500), true);
+        assert.deepEqual(await other.claimInbox(1600, 500, 10), [], 'past the first lease, inside the renewed one');
+        const [again] = await other.claimInbox(1900, 500, 10);
+        assert.equal(again?.event.eventId, e.eventId);
+        assert.equal(again?.attempts, 2);
+      });
+
+      it('renews nothing once the entry is settled, or for an entry never received', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        await store.claimInbox(1000, 500, 10);
+        await store.settleInbox(e.eventId, 'done');
+        assert.equal(await store.renewInboxLease(e.eventId, 1200, 500), false);
+        assert.equal((await store.getInboxEntry(e.eventId))?.state, 'done');
+        assert.equal(await store.renewInboxLease('never-received', 1200, 500), false);
+      });
+    });
+
     describe('merchant records', () => {
       it('inserts a record once under 50 concurrent writers and keeps the winner', async () => {
         const other = await second();
