@@ -88,6 +88,11 @@ export interface MeshPayOptions {
   rateLimit?: { windowMs: number; limit: number } | false;
   /** Source IPs allowed to post webhooks (Mesh's is 20.22.113.37); uses `req.ip`, so honours 'trust proxy'. */
   webhookAllowIps?: string[] | false;
+  /**
+   * Inbox worker tuning. `leaseMs` (default 15 000) is how long a claimed entry, and the lock around
+   * its hook, stay reserved without renewal; they are renewed every `leaseMs / 3` while the worker
+   * lives, so it bounds how soon a crashed instance's work is picked up, not how long a hook may run.
+   */
   fulfilment?: { maxAttempts?: number; baseDelayMs?: number; leaseMs?: number; pollMs?: number; batchSize?: number };
   /** Never given secrets, access tokens or raw webhook bodies. */
   logger?: Logger;
@@ -139,7 +144,7 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
     fulfilment: {
       maxAttempts: f.maxAttempts ?? 8,
       baseDelayMs: f.baseDelayMs ?? 1000,
-      leaseMs: f.leaseMs ?? 60_000,
+      leaseMs: f.leaseMs ?? 15_000,
       pollMs: f.pollMs ?? 1000,
       batchSize: f.batchSize ?? 16,
     },

@@ -4,17 +4,24 @@
  * publish, and retries with exponential backoff until `maxAttempts`, after which the entry is
  * kept as `dead` and reported through the logger.
  *
- * Exactly-once, honestly: the success hook runs only if `hasMark('credit', transferId)` is unset,
- * and the mark is set after the hook returns. A hook that throws, or a process that dies between
- * the hook and the mark, gets the hook again — so hooks receive `idempotencyKey` (the transferId)
- * and should credit with an insert-if-absent on it (the demo uses `store.putOnce`). Two instances
- * processing two different EventIds of the same transfer at the same instant can also both run
- * it; the idempotency key covers that too.
+ * Exactly-once, honestly: the success hook runs under the store lock `credit:<transferId>` (the
+ * failed hook under `failed:<transferId>`), and inside it only if `hasMark('credit', transferId)`
+ * is unset; the mark is set after the hook returns, then the lock is released. So two instances
+ * handling two different EventIds of one transfer at once run the hook once: the second waits for
+ * the lock, then sees the mark. While an entry is being processed its inbox lease and its lock are
+ * renewed every `leaseMs / 3`, so a hook slower than `leaseMs` is neither handed to another
+ * instance nor run twice; a worker that dies stops renewing, and within `leaseMs` another instance
+ * takes the entry and the lock over. What remains: a hook that throws, or a process that dies
+ * between the hook and the mark, gets the hook again — so hooks receive `idempotencyKey` (the
+ * transferId) and should credit with an insert-if-absent on it (the demo uses `store.putOnce`).
+ * Likewise a process frozen (not dead) for longer than `leaseMs` loses its lock while its hook
+ * still runs; the idempotency key covers that too.
  */
+import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { describeError } from './errors.js';
-import { decide } from './fulfilment-decide.js';
-import type { InboxEntry, KitStore, StatusUpdate, TransferEvent } from './store.js';
+import { decide, type Decision } from './fulfilment-decide.js';
+import type { InboxEntry, KitStore, StatusUpdate, TransactionRecord, TransferEvent } from './store.js';
 import { markClosed } from './reconcile.js';
 import { currentStatus, isTerminal } from './fulfilment-decide.js';
 
@@ -30,6 +37,8 @@ export class InboxWorker {
   private readonly active = new Set<Promise<void>>();
   /** Events of one transaction are fulfilled one after another in this process (decide reads, then appends). */
   private readonly chains = new Map<string, Promise<void>>();
+  /** Who this worker is to the store's locks: one per worker, never reused. */
+  private readonly owner = `worker-${randomUUID()}`;
 
   constructor(
     private readonly store: KitStore,
@@ -117,12 +126,20 @@ export class InboxWorker {
 
   private async process(entry: InboxEntry): Promise<void> {
     const { event } = entry;
+    const keeper = this.keepAlive(event.eventId);
     try {
-      await this.fulfil(event);
+      await this.fulfil(event, keeper);
+      await keeper.stop();
       await this.store.settleInbox(event.eventId, 'done');
     } catch (err) {
+      // Renewals stop first: a late one must not push a retry's due time out again.
+      await keeper.stop();
       const error = describeError(err);
-      if (err instanceof MismatchError) {
+      if (err instanceof LockBusyError) {
+        // Another instance is running this transfer's hook and we are stopping: not a failure of
+        // this event, so it never counts towards `dead`; whoever claims it next waits its turn.
+        await this.store.retryInbox(event.eventId, Date.now(), error).catch(() => {});
+      } else if (err instanceof MismatchError) {
         await this.store.settleInbox(event.eventId, 'dead', `mismatch: ${err.message}`).catch(() => {});
       } else if (entry.attempts >= this.options.maxAttempts) {
         this.logger.error('mesh-pay: giving up on a webhook event after retries; it is kept in the inbox as dead', {
@@ -145,17 +162,99 @@ export class InboxWorker {
     }
   }
 
-  /** One attempt at an event. Throws to be retried. */
-  private async fulfil(event: TransferEvent): Promise<void> {
+  /**
+   * Renews the entry's inbox lease, and every lock taken for it, every `leaseMs / 3` until
+   * stopped: a live worker keeps what it holds however long a hook takes; a dead one lets go
+   * within `leaseMs`.
+   */
+  private keepAlive(eventId: string): LeaseKeeper {
+    const { leaseMs } = this.options;
+    const locks = new Set<string>();
+    let pending: Promise<void> = Promise.resolve();
+    const renew = async (): Promise<void> => {
+      const now = Date.now();
+      try {
+        await this.store.renewInboxLease(eventId, now, leaseMs);
+      } catch (err) {
+        this.logger.warn('mesh-pay: renewing an inbox lease failed; will try again', { eventId, error: describeError(err) });
+      }
+      for (const key of [...locks]) {
+        try {
+          if (!(await this.store.renewLock(key, this.owner, leaseMs, now))) {
+            locks.delete(key);
+            // Only a process stalled past leaseMs gets here; the hook's idempotencyKey is the guard left.
+            this.logger.error('mesh-pay: lost a hook lock while the hook was still running', { eventId, lock: key });
+          }
+        } catch (err) {
+          this.logger.warn('mesh-pay: renewing a hook lock failed; will try again', { lock: key, error: describeError(err) });
+        }
+      }
+    };
+    const timer = setInterval(() => {
+      pending = pending.then(renew);
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return {
+      hold: (key) => void locks.add(key),
+      drop: (key) => void locks.delete(key),
+      stop: async () => {
+        clearInterval(timer);
+        await pending;
+      },
+    };
+  }
+
+  /**
+   * Runs `body` holding the store lock `key`. While another instance holds it, waits with a short
+   * backoff (the holder renews it while alive; a dead holder's lock expires within `leaseMs`).
+   * Throws {@link LockBusyError} only if this worker is stopped while waiting.
+   */
+  private async exclusively(key: string, keeper: LeaseKeeper, body: () => Promise<void>): Promise<void> {
+    const { leaseMs } = this.options;
+    let backoff = 10;
+    while (!(await this.store.acquireLock(key, this.owner, leaseMs, Date.now()))) {
+      if (!this.running) throw new LockBusyError(`${key} is held by another worker`);
+      await new Promise((resolve) => setTimeout(resolve, backoff + Math.floor(Math.random() * backoff)));
+      backoff = Math.min(backoff * 2, Math.max(10, Math.min(1000, Math.floor(leaseMs / 10))));
+    }
+    keeper.hold(key);
+    try {
+      await body();
+    } finally {
+      keeper.drop(key);
+      await this.store.releaseLock(key, this.owner).catch((err: unknown) => {
+        // It expires by itself within leaseMs; until then the next event of this transfer waits.
+        this.logger.warn('mesh-pay: releasing a hook lock failed', { lock: key, error: describeError(err) });
+      });
+    }
+  }
+
+  /**
+   * One attempt at an event. Throws to be retried. A `succeeded`/`failed` event is carried out
+   * whole under its transfer's lock — status read, hooks, mark, publish — so an instance that
+   * waited for the lock reads the status the holder published and neither credits nor publishes
+   * it again.
+   */
+  private async fulfil(event: TransferEvent, keeper: LeaseKeeper): Promise<void> {
     const transaction = await this.store.getTransaction(event.transactionId);
     if (!transaction) {
       // Not ours (or minted against another store): keep it, say so, never credit.
       throw new Error(`unknown transaction ${event.transactionId}`);
     }
+    const decision = await this.decideNow(event, transaction);
+    const lock =
+      decision.verdict === 'credit' ? `credit:${event.transferId}` : decision.verdict === 'fail' ? `failed:${event.transferId}` : undefined;
+    if (lock === undefined) return this.carryOut(event, transaction, decision);
+    await this.exclusively(lock, keeper, async () => this.carryOut(event, transaction, await this.decideNow(event, transaction)));
+  }
+
+  private async decideNow(event: TransferEvent, transaction: TransactionRecord): Promise<Decision> {
     const history = await this.store.statusesSince(transaction.transactionId, 0);
     const current: StatusUpdate | undefined = currentStatus(history)?.update;
-    const decision = decide(event, transaction, current, new Date().toISOString());
+    return decide(event, transaction, current, new Date().toISOString());
+  }
 
+  private async carryOut(event: TransferEvent, transaction: TransactionRecord, decision: Decision): Promise<void> {
     if (decision.verdict === 'mismatch') {
       this.logger.error('mesh-pay: transfer does not match the order; not credited', {
         eventId: event.eventId,
@@ -206,3 +305,15 @@ export class InboxWorker {
 
 /** Settles a mismatched event as dead right away: retrying will not change where the money went. */
 class MismatchError extends Error {}
+
+/** This worker stopped while another held the transfer's hook lock: the entry goes back, uncounted. */
+class LockBusyError extends Error {}
+
+/** What {@link InboxWorker.keepAlive} hands to one entry's processing. */
+interface LeaseKeeper {
+  /** Renew this lock along with the lease from now on. */
+  hold(key: string): void;
+  drop(key: string): void;
+  /** Stops renewing and waits for a renewal in flight. */
+  stop(): Promise<void>;
+}
