@@ -179,8 +179,10 @@ export class InboxWorker {
         this.logger.warn('mesh-pay: renewing an inbox lease failed; will try again', { eventId, error: describeError(err) });
       }
       for (const key of [...locks]) {
+        if (!locks.has(key)) continue;
         try {
-          if (!(await this.store.renewLock(key, this.owner, leaseMs, now))) {
+          // Still held after the await, or the hook finished and released it meanwhile (not a loss).
+          if (!(await this.store.renewLock(key, this.owner, leaseMs, now)) && locks.has(key)) {
             locks.delete(key);
             // Only a process stalled past leaseMs gets here; the hook's idempotencyKey is the guard left.
             this.logger.error('mesh-pay: lost a hook lock while the hook was still running', { eventId, lock: key });

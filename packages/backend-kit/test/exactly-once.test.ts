@@ -131,7 +131,7 @@ function scenarios(name: string, fresh: () => () => KitStore): void {
 
     it('a hook running longer than the inbox lease keeps its lease: no other instance picks the event up', async () => {
       const slow = slowHook();
-      const leaseMs = 300;
+      const leaseMs = 600;
       const { kitA, kitB, seenA, close } = await twoKits(fresh, slow.hook, { leaseMs });
       try {
         const { transactionId } = await mint(kitA);
