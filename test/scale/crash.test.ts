@@ -10,7 +10,7 @@ import { scaleFactor } from './scale-profile.js';
  * crash lands inside it. Whatever dies — the instance or Redis — an acknowledged webhook is credited
  * later, exactly once.
  *
- * The inbox worker leases an entry for 60 s (the kit's default `leaseMs`, not configurable through
+ * The inbox worker leases an entry for 15 s (the kit's default `leaseMs`, renewed while a hook runs; not configurable through
  * the demo's environment), so an entry claimed by a killed instance is picked up again only once the
  * lease lapses: the deadlines below allow for that.
  */
