@@ -5,6 +5,7 @@
  */
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { SseBlockReader, toSseMessage } from '../support/sse.js';
 
 export interface SseEvent {
   event: string;
@@ -28,15 +29,11 @@ export function openSse(url: string, onEvent: (event: SseEvent) => void, headers
     req.on('response', (res) => {
       resolve(res.statusCode ?? 0);
       res.setEncoding('utf8');
-      let buffer = '';
+      const blocks = new SseBlockReader();
       res.on('data', (chunk: string) => {
-        buffer += chunk.replace(/\r\n?/g, '\n');
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = parseBlock(block);
-          if (event) onEvent(event);
+        for (const block of blocks.push(chunk)) {
+          const message = toSseMessage(block); // undefined for a comment-only block (heartbeat)
+          if (message) onEvent({ ...message, at: performance.now() });
         }
       });
       res.on('error', () => {});
@@ -45,21 +42,4 @@ export function openSse(url: string, onEvent: (event: SseEvent) => void, headers
   req.on('error', (error) => rejectOpened(error));
   req.end();
   return { opened, close: () => req.destroy() };
-}
-
-function parseBlock(block: string): SseEvent | undefined {
-  let event = 'message';
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'event') event = value;
-    else if (field === 'id') id = value;
-    else if (field === 'data') data.push(value);
-  }
-  if (data.length === 0) return undefined; // comment-only block (heartbeat)
-  return { event, data: data.join('\n'), at: performance.now(), ...(id !== undefined ? { id } : {}) };
 }

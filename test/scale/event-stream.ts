@@ -3,11 +3,9 @@
  * scale stories hold hundreds of these at once and need to know when each one is connected, what
  * it received, and when the server ended it.
  */
-export interface StreamMessage {
-  event: string;
-  id?: string;
-  data: string;
-}
+import { SseBlockReader, toSseMessage, type SseMessage } from '../support/sse.js';
+
+export type StreamMessage = SseMessage;
 
 export interface OpenStream {
   /** Resolves once the server answered 200 and sent its first bytes (`retry:`), i.e. it is subscribed or about to be. */
@@ -83,7 +81,7 @@ export function openStream(url: string, headers: Record<string, string> = {}): O
         return;
       }
       const decoder = new TextDecoder();
-      let buffer = '';
+      const blocks = new SseBlockReader();
       const reader = res.body.getReader();
       for (;;) {
         const { value, done } = await reader.read();
@@ -92,25 +90,10 @@ export function openStream(url: string, headers: Record<string, string> = {}): O
           return;
         }
         markOpened();
-        buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const message: StreamMessage = { event: 'message', data: '' };
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(': waiting')) markLive();
-            if (line.startsWith(':') || line === '') continue;
-            const colon = line.indexOf(':');
-            const field = colon === -1 ? line : line.slice(0, colon);
-            const fieldValue = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'event') message.event = fieldValue;
-            else if (field === 'id') message.id = fieldValue;
-            else if (field === 'data') data.push(fieldValue);
-          }
-          if (data.length === 0) continue;
-          message.data = data.join('\n');
+        for (const block of blocks.push(decoder.decode(value, { stream: true }))) {
+          if (block.comments.some((comment) => comment.startsWith('waiting'))) markLive();
+          const message = toSseMessage(block);
+          if (!message) continue;
           messages.push(message);
           markLive();
           for (const waiter of [...waiters]) waiter();

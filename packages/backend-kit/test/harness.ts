@@ -11,6 +11,7 @@ import { memoryStore, type InspectableStore } from '../src/memory-store.js';
 import type { Destination, KitStore } from '../src/store.js';
 import { signWebhookBody } from '../src/webhook-verify.js';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, NETWORKS, startFakeMesh, type FakeMesh } from './fake-mesh.js';
+import { SseBlockReader } from '../../../test/support/sse.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
 export const KIT_SECRET = 'kit-secret-for-tests-0123456789';
@@ -211,33 +212,20 @@ export class SseClient {
 
   private async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
-    let buffer = '';
+    const blocks = new SseBlockReader();
     const reader = stream.getReader();
     try {
       for (;;) {
         const { value: chunk, done } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(chunk, { stream: true });
-        let idx: number;
-        while ((idx = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, idx);
-          buffer = buffer.slice(idx + 2);
+        for (const block of blocks.push(decoder.decode(chunk, { stream: true }))) {
+          this.comments.push(...block.comments);
+          if (block.retry !== undefined) this.retry = block.retry;
           const msg: SseMessage = {};
-          let any = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-            else {
-              const colon = line.indexOf(':');
-              const field = line.slice(0, colon);
-              const value = line.slice(colon + 1).replace(/^ /, '');
-              if (field === 'retry') this.retry = value;
-              else if (field === 'event' || field === 'id' || field === 'data') {
-                msg[field] = value;
-                any = true;
-              }
-            }
-          }
-          if (any) this.messages.push(msg);
+          if (block.event !== undefined) msg.event = block.event;
+          if (block.id !== undefined) msg.id = block.id;
+          if (block.data !== undefined) msg.data = block.data;
+          if (Object.keys(msg).length > 0) this.messages.push(msg);
           this.notify();
         }
       }
