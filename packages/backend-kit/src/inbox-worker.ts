@@ -20,10 +20,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { describeError } from './errors.js';
-import { decide, type Decision } from './fulfilment-decide.js';
+import { currentStatus, decide, isTerminal, type Decision } from './fulfilment-decide.js';
 import type { InboxEntry, KitStore, StatusUpdate, TransactionRecord, TransferEvent } from './store.js';
 import { markClosed } from './reconcile.js';
-import { currentStatus, isTerminal } from './fulfilment-decide.js';
 
 type Hooks = Pick<ResolvedConfig, 'onTransferSucceeded' | 'onTransferFailed' | 'onTransferUpdate'>;
 
@@ -256,6 +255,16 @@ export class InboxWorker {
     return decide(event, transaction, current, new Date().toISOString());
   }
 
+  /**
+   * Runs `hook` unless `(scope, key)` is already marked, then sets the mark. The mark comes after the
+   * hook so a hook that throws runs again on the retry (hence `idempotencyKey`).
+   */
+  private async once(scope: string, key: string, hook?: () => Promise<void> | void): Promise<void> {
+    if (await this.store.hasMark(scope, key)) return;
+    await hook?.();
+    await this.store.markOnce(scope, key);
+  }
+
   private async carryOut(event: TransferEvent, transaction: TransactionRecord, decision: Decision): Promise<void> {
     if (decision.verdict === 'mismatch') {
       this.logger.error('mesh-pay: transfer does not match the order; not credited', {
@@ -266,30 +275,20 @@ export class InboxWorker {
       });
     }
 
+    const { onTransferSucceeded, onTransferFailed, onTransferUpdate } = this.hooks;
     let hookError: unknown;
     try {
-      if (decision.verdict === 'credit' && this.hooks.onTransferSucceeded) {
-        if (!(await this.store.hasMark('credit', event.transferId))) {
-          await this.hooks.onTransferSucceeded({ event, transaction, idempotencyKey: event.transferId });
-          await this.store.markOnce('credit', event.transferId);
-        }
-      } else if (decision.verdict === 'credit') {
-        await this.store.markOnce('credit', event.transferId);
+      // A credit is marked even without a success hook: the transfer has been credited either way.
+      if (decision.verdict === 'credit') {
+        await this.once('credit', event.transferId, onTransferSucceeded && (() => onTransferSucceeded({ event, transaction, idempotencyKey: event.transferId })));
       }
-      if (decision.verdict === 'fail' && this.hooks.onTransferFailed) {
-        if (!(await this.store.hasMark('failed', event.transferId))) {
-          await this.hooks.onTransferFailed({ event, transaction });
-          await this.store.markOnce('failed', event.transferId);
-        }
+      if (decision.verdict === 'fail' && onTransferFailed) {
+        await this.once('failed', event.transferId, () => onTransferFailed({ event, transaction }));
       }
-      if (this.hooks.onTransferUpdate && !(await this.store.hasMark('update', event.eventId))) {
-        await this.hooks.onTransferUpdate({
-          event,
-          transaction,
-          verdict: decision.verdict,
-          ...(decision.reason ? { reason: decision.reason } : {}),
-        });
-        await this.store.markOnce('update', event.eventId);
+      if (onTransferUpdate) {
+        await this.once('update', event.eventId, () =>
+          onTransferUpdate({ event, transaction, verdict: decision.verdict, ...(decision.reason ? { reason: decision.reason } : {}) }),
+        );
       }
     } catch (err) {
       hookError = err;
