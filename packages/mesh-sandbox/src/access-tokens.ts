@@ -30,6 +30,8 @@ export interface PresentedAccessToken {
 
 export class AccessTokenRegistry {
   readonly #byToken = new Map<string, IssuedAccess>();
+  /** Mesh-managed tokens: a return user's `accessTokens[].accessToken` carries the `tokenId`. */
+  readonly #byTokenId = new Map<string, IssuedAccess>();
 
   issue(userId: string, integration: SandboxIntegration, accountName: string): IssuedAccess {
     const access: IssuedAccess = {
@@ -44,14 +46,15 @@ export class AccessTokenRegistry {
       tokenId: randomUUID(),
     };
     this.#byToken.set(access.accessToken, access);
+    this.#byTokenId.set(access.tokenId, access);
     return access;
   }
 
-  /** The first presented token the sandbox issued to this user, if any. */
+  /** The first presented token (a tokenId, or a raw access token) the sandbox issued to this user, if any. */
   match(userId: string, presented: readonly PresentedAccessToken[]): IssuedAccess | undefined {
     for (const p of presented) {
       if (typeof p?.accessToken !== 'string') continue;
-      const issued = this.#byToken.get(p.accessToken);
+      const issued = this.#byTokenId.get(p.accessToken) ?? this.#byToken.get(p.accessToken);
       if (issued && issued.userId === userId && (p.brokerType === undefined || p.brokerType === issued.brokerType)) {
         return issued;
       }
