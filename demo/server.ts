@@ -9,9 +9,11 @@ import { parseDemoConfig, type DemoConfig } from './config.js';
 import { contentSecurityPolicy, linkFrameOrigins } from './csp.js';
 import { reserveFreePort } from './free-port.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
+import { createOrderOwners } from './order-owners.js';
 import { createOrdersRouter } from './orders-route.js';
 import { sendProblem } from './problem.js';
 import { createShopResolver, createShopRouter, type MeshNetworkLike } from './shop.js';
+import { shopperOf, shopperSessions } from './shopper-session.js';
 
 /** How long a client may take to send its headers, then its whole request (webhook bodies are ≤ 64 KiB). */
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -73,8 +75,10 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     : undefined;
 
   const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs });
+  const owners = createOrderOwners(store);
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
+  const priceOrder = createShopResolver(networks);
   const kit: MeshPayKit = createMeshPay({
     store,
     mesh: {
@@ -85,7 +89,11 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     },
     webhookSecret: config.webhookSecret,
     kitSecret: config.kitSecret,
-    resolveOrder: createShopResolver(networks),
+    // An order is the session's that first asked to pay it; to anyone else it does not exist (404).
+    resolveOrder: async (orderId, req) => {
+      const { userId } = shopperOf(req);
+      return (await owners.claim(orderId, userId)) ? priceOrder(orderId, userId) : undefined;
+    },
     onTransferSucceeded: async (succeeded: SucceededTransfer) => {
       await ledger.onTransferSucceeded(succeeded);
     },
@@ -101,8 +109,10 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   });
 
   if (sandbox) app.use('/sandbox/mesh', sandbox.router);
+  // Every shop request has a shopper (a signed session cookie, issued on the first visit).
+  app.use(shopperSessions(config.kitSecret));
   app.use('/mesh', kit.router);
-  app.use(createOrdersRouter(store));
+  app.use(createOrdersRouter(store, owners));
   app.use(ledger.router);
   app.use(createShopRouter(useSandbox ? 'local-sandbox' : config.meshEnv));
   app.use('/api', (_req, res) => sendProblem(res, 404, 'Not found', 'No such API route.'));
