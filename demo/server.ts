@@ -87,7 +87,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
       environment: config.meshEnv,
       apiUrl: config.apiUrl ?? `${origin}/sandbox/mesh`,
     },
-    webhookSecret: config.webhookSecret,
+    webhookSecret: config.webhookSecrets,
     kitSecret: config.kitSecret,
     // An order is the session's that first asked to pay it; to anyone else it does not exist (404).
     resolveOrder: async (orderId, req) => {
