@@ -89,6 +89,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     },
     webhookSecret: config.webhookSecrets,
     kitSecret: config.kitSecret,
+    streamLimits: { perInstance: config.maxStreams },
     // An order is the session's that first asked to pay it; to anyone else it does not exist (404).
     resolveOrder: async (orderId, req) => {
       const { userId } = shopperOf(req);
