@@ -110,8 +110,10 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   });
 
   if (sandbox) app.use('/sandbox/mesh', sandbox.router);
-  // Every shop request has a shopper (a signed session cookie, issued on the first visit).
-  app.use(shopperSessions(config.kitSecret));
+  // Every shop request has a shopper (a signed session cookie, issued on the first visit); Mesh's
+  // webhook is no shopper and gets no cookie.
+  const sessions = shopperSessions(config.kitSecret);
+  app.use((req, res, next) => (req.path === '/mesh/webhook' ? next() : sessions(req, res, next)));
   app.use('/mesh', kit.router);
   app.use(createOrdersRouter(store, owners));
   app.use(ledger.router);

@@ -113,6 +113,13 @@ describe('a shopper’s first visit', () => {
     assert.equal(alice.setCookies.length, 1);
   });
 
+  it('is not something Mesh’s webhook is given', async () => {
+    const res = await fetch(`${shop.url}/mesh/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.headers.getSetCookie(), []);
+    await res.arrayBuffer();
+  });
+
   it('is Secure when the shop is served over https', async () => {
     const keyFile = join(scratch, 'key.pem');
     const certFile = join(scratch, 'cert.pem');
