@@ -59,7 +59,12 @@ export function apiRoutes(ctx: SandboxContext, rateLimitPerMinute: number): Rout
     res.json(meshOk(pay ? { linkToken, paymentLink: `${base}/pay/${pay.id}` } : { linkToken }));
   });
 
-  router.get('/api/v1/transfers/managed/networks', (_req, res) => {
+  const networksQuery = meshQueryValidator('get', '/api/v1/transfers/managed/networks');
+  router.get('/api/v1/transfers/managed/networks', (req, res) => {
+    // Mesh defines no parameters here: the check ignores any, like its binder; kept so a future
+    // document that adds some is enforced at once.
+    const checked = networksQuery(req.query as Record<string, unknown>);
+    if (!checked.ok) throw invalidRequest(`Invalid query: ${checked.errors.join('; ')}`);
     res.json(meshOk(networksContent()));
   });
 

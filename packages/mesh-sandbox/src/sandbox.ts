@@ -55,7 +55,7 @@ export interface MeshSandboxOptions {
   publicUrl?: string;
   /**
    * Requests per minute per client address on the sandbox's API (`/api/…`, `/_sandbox/…`);
-   * 0 turns the limit off. Default 600. Over it: 429 `tooManyRequest`.
+   * 0 turns the limit off. Default 3000. Over it: 429 `tooManyRequest`.
    */
   rateLimit?: number;
   /**
