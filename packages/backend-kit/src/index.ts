@@ -32,14 +32,22 @@ export type {
   Destination,
   InboxEntry,
   InboxState,
+  InspectableStore,
   KitStore,
   StatusUpdate,
   StoredStatus,
+  StoreStats,
   TransactionRecord,
   TransferEvent,
   TransferStatus,
 } from './store.js';
-export { memoryStore, type InspectableStore, type StoreStats } from './memory-store.js';
-export { sqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-export { redisStore, type RedisStore, type RedisStoreOptions } from './redis-store.js';
+export { memoryStore } from './memory-store.js';
+// The durable stores are subpath exports so their drivers stay optional: import `sqliteStore` from
+// '@mesh-pay/backend-kit/sqlite' and `redisStore` from '@mesh-pay/backend-kit/redis', or let
+// `openStore` load the one a spec names.
+export { statusFanout, type StatusFanout, type StatusListener, type StatusSource } from './status-fanout.js';
 export { openStore, StoreSpecError, type OpenStoreOptions } from './open-store.js';
+export { StoreDriverMissingError } from './store-driver.js';
+// Types only: erased at run time, so they load no driver.
+export type { SqliteStoreOptions } from './sqlite-store.js';
+export type { RedisStore, RedisStoreOptions } from './redis-store.js';

@@ -1,6 +1,8 @@
 import { memoryStore } from './memory-store.js';
-import { redactRedisUrl, redisStore, type RedisStoreOptions } from './redis-store.js';
-import { sqliteStore } from './sqlite-store.js';
+import { redactUrl } from './redact-url.js';
+import type { RedisStoreOptions } from './redis-store.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
+import { loadStoreModule } from './store-driver.js';
 import type { KitStore } from './store.js';
 
 /** Thrown by {@link openStore} for a spec it cannot understand. */
@@ -20,6 +22,7 @@ export class StoreSpecError extends Error {
 
 /** Options passed through to the store {@link openStore} picks. */
 export interface OpenStoreOptions {
+  sqlite?: SqliteStoreOptions;
   redis?: RedisStoreOptions;
 }
 
@@ -46,7 +49,13 @@ function redisSpecProblem(spec: string): string | undefined {
  *   server's persistence settings are checked once and a warning is logged when acknowledged
  *   webhooks could be lost.
  *
+ *
+ * Each durable store's module, and with it its driver, is imported only when a spec names it: the
+ * drivers are optional peer dependencies (see README "Stores").
+ *
  * @throws {StoreSpecError} (`code: 'MESH_PAY_STORE_SPEC_INVALID'`) for anything else.
+ * @throws {StoreDriverMissingError} (`code: 'MESH_PAY_STORE_DRIVER_MISSING'`) when the named
+ *   store's driver package (`better-sqlite3`, `ioredis`) is not installed.
  */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<KitStore> {
   const text = typeof spec === 'string' ? spec.trim() : '';
@@ -56,11 +65,13 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
     const path = text.slice('sqlite:'.length);
     if (path === '') throw new StoreSpecError(text, 'the sqlite path is empty');
     if (path.includes('\0')) throw new StoreSpecError(text, 'the sqlite path contains a NUL byte');
-    return sqliteStore(path);
+    const { sqliteStore } = await loadStoreModule('sqlite', 'better-sqlite3', () => import('./sqlite-store.js'));
+    return sqliteStore(path, options.sqlite);
   }
   if (/^rediss?:\/\//i.test(text)) {
     const problem = redisSpecProblem(text);
-    if (problem) throw new StoreSpecError(redactRedisUrl(text), problem);
+    if (problem) throw new StoreSpecError(redactUrl(text), problem);
+    const { redisStore } = await loadStoreModule('redis', 'ioredis', () => import('./redis-store.js'));
     const store = redisStore(text, options.redis);
     await store.checkPersistence();
     return store;
@@ -68,7 +79,7 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1];
   throw new StoreSpecError(
     // Whatever it is, never echo credentials that may sit in it.
-    text.replace(/\/\/[^@/]*@/, '//***@'),
+    redactUrl(text),
     scheme ? `unknown store kind "${scheme}"` : 'unknown store kind',
   );
 }

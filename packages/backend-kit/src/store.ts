@@ -1,5 +1,5 @@
 /**
- * The one storage interface behind the kit. `memory`, `sqlite` and `redis` implement it and are
+ * The one storage interface behind the kit. `memory`, `sqlite`, `redis` and `postgres` implement it and are
  * proven by one shared contract suite (test/store-contract.ts). Every guarantee the kit makes
  * (nothing lost, nothing twice) rests on the atomicity promised here, so each method documents it.
  *
@@ -171,4 +171,20 @@ export interface KitStore {
   listRecords(collection: string): Promise<unknown[]>;
 
   close(): Promise<void>;
+}
+
+/**
+ * Listener and subscription counts a store exposes for tests and health checks, so a leak (an SSE
+ * client gone, its listener still attached) is something a test can see rather than guess.
+ */
+export interface StoreStats {
+  /** Status listeners currently attached on this store instance. */
+  listeners: number;
+  /** Transactions this instance is currently watching (one entry however many listeners). */
+  subscribedTransactions: number;
+}
+
+/** A `KitStore` that can also report its listener counts. Every store the kit ships is one. */
+export interface InspectableStore extends KitStore {
+  stats(): Promise<StoreStats>;
 }
