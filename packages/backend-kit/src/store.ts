@@ -188,3 +188,25 @@ export interface StoreStats {
 export interface InspectableStore extends KitStore {
   stats(): Promise<StoreStats>;
 }
+
+/**
+ * The database transaction a transactional store hands to `onTransferSucceeded`/`onTransferFailed`
+ * as `args.tx`: the merchant's writes through it commit together with the kit's once-guard, or not
+ * at all. On PostgreSQL it is the `pg` `PoolClient` inside `BEGIN` (cast to use more of it). Do not
+ * `COMMIT`, `ROLLBACK` or `release()` it: the kit does.
+ */
+export interface HookTransaction {
+  query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
+}
+
+/** A store that can make a merchant's writes and a once-guard one atomic commit (PostgreSQL). */
+export interface TransactionalStore extends KitStore {
+  /**
+   * Sets the once-guard `(scope, key)` and runs `work` inside ONE database transaction: when it
+   * resolves `true`, the mark and everything `work` wrote are committed together; when it throws,
+   * neither is (and a SIGKILL at any point leaves neither, or both if COMMIT had returned).
+   * Resolves `false`, without running `work`, when the mark is already set. Concurrent callers
+   * for one `(scope, key)` queue on the mark's row: one runs, the others then see the mark.
+   */
+  markOnceWithin(scope: string, key: string, work: (tx: HookTransaction) => Promise<void>): Promise<boolean>;
+}

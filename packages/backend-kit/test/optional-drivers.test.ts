@@ -1,5 +1,5 @@
 /**
- * A shop on the memory store installs neither better-sqlite3 (a native addon) nor ioredis: the
+ * A shop on the memory store installs neither better-sqlite3 (a native addon), ioredis nor pg: the
  * kit's root never imports them, and a spec that needs one says which package to install.
  * Proven in a child process where those packages cannot be resolved, as on such a shop's server.
  */
@@ -22,12 +22,12 @@ async function withoutDrivers(): Promise<Record<string, any>> {
 }
 
 describe('a shop without the optional store drivers', () => {
-  it('loads the kit and runs the memory store; sqlite and redis specs name the package to install', async () => {
+  it('loads the kit and runs the memory store; sqlite, redis and postgres specs name the package to install', async () => {
     const report = await withoutDrivers();
     assert.equal(report.rootLoaded, true);
     assert.deepEqual(report.memory, { kind: 'memory', marked: true });
 
-    for (const [store, packageName] of [['sqlite', 'better-sqlite3'], ['redis', 'ioredis']] as const) {
+    for (const [store, packageName] of [['sqlite', 'better-sqlite3'], ['redis', 'ioredis'], ['postgres', 'pg']] as const) {
       const failure = report[store];
       assert.equal(failure.isDriverMissing, true, `${store}: ${JSON.stringify(failure)}`);
       assert.equal(failure.code, 'MESH_PAY_STORE_DRIVER_MISSING');

@@ -35,6 +35,10 @@ try {
     () => (report.redis = 'opened'),
     (error: unknown) => (report.redis = describe(error)),
   );
+  await kit.openStore('postgres://127.0.0.1:1/never').then(
+    () => (report.postgres = 'opened'),
+    (error: unknown) => (report.postgres = describe(error)),
+  );
   await import('@mesh-pay/backend-kit/sqlite').then(
     () => (report.sqliteSubpath = 'loaded'),
     (error: unknown) => (report.sqliteSubpath = { code: (error as { code?: string }).code }),
