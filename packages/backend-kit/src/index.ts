@@ -16,6 +16,7 @@ export {
   type MeshPayOptions,
   type ResolvedOrder,
   type SucceededHookArgs,
+  type FailedHookArgs,
   type TransferHookArgs,
   type UpdateHookArgs,
 } from './config.js';
