@@ -65,7 +65,10 @@ const envSchema = z.object({
   MESH_STORE: optional(
     z
       .string()
-      .regex(/^(memory|sqlite:.+|rediss?:\/\/.+)$/, 'MESH_STORE must be "memory", "sqlite:<path>" or "redis://host:port[/db]"'),
+      .regex(
+        /^(memory|sqlite:.+|rediss?:\/\/.+|postgres(ql)?:\/\/.+)$/,
+        'MESH_STORE must be "memory", "sqlite:<path>", "redis://host:port[/db]" or "postgres://user[:pass]@host[:port]/db"',
+      ),
   ),
   MESH_KIT_SECRET: optional(z.string().min(32, 'MESH_KIT_SECRET must be at least 32 characters')),
   MESH_SANDBOX_AUTOPLAY: optional(

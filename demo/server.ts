@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createMeshPay, openStore, type KitStore, type MeshPayKit } from '@mesh-pay/backend-kit';
+import { createMeshPay, openStore, type KitStore, type MeshPayKit, type PostgresStore } from '@mesh-pay/backend-kit';
 import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type MeshSandbox } from '@mesh-pay/mesh-sandbox';
 import { parseDemoConfig, type DemoConfig } from './config.js';
 import { contentSecurityPolicy, linkFrameOrigins } from './csp.js';
 import { reserveFreePort } from './free-port.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
 import { createOrdersRouter } from './orders-route.js';
+import { postgresLedgerBook } from './postgres-ledger.js';
 import { sendProblem } from './problem.js';
 import { createShopResolver, createShopRouter, type MeshNetworkLike } from './shop.js';
 
@@ -23,6 +24,10 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
+function isPostgresStore(store: KitStore): store is PostgresStore {
+  return /^postgres(ql)?:/.test(store.kind) && 'pool' in store && 'markOnceWithin' in store;
+}
+
 /** The shop page: plain HTML, CSS and one script, no build step. */
 export const PUBLIC_DIR = resolve(here, 'public');
 /** The widget's script-tag bundle, produced by `npm run build` at the root. */
@@ -72,7 +77,9 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
       })
     : undefined;
 
-  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs });
+  // On PostgreSQL the ledger is a table written in the kit's fulfilment transaction (args.tx).
+  const book = isPostgresStore(store) ? await postgresLedgerBook(store.pool) : undefined;
+  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs, ...(book ? { book } : {}) });
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
   const kit: MeshPayKit = createMeshPay({
