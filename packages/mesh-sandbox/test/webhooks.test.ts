@@ -204,7 +204,15 @@ describe('at-least-once delivery', () => {
   test('a webhookUrl function is resolved when sending (the app learned its port after start)', async () => {
     const receiver = await startWebhookReceiver();
     let url: string | undefined;
-    const sandbox = createMeshSandbox({ webhookUrl: () => url, webhookSecret: SECRET, duplicateRate: 0, reorderRate: 0, settleDelayMs: 10 });
+    const sandbox = createMeshSandbox({
+      webhookUrl: () => url,
+      webhookSecret: SECRET,
+      duplicateRate: 0,
+      reorderRate: 0,
+      settleDelayMs: 10,
+      // Counts deliveries: a loaded machine must not turn a slow answer into a re-send here.
+      retry: { timeoutMs: 10_000 },
+    });
     const server = await listen(express().use(sandbox.router));
     cleanup.push(() => receiver.close(), () => server.close(), () => sandbox.close());
     url = receiver.url;
