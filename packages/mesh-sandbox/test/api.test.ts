@@ -279,6 +279,22 @@ describe('link tokens', () => {
     assert.throws(() => createMeshSandbox({ frameAncestors: 'https://shop.example' as unknown as string[] }), /MESH_SANDBOX_INVALID_OPTION/);
   });
 
+  test('Link and pay page ids and query parameters that are garbage or hostile are refused or neutralised', async () => {
+    for (const id of ['x'.repeat(5000), '%3Cscript%3Ealert(1)%3C%2Fscript%3E', '..%2F..%2Fapi%2Fv1%2Flinktoken', '%00']) {
+      for (const page of ['link', 'pay']) {
+        const response = await fetch(`${base}/${page}/${id}`);
+        assert.equal(response.status, 404, `${page}/${id.slice(0, 40)}`);
+        const html = await response.text();
+        assert.doesNotMatch(html, /<script>alert/);
+        assert.doesNotMatch(html, /"sessionKey"/);
+      }
+    }
+    const { linkUrl } = await mintLinkToken(base);
+    const html = await (await fetch(`${linkUrl}?lng=${encodeURIComponent('"><script>alert(1)</script>')}&th=${encodeURIComponent('" onload="x')}`)).text();
+    assert.match(html, /<html lang="en" data-theme="system">/);
+    assert.doesNotMatch(html, /<script>alert/);
+  });
+
   test("the page's own calls need its session key", async () => {
     const { linkUrl } = await mintLinkToken(base);
     await fetch(linkUrl);
