@@ -611,6 +611,13 @@ describe('rate limit of the sandbox API', () => {
     }
   });
 
+  test('lifetimes and delays that are not positive numbers are refused at start-up', () => {
+    for (const option of ['tokenTtlMs', 'accessTokenTtlSeconds', 'connectionTtlSeconds'] as const) {
+      for (const bad of [0, -1, Number.NaN, Infinity]) assert.throws(() => createMeshSandbox({ [option]: bad }), new RegExp(`MESH_SANDBOX_INVALID_OPTION: ${option}`));
+    }
+    assert.throws(() => createMeshSandbox({ settleDelayMs: -5 }), /settleDelayMs/);
+  });
+
   test('a rate limit that is not a whole number of requests is refused at start-up', () => {
     for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => createMeshSandbox({ rateLimit: bad }), /MESH_SANDBOX_INVALID_OPTION/);
   });
