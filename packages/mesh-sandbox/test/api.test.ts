@@ -89,10 +89,12 @@ describe('credentials', () => {
     try {
       const refused = await fetch(`${s.url}/api/v1/transfers/managed/networks`, { headers: credentials });
       assert.equal(refused.status, 401);
+      assertMeshResponse('get', '/api/v1/transfers/managed/networks', 401, await refused.json());
       const ok = await fetch(`${s.url}/api/v1/transfers/managed/networks`, {
         headers: { 'X-Client-Id': 'merchant-id', 'X-Client-Secret': 'merchant-secret' },
       });
       assert.equal(ok.status, 200);
+      assertMeshResponse('get', '/api/v1/transfers/managed/networks', 200, await ok.json());
     } finally {
       await custom.close();
       await s.close();
