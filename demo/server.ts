@@ -78,6 +78,9 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
         // Until the server listens there is nobody to deliver to.
         webhookUrl: () => (listening ? `${origin}/mesh/webhook` : undefined),
         webhookSecret: config.webhookSecret,
+        // The kit mints tokens at 127.0.0.1, so Link is framed from there while the shop may be
+        // browsed at localhost: both are this demo and may frame its Link page.
+        frameAncestors: ["'self'", origin, `http://localhost:${port}`],
         ...(config.autoplay ? { autoplay: config.autoplay } : {}),
       })
     : undefined;

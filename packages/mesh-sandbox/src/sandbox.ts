@@ -96,6 +96,15 @@ function rate(value: number | undefined, fallback: number): number {
   return r;
 }
 
+/** A lifetime or delay option: a positive finite number (0 allowed where `zeroOk`). */
+function duration(name: string, value: number | undefined, fallback: number, zeroOk = false): number {
+  const d = value ?? fallback;
+  if (!(Number.isFinite(d) && (zeroOk ? d >= 0 : d > 0))) {
+    throw new RangeError(`MESH_SANDBOX_INVALID_OPTION: ${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${value}`);
+  }
+  return d;
+}
+
 export function createMeshSandbox(options: MeshSandboxOptions = {}): MeshSandbox {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -120,15 +129,18 @@ export function createMeshSandbox(options: MeshSandboxOptions = {}): MeshSandbox
   const ctx: SandboxContext = {
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
     clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
-    tokens: new TokenRegistry(options.tokenTtlMs ?? 10 * 60_000, now),
+    tokens: new TokenRegistry(duration('tokenTtlMs', options.tokenTtlMs, 10 * 60_000), now),
     access: new AccessTokenRegistry(
-      { accessTokenSeconds: options.accessTokenTtlSeconds ?? 600, connectionSeconds: options.connectionTtlSeconds ?? 30 * 24 * 3600 },
+      {
+        accessTokenSeconds: duration('accessTokenTtlSeconds', options.accessTokenTtlSeconds, 600),
+        connectionSeconds: duration('connectionTtlSeconds', options.connectionTtlSeconds, 30 * 24 * 3600),
+      },
       now,
     ),
     transfers: [],
     sessions: new Map(),
     dispatcher,
-    lifecycle: { settleDelayMs: options.settleDelayMs ?? 1500, reorderRate: rate(options.reorderRate, 0.1), random, now },
+    lifecycle: { settleDelayMs: duration('settleDelayMs', options.settleDelayMs, 1500, true), reorderRate: rate(options.reorderRate, 0.1), random, now },
     autoplay: typeof autoplay === 'function' ? autoplay : () => autoplay,
     publicUrl: options.publicUrl,
     frameAncestors: typeof frameAncestors === 'function' ? () => checkFrameAncestors(frameAncestors()) : () => staticAncestors!,

@@ -89,10 +89,12 @@ describe('credentials', () => {
     try {
       const refused = await fetch(`${s.url}/api/v1/transfers/managed/networks`, { headers: credentials });
       assert.equal(refused.status, 401);
+      assertMeshResponse('get', '/api/v1/transfers/managed/networks', 401, await refused.json());
       const ok = await fetch(`${s.url}/api/v1/transfers/managed/networks`, {
         headers: { 'X-Client-Id': 'merchant-id', 'X-Client-Secret': 'merchant-secret' },
       });
       assert.equal(ok.status, 200);
+      assertMeshResponse('get', '/api/v1/transfers/managed/networks', 200, await ok.json());
     } finally {
       await custom.close();
       await s.close();
@@ -277,6 +279,22 @@ describe('link tokens', () => {
       assert.throws(() => createMeshSandbox({ frameAncestors: [bad] }), /MESH_SANDBOX_INVALID_OPTION/, bad);
     }
     assert.throws(() => createMeshSandbox({ frameAncestors: 'https://shop.example' as unknown as string[] }), /MESH_SANDBOX_INVALID_OPTION/);
+  });
+
+  test('Link and pay page ids and query parameters that are garbage or hostile are refused or neutralised', async () => {
+    for (const id of ['x'.repeat(5000), '%3Cscript%3Ealert(1)%3C%2Fscript%3E', '..%2F..%2Fapi%2Fv1%2Flinktoken', '%00']) {
+      for (const page of ['link', 'pay']) {
+        const response = await fetch(`${base}/${page}/${id}`);
+        assert.equal(response.status, 404, `${page}/${id.slice(0, 40)}`);
+        const html = await response.text();
+        assert.doesNotMatch(html, /<script>alert/);
+        assert.doesNotMatch(html, /"sessionKey"/);
+      }
+    }
+    const { linkUrl } = await mintLinkToken(base);
+    const html = await (await fetch(`${linkUrl}?lng=${encodeURIComponent('"><script>alert(1)</script>')}&th=${encodeURIComponent('" onload="x')}`)).text();
+    assert.match(html, /<html lang="en" data-theme="system">/);
+    assert.doesNotMatch(html, /<script>alert/);
   });
 
   test("the page's own calls need its session key", async () => {
@@ -593,6 +611,13 @@ describe('rate limit of the sandbox API', () => {
     } finally {
       await Promise.all([limited.close(), unlimited.close(), s1.close(), s2.close()]);
     }
+  });
+
+  test('lifetimes and delays that are not positive numbers are refused at start-up', () => {
+    for (const option of ['tokenTtlMs', 'accessTokenTtlSeconds', 'connectionTtlSeconds'] as const) {
+      for (const bad of [0, -1, Number.NaN, Infinity]) assert.throws(() => createMeshSandbox({ [option]: bad }), new RegExp(`MESH_SANDBOX_INVALID_OPTION: ${option}`));
+    }
+    assert.throws(() => createMeshSandbox({ settleDelayMs: -5 }), /settleDelayMs/);
   });
 
   test('a rate limit that is not a whole number of requests is refused at start-up', () => {
