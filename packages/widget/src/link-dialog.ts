@@ -86,6 +86,20 @@ export interface HintContent {
   nodes: readonly Node[];
 }
 
+/** The hint step's content from the element: its `hint` steps (split at `|`) and copies of its `slot="hint"` children. */
+export function hintContent(host: Element & { hint?: string | undefined }, title: string, continueLabel: string): HintContent {
+  const steps = (host.hint ?? '')
+    .split('|')
+    .map((step) => step.trim())
+    .filter(Boolean);
+  const nodes = [...host.querySelectorAll(':scope > [slot="hint"]')].map((node) => {
+    const copy = node.cloneNode(true) as Element;
+    copy.removeAttribute('slot');
+    return copy;
+  });
+  return { title, continueLabel, steps, nodes };
+}
+
 export class LinkDialog {
   readonly element: HTMLDialogElement;
   readonly iframe: HTMLIFrameElement;

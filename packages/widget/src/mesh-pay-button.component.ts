@@ -1,16 +1,17 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { IntegrationAccessToken, LinkEventType, LinkPayload, SessionSummary, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
+import type { MeshExitReason } from './link-exit.js';
 import { MeshPayError, toMeshPayError } from './errors.js';
 import type { MeshPayEventDetailMap } from './events.js';
 import type { LinkDialog } from './link-dialog.js';
 import { acquireLinkSession, loadLinkFlow, loadLinkSdk, type LinkFlow, type LinkSdk } from './link-loader.js';
-import { nearestLang, stringsFor, type MeshPayStrings } from './locales.js';
+import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
-import { clearPayment, loadPayment, savePayment, sessionKey } from './payment-session.js';
+import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
 import type { StatusStream, TransferStatusEvent } from './status-stream.js';
 import type { LinkTokenResponse } from './token-client.js';
-import { externalBrowserHref, isInAppBrowser } from './webview-detect.js';
+import { isInAppBrowser } from './webview-detect.js';
 
 /** `theme` values; `system` follows `prefers-color-scheme`. */
 export type MeshPayTheme = 'light' | 'dark' | 'system';
@@ -28,10 +29,10 @@ type LinkHandle = ReturnType<LinkSdk['createLink']>;
  * @event {CustomEvent<MeshOpenDetail>} mesh-open - Link is showing.
  * @event {CustomEvent<LinkPayload>} mesh-integration-connected - An exchange or wallet was connected. Access tokens are redacted unless `expose-access-tokens` is set.
  * @event {CustomEvent<TransferFinishedPayload>} mesh-transfer-finished - The provider accepted the transfer; the button now shows "Confirming…". Not paid yet.
- * @event {CustomEvent<MeshExitDetail>} mesh-exit - Link closed (finished, cancelled or failed).
+ * @event {CustomEvent<MeshExitDetail>} mesh-exit - Link closed; `detail.reason` is `cancelled`, `closed-after-transfer` (the button follows the server: the payment may still succeed), `done`, `token-expired` (re-minted silently) or `error`.
  * @event {CustomEvent<LinkEventType>} mesh-event - Every SDK `onEvent`, tokens redacted.
  * @event {CustomEvent<TransferStatusEvent>} mesh-status - Each server status from the status stream; only these set `succeeded`/`failed`.
- * @event {CustomEvent<MeshPayErrorDetail>} mesh-error - Something failed: `{code, message, retryable}`. The button offers Retry.
+ * @event {CustomEvent<MeshPayErrorDetail>} mesh-error - Something failed: `{code, message, retryable}`. The button offers Retry when `retryable`; `MESH_PAY_ORDER_ALREADY_PAID` shows "Already paid", `MESH_PAY_STREAM_EXPIRED` says the live status stopped.
  *
  * @slot hint - Pre-flight instructions shown in the dialog before Link opens (e.g. "enable withdrawals on your exchange").
  *
@@ -41,6 +42,13 @@ type LinkHandle = ReturnType<LinkSdk['createLink']>;
  * @csspart status - The visually hidden live region announcing the status.
  * @csspart webview - The "open in your browser" notice shown inside in-app browsers.
  * @csspart webview-link - The link that leaves the in-app browser.
+ * @csspart webview-pay - In an in-app browser: the button that fetches Mesh's hosted pay link for this order.
+ * @csspart webview-pay-link - In an in-app browser: Mesh's hosted pay link, opened in the system browser.
+ * @csspart notice - A visible explanation under the button: the order is already paid, or the live status stopped.
+ *
+ * @attr name - Form field name: once `succeeded`, the element's form value is the transferId.
+ * @attr required - The form is invalid ("Payment required") until the payment `succeeded`.
+ * @attr fiat-currency - Currency Link shows amounts in: `USD`, `GBP` or `EUR` (anything else is a `MESH_PAY_INVALID_ATTRIBUTE` mesh-error).
  *
  * @cssprop --mesh-pay-button-background - Button background.
  * @cssprop --mesh-pay-button-background-hover - Button background on hover.
@@ -57,6 +65,8 @@ type LinkHandle = ReturnType<LinkSdk['createLink']>;
  */
 export class MeshPayButton extends LitElement {
   static override styles = meshPayButtonStyles;
+  /** A real form control: `name` submits the transferId, `required` blocks submit until paid. */
+  static formAssociated = true;
   static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static override properties = {
     tokenUrl: { type: String, attribute: 'token-url' },
@@ -71,7 +81,10 @@ export class MeshPayButton extends LitElement {
     exposeAccessTokens: { type: Boolean, attribute: 'expose-access-tokens' },
     hint: { type: String },
     fiatCurrency: { type: String, attribute: 'fiat-currency' },
+    name: { type: String, reflect: true },
+    required: { type: Boolean, reflect: true },
     userAgent: { attribute: false },
+    strings: { attribute: false },
     announcement: { state: true },
   };
 
@@ -93,8 +106,14 @@ export class MeshPayButton extends LitElement {
   declare exposeAccessTokens: boolean;
   /** Pre-flight steps shown before Link opens, separated by `|` (the `hint` slot is the rich alternative). */
   declare hint: string | undefined;
-  /** Fiat currency Link shows amounts in (e.g. `EUR`). */
+  /** Fiat currency Link shows amounts in: `USD`, `GBP` or `EUR` (Mesh's documented values). */
   declare fiatCurrency: string | undefined;
+  /** Form field name; the form value is the transferId once `succeeded`. */
+  declare name: string | undefined;
+  /** When set, the element's form is invalid until the payment `succeeded`. */
+  declare required: boolean;
+  /** Replaces any built-in string, in every language (e.g. `{confirming: 'Waiting for the blockchain…'}`). */
+  declare strings: MeshPayStringOverrides | undefined;
   /** User agent used for in-app browser detection (default `navigator.userAgent`). */
   declare userAgent: string | undefined;
   declare private announcement: string;
@@ -118,6 +137,16 @@ export class MeshPayButton extends LitElement {
   #streamGeneration = 0;
   #following = false;
   #resumedKey: string | undefined;
+  /** The lazily loaded half, once here (the in-app-browser view renders from it). */
+  #flow: LinkFlow | undefined;
+  /** Link reported `transferInitiated`/`transferExecuted`: closing it now is not a cancel. */
+  #transferStarted = false;
+  /** An exchange or wallet was connected in the current Link session. */
+  #connected = false;
+  /** The server's transferId once it said `succeeded` (the form value). */
+  #transferId: string | undefined;
+  /** Why the button is inert in `error`: the order is already paid, or its live status stopped. */
+  #notice: 'already-paid' | 'stream-expired' | undefined;
 
   constructor() {
     super();
@@ -131,7 +160,10 @@ export class MeshPayButton extends LitElement {
     this.exposeAccessTokens = false;
     this.hint = undefined;
     this.fiatCurrency = undefined;
+    this.name = undefined;
+    this.required = false;
     this.userAgent = undefined;
+    this.strings = undefined;
     this.announcement = '';
   }
 
@@ -174,7 +206,9 @@ export class MeshPayButton extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('tokenUrl') || changed.has('orderId')) this.#maybeResume();
+    if (changed.has('required')) this.#syncStates();
   }
+
 
   /** Follows the saved payment of the current (token-url, order-id), once per key. */
   #maybeResume(): void {
@@ -188,6 +222,7 @@ export class MeshPayButton extends LitElement {
       this.#stopFollowing();
       this.#token = undefined;
       this.#streamBroke = false;
+      this.#notice = undefined;
       this.#go('reset');
     }
     this.#resumedKey = key;
@@ -196,7 +231,7 @@ export class MeshPayButton extends LitElement {
 
   /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
   pay(): void {
-    if (this.disabled || isBusy(this.status) || this.status === 'succeeded' || this.#inAppBrowser()) return;
+    if (this.disabled || isBusy(this.status) || this.status === 'succeeded' || this.#notice) return;
     if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
     if (this.status === 'error' && this.#streamBroke && this.#token) {
       this.#streamBroke = false;
@@ -223,6 +258,7 @@ export class MeshPayButton extends LitElement {
     this.#stopFollowing();
     this.#token = undefined;
     this.#streamBroke = false;
+    this.#notice = undefined;
     if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
     this.#go('reset');
   }
@@ -236,31 +272,48 @@ export class MeshPayButton extends LitElement {
 
   #onClick = (): void => this.pay();
 
+  /** Why the form is invalid (e.g. "Payment required" while `required` and not paid). */
+  get validationMessage(): string {
+    return this.#internals?.validationMessage ?? '';
+  }
+
   async #run(attempt: number): Promise<void> {
     try {
-      if (!this.tokenUrl) throw new MeshPayError('MESH_PAY_CONFIG_INVALID', 'The token-url attribute is required', { retryable: false });
-      const sdkLoad = loadLinkSdk({ prewarm: this.prewarm });
-      sdkLoad.catch(() => undefined);
+      const webview = this.#inAppBrowser();
+      const sdkLoad = webview ? undefined : loadLinkSdk({ prewarm: this.prewarm });
+      sdkLoad?.catch(() => undefined);
       const flow = await loadLinkFlow();
       if (attempt !== this.#attempt) return;
+      flow.displayFiatCurrency(this.fiatCurrency);
       const tokenRequest = flow.requestLinkToken(this.tokenUrl, this.orderId);
       tokenRequest.catch(() => undefined);
+      if (webview) {
+        // Link's iframe would break here; Mesh's hosted pay page works in the system browser. Offer
+        // it and follow this payment's server status meanwhile.
+        const token = flow.withPaymentLink(await tokenRequest);
+        if (attempt !== this.#attempt) return;
+        this.#token = token;
+        this.#go('opened');
+        this.#save();
+        return this.#follow(token.statusUrl, undefined);
+      }
       const release = await acquireLinkSession();
       if (attempt !== this.#attempt) return release();
       this.#release = release;
       if (this.#hasHint()) {
         this.#dialog = this.#createDialog(flow);
-        const proceed = await this.#dialog.showHint(this.#hintContent());
+        const s = this.#strings();
+        const proceed = await this.#dialog.showHint(flow.hintContent(this, s.hintTitle, s.continue));
         if (attempt !== this.#attempt) return;
         if (!proceed) {
           this.#teardownLink(true);
           this.#go('exit');
-          this.#emit('mesh-exit', { error: undefined, summary: undefined });
+          this.#emit('mesh-exit', { error: undefined, summary: undefined, reason: 'cancelled' });
           return;
         }
       }
       const token = await tokenRequest;
-      const sdk = await sdkLoad;
+      const sdk = await sdkLoad!;
       if (attempt !== this.#attempt) return;
       this.#open(attempt, flow, sdk, token, false);
     } catch (err) {
@@ -270,7 +323,10 @@ export class MeshPayButton extends LitElement {
 
   #open(attempt: number, flow: LinkFlow, sdk: LinkSdk, token: LinkTokenResponse, reminted: boolean): void {
     this.#token = token;
-    const link = sdk.createLink({
+    this.#connected = false;
+    this.#transferStarted = false;
+    const fiat = flow.displayFiatCurrency(this.fiatCurrency);
+    const link = flow.createLink(sdk, {
       onIntegrationConnected: (payload) => {
         if (attempt === this.#attempt) this.#onIntegrationConnected(flow, token, payload);
       },
@@ -283,14 +339,15 @@ export class MeshPayButton extends LitElement {
       onEvent: (event) => {
         if (attempt !== this.#attempt) return;
         if (event.type === 'pageLoaded') this.#linkLoaded = true;
+        if (flow.TRANSFER_STARTED_EVENTS.has(event.type)) this.#transferStarted = true;
         this.#emit('mesh-event', this.exposeAccessTokens ? event : flow.redactTokens(event));
       },
       ...(Array.isArray(token.accessTokens) ? { accessTokens: token.accessTokens as IntegrationAccessToken[] } : {}),
       theme: this.theme,
       language: nearestLang(this) || 'system',
       renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded',
-      ...(this.fiatCurrency ? { displayFiatCurrency: this.fiatCurrency } : {}),
-    });
+      ...(fiat ? { displayFiatCurrency: fiat } : {}),
+    }, token.linkToken, this.tokenUrl);
     this.#link = link;
     this.#linkLoaded = false;
     this.#go('opened');
@@ -307,6 +364,7 @@ export class MeshPayButton extends LitElement {
   }
 
   #onIntegrationConnected(flow: LinkFlow, token: LinkTokenResponse, payload: LinkPayload): void {
+    this.#connected = true;
     // The kit stores the tokens for the next visit; the DOM only sees them when the page opts in.
     void flow.saveIntegration(token.statusUrl, payload);
     this.#emit('mesh-integration-connected', this.exposeAccessTokens ? payload : flow.redactTokens(payload));
@@ -320,17 +378,34 @@ export class MeshPayButton extends LitElement {
   }
 
   #onExit(attempt: number, flow: LinkFlow, sdk: LinkSdk, reminted: boolean, error: string | undefined, summary: SessionSummary | undefined): void {
-    const expired = typeof error === 'string' && /LINK_TOKEN_EXPIRED/i.test(error);
-    const cancelled = this.status === 'open' && !error;
-    // A plain cancel changes the status first, so `mesh-exit` listeners already see `cancelled`.
-    if (!cancelled) this.#emit('mesh-exit', { error, summary });
+    const outcome = flow.decideExit({
+      status: this.status,
+      error,
+      connected: this.#connected,
+      transferStarted: this.#transferStarted,
+      tokenAgeMs: Date.now() - (this.#token?.receivedAt ?? Date.now()),
+      reminted,
+    });
+    const reason: MeshExitReason = outcome === 'expired-again' ? 'error' : outcome;
+    const exit = () => this.#emit('mesh-exit', { error, summary, reason });
     this.#link = undefined;
-    if (this.status !== 'open') {
+    if (outcome === 'done') {
       // Transfer already sent (confirming) or settled: closing Link changes nothing.
+      exit();
       this.#teardownLink(true);
       return;
     }
-    if (expired && !reminted) {
+    if (outcome === 'closed-after-transfer') {
+      // Link's success screen never came, but the exchange may already be sending: ask the server.
+      this.#teardownLink(true);
+      this.#go('transferFinished');
+      this.#save();
+      exit();
+      if (!this.#following && this.#token) this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
+      return;
+    }
+    if (outcome === 'token-expired') {
+      exit();
       // Tokens are single-use and live 10 minutes: one silent re-mint, in the same dialog.
       this.#go('remint');
       flow.requestLinkToken(this.tokenUrl, this.orderId).then(
@@ -343,18 +418,16 @@ export class MeshPayButton extends LitElement {
       );
       return;
     }
-    if (expired) {
-      this.#fail(new MeshPayError('MESH_PAY_LINK_TOKEN_EXPIRED', 'The link token expired twice in a row', { retryable: true }));
-      return;
+    const failure = flow.exitError(outcome, error);
+    if (failure) {
+      exit();
+      return this.#fail(failure);
     }
     this.#teardownLink(true);
-    if (error) {
-      this.#fail(new MeshPayError('MESH_PAY_LINK_FAILED', error, { retryable: true }));
-      return;
-    }
+    // A plain cancel changes the status first, so `mesh-exit` listeners already see `cancelled`.
     this.#go('exit');
     if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
-    this.#emit('mesh-exit', { error, summary });
+    exit();
   }
 
   #stopFollowing(): void {
@@ -384,6 +457,7 @@ export class MeshPayButton extends LitElement {
     return flow.openStatusStream(statusUrl, {
       ...(lastEventId ? { lastEventId } : {}),
       onStatus: (event) => this.#onStatus(event),
+      onExpired: (event) => this.#onStreamExpired(event),
       onError: (error) => {
         this.#stream = undefined;
         this.#following = false;
@@ -408,6 +482,7 @@ export class MeshPayButton extends LitElement {
           : event.status === 'pending' || event.status === 'processing'
             ? 'serverPending'
             : undefined;
+    if (step === 'serverSucceeded') this.#transferId = event.transferId;
     if (step && nextStatus(this.status, step)) this.#go(step);
     if (saved) savePayment(this.#key(), { ...saved, lastEventId: event.eventId, status: this.status });
     if (this.status === 'succeeded' || this.status === 'failed') {
@@ -417,29 +492,51 @@ export class MeshPayButton extends LitElement {
     this.#emit('mesh-status', event);
   }
 
-  /** Shows the state saved before a reload and follows the stream from where it stopped. */
+  /**
+   * The kit stopped the live status (its capability expired) and said so. Reconnecting would only
+   * meet 403s, and a new payment could pay twice: tell the customer how to learn the outcome instead.
+   */
+  #onStreamExpired(error: MeshPayError): void {
+    this.#stream = undefined;
+    this.#following = false;
+    if (this.status === 'idle' || this.status === 'cancelled') return;
+    this.#notice = 'stream-expired';
+    this.#fail(error);
+  }
+
+  /**
+   * After a reload: a saved record is only a hint of which payment to ask about. Even a saved
+   * `succeeded` is confirmed by the server's stream (its current status arrives at once) before
+   * the button says "Paid"; a record pointing at another origin than the token route is dropped.
+   */
   #resume(key: string): void {
     const saved = loadPayment(key);
     if (!saved) return;
+    const statusUrl = trustedStatusUrl(saved.statusUrl, this.tokenUrl);
+    if (!statusUrl) return clearPayment(key);
     if (this.status === 'confirming') {
       // Re-attached while confirming: pick the stream up where it stopped.
-      if (!this.#following) this.#follow(saved.statusUrl, saved.lastEventId);
+      if (!this.#following) this.#follow(statusUrl, saved.lastEventId);
       return;
     }
     if (this.status !== 'idle' && this.status !== 'cancelled') return;
-    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl: saved.statusUrl, environment: '' };
-    if (saved.status === 'succeeded') return this.#go('serverSucceeded');
-    if (saved.status === 'failed') return this.#go('serverFailed');
-    if (saved.status === 'confirming') this.#go('resume');
+    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: '', receivedAt: 0 };
+    if (saved.status === 'succeeded' || saved.status === 'failed' || saved.status === 'confirming') {
+      this.#go('resume');
+      // A settled stream sends nothing after its last id: ask for the current status instead.
+      return this.#follow(statusUrl, saved.status === 'confirming' ? saved.lastEventId : undefined);
+    }
     // `open`: Link was showing when the page went away. Only the server knows whether a transfer
     // was sent, so follow the stream quietly; a `pending` moves us to confirming.
-    else if (saved.status !== 'open') return clearPayment(key);
-    this.#follow(saved.statusUrl, saved.lastEventId);
+    if (saved.status !== 'open') return clearPayment(key);
+    this.#follow(statusUrl, saved.lastEventId);
   }
 
   #fail(error: MeshPayError): void {
+    if (error.code === 'MESH_PAY_ORDER_ALREADY_PAID') this.#notice = 'already-paid';
     this.#teardownLink(true);
     if (nextStatus(this.status, 'fail')) this.#go('fail');
+    if (this.#notice) this.announcement = this.#noticeText(this.#strings())!;
     this.#emit('mesh-error', error.toDetail());
   }
 
@@ -495,18 +592,8 @@ export class MeshPayButton extends LitElement {
     return Boolean(this.hint?.trim()) || this.querySelector(':scope > [slot="hint"]') !== null;
   }
 
-  #hintContent() {
-    const s = this.#strings();
-    const steps = (this.hint ?? '')
-      .split('|')
-      .map((step) => step.trim())
-      .filter(Boolean);
-    const nodes = [...this.querySelectorAll(':scope > [slot="hint"]')].map((node) => {
-      const copy = node.cloneNode(true) as Element;
-      copy.removeAttribute('slot');
-      return copy;
-    });
-    return { title: s.hintTitle, continueLabel: s.continue, steps, nodes };
+  #noticeText(s: MeshPayStrings): string | undefined {
+    return this.#notice && (this.#notice === 'already-paid' ? s.alreadyPaidNotice : s.statusStoppedNotice);
   }
 
   #resolvedTheme(): 'light' | 'dark' {
@@ -554,12 +641,17 @@ export class MeshPayButton extends LitElement {
   }
 
   #syncStates(): void {
-    const states = this.#internals?.states;
-    if (!states) return;
-    for (const status of PAYMENT_STATUSES) {
+    const internals = this.#internals;
+    if (!internals) return;
+    const paid = this.status === 'succeeded';
+    // Only a server-confirmed payment fills the form field; `required` blocks submit until then.
+    internals.setFormValue(paid ? (this.#transferId ?? null) : null);
+    if (this.required && !paid) internals.setValidity({ valueMissing: true }, this.#strings().paymentRequired, this.renderRoot?.querySelector?.('button') ?? undefined);
+    else internals.setValidity({});
+    for (const state of [...PAYMENT_STATUSES, 'already-paid', 'stream-expired']) {
       try {
-        if (status === this.status) states.add(status);
-        else states.delete(status);
+        if (state === this.status || state === this.#notice) internals.states.add(state);
+        else internals.states.delete(state);
       } catch {
         /* engines that only accept the older `--name` form: styling by attribute still works */
       }
@@ -567,7 +659,14 @@ export class MeshPayButton extends LitElement {
   }
 
   #strings(): MeshPayStrings {
-    return stringsFor(nearestLang(this));
+    const lang = nearestLang(this);
+    // Each language is its own chunk: English until it arrives, then a re-render in the page's language.
+    if (needsLocale(lang))
+      void loadLocale(lang).then(() => {
+        this.requestUpdate();
+        this.#syncStates();
+      });
+    return stringsFor(lang, this.strings);
   }
 
   #emit<K extends keyof MeshPayEventDetailMap>(type: K, detail: MeshPayEventDetailMap[K], cancelable = false): boolean {
@@ -590,21 +689,36 @@ export class MeshPayButton extends LitElement {
       case 'failed':
         return s.failed;
       case 'error':
-        return s.retry;
+        return this.#notice === 'already-paid' ? s.alreadyPaid : this.#notice ? s.statusStopped : s.retry;
     }
   }
 
   protected override render(): TemplateResult {
     const s = this.#strings();
-    if (this.#inAppBrowser()) {
-      const href = typeof location === 'undefined' ? '#' : externalBrowserHref(location.href, this.userAgent ?? navigator.userAgent);
-      return html`<div part="webview">
-        <span>${s.webviewNotice}</span>
-        <a part="webview-link" href=${href} target="_blank" rel="noopener">${s.openInBrowser}</a>
-      </div>`;
-    }
     const busy = isBusy(this.status);
-    const inert = busy || this.status === 'succeeded';
+    if (this.#inAppBrowser()) {
+      const flow = this.#flow;
+      if (!flow) {
+        void loadLinkFlow().then((loaded) => {
+          this.#flow = loaded;
+          this.requestUpdate();
+        });
+        return html``;
+      }
+      return flow.renderWebview({
+        strings: s,
+        status: this.status,
+        disabled: this.disabled,
+        label: this.#label(s),
+        notice: this.#noticeText(s),
+        announcement: this.announcement,
+        paymentLink: this.#token?.paymentLink,
+        pageUrl: location.href,
+        userAgent: this.userAgent ?? navigator.userAgent,
+        onPay: this.#onClick,
+      }, { html, nothing });
+    }
+    const inert = busy || this.status === 'succeeded' || this.#notice !== undefined;
     return html`<button
         part="button"
         type="button"
@@ -616,6 +730,7 @@ export class MeshPayButton extends LitElement {
         ${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}
         <span part="label">${this.#label(s)}</span>
       </button>
+      ${this.#notice ? html`<p part="notice">${this.#noticeText(s)}</p>` : nothing}
       <span part="status" class="visually-hidden" role="status">${this.announcement}</span>
       <slot name="hint"></slot>`;
   }

@@ -12,12 +12,21 @@ export interface Scenario {
   failFirst?: number;
   failStatus?: number;
   accessTokens?: unknown[];
+  /** The link token decodes to this URL instead of the fake Link page (e.g. a Mesh-hosted origin). */
+  linkUrl?: string;
+  /** The token response's `paymentLink` (any value, to try garbage too). */
+  paymentLink?: unknown;
+  /** The token response's `statusUrl` instead of the kit's own. */
+  statusUrl?: string;
+  /** The token route answers 409 MESH_PAY_ORDER_ALREADY_PAID. */
+  alreadyPaid?: boolean;
 }
 
 export interface KitLog {
   tokenCalls: Record<string, number>;
   integrations: { tx: string; cap: string | null; body: unknown }[];
-  streamConnects: { tx: string; lastEventId: string | null }[];
+  streamConnects: { tx: string; lastEventId: string | null; at: number; origin: string | null; cap: string | null }[];
+  tokenRequests: { origin: string | null; cookie: string | null }[];
   linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];
 }
 
@@ -38,6 +47,8 @@ export const kit = {
   scenario: (id: string, scenario: Scenario) => post('/kit/scenario', { orderId: id, ...scenario }),
   emit: (tx: string, status: string, extra: Record<string, unknown> = {}) => post(`/kit/status/${encodeURIComponent(tx)}/emit`, { status, ...extra }) as Promise<{ id: number }>,
   forbid: (tx: string, forbidden = true) => post(`/kit/status/${encodeURIComponent(tx)}/forbid`, { forbidden }),
+  busy: (tx: string, forMs: number, retryAfter: string) => post(`/kit/status/${encodeURIComponent(tx)}/busy`, { forMs, retryAfter }),
+  expire: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/expire`, {}) as Promise<{ closed: number }>,
   drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
 };

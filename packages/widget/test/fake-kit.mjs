@@ -12,14 +12,14 @@ export function createFakeKit({ linkPagePath }) {
   const scenarios = new Map();
   /** @type {Map<string, number>} */
   const tokenCalls = new Map();
-  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean}>} */
+  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean, busyUntil: number, retryAfter: string, expired: boolean}>} */
   const streams = new Map();
-  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [] };
+  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [], tokenRequests: [] };
 
   function stream(tx) {
     let s = streams.get(tx);
     if (!s) {
-      s = { events: [], clients: new Set(), ended: false, forbidden: false };
+      s = { events: [], clients: new Set(), ended: false, forbidden: false, busyUntil: 0, retryAfter: '1', expired: false };
       streams.set(tx, s);
     }
     return s;
@@ -42,7 +42,7 @@ export function createFakeKit({ linkPagePath }) {
   }
 
   /** @returns {Promise<boolean>} true when the request was the kit's */
-  async function handle(req, res) {
+  async function handle(req, res, corsDone = false) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const path = url.pathname;
     if (kit.sdkBroken && path.includes('__mesh-sdk__')) {
@@ -54,6 +54,26 @@ export function createFakeKit({ linkPagePath }) {
     if (!path.startsWith('/kit/')) return false;
     log.requests.push(`${req.method} ${path}`);
     const origin = `http://${req.headers.host}`;
+    // CORS like the kit's MESH_ALLOWED_ORIGINS: a page on another origin (the tests use localhost vs
+    // 127.0.0.1) may call the token route and the status stream WITH the shopper's cookies. Under
+    // `/kit/no-credentials/…` the kit forgets Access-Control-Allow-Credentials, which a credentialed
+    // request must fail on.
+    const pageOrigin = req.headers.origin;
+    const noCredentials = path.startsWith('/kit/no-credentials/');
+    if (pageOrigin && pageOrigin !== origin && !corsDone) {
+      res.setHeader('access-control-allow-origin', pageOrigin);
+      res.setHeader('vary', 'Origin');
+      if (!noCredentials) res.setHeader('access-control-allow-credentials', 'true');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-methods': 'POST, GET', 'access-control-allow-headers': 'content-type, last-event-id', 'access-control-max-age': '5' });
+        res.end();
+        return true;
+      }
+    }
+    if (noCredentials) {
+      req.url = req.url.replace('/kit/no-credentials/', '/kit/');
+      return handle(req, res, true);
+    }
 
     if (req.method === 'POST' && path === '/kit/reset') {
       scenarios.clear();
@@ -86,6 +106,7 @@ export function createFakeKit({ linkPagePath }) {
       return true;
     }
     if (req.method === 'POST' && path === '/kit/token') {
+      log.tokenRequests.push({ origin: pageOrigin ?? null, cookie: req.headers.cookie ?? null });
       let body;
       try {
         body = await readJson(req);
@@ -98,6 +119,10 @@ export function createFakeKit({ linkPagePath }) {
       tokenCalls.set(orderId, n);
       const scenario = scenarios.get(orderId) ?? {};
       if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
+      if (scenario.alreadyPaid) {
+        json(res, 409, { type: 'https://mesh-pay.dev/problems/order-already-paid', title: 'Order already paid', status: 409, detail: 'Order is already paid', code: 'MESH_PAY_ORDER_ALREADY_PAID' }, 'application/problem+json');
+        return true;
+      }
       const failures = scenario.failFirst ?? 0;
       if (n <= failures) {
         const status = scenario.failStatus ?? 502;
@@ -107,17 +132,18 @@ export function createFakeKit({ linkPagePath }) {
       const links = scenario.links ?? [scenario.link ?? 'succeed'];
       const link = links[Math.min(n - failures - 1, links.length - 1)];
       const transactionId = `tx-${orderId}-${n}`;
-      const page = `${origin}${linkPagePath}?scenario=${encodeURIComponent(link)}&tx=${encodeURIComponent(transactionId)}`;
+      const page = scenario.linkUrl ?? `${origin}${linkPagePath}?scenario=${encodeURIComponent(link)}&tx=${encodeURIComponent(transactionId)}`;
       json(res, 200, {
         linkToken: Buffer.from(page).toString('base64'),
         transactionId,
-        statusUrl: `/kit/status/${transactionId}?cap=test-capability`,
+        statusUrl: scenario.statusUrl ?? `/kit/status/${transactionId}?cap=test-capability`,
         environment: 'sandbox',
         ...(scenario.accessTokens ? { accessTokens: scenario.accessTokens } : {}),
+        ...('paymentLink' in scenario ? { paymentLink: scenario.paymentLink } : {}),
       });
       return true;
     }
-    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop)?$/.exec(path);
+    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop|\/busy|\/expire)?$/.exec(path);
     if (m) {
       const tx = decodeURIComponent(m[1]);
       const s = stream(tx);
@@ -132,6 +158,27 @@ export function createFakeKit({ linkPagePath }) {
         for (const client of s.clients) client.destroy();
         s.clients.clear();
         json(res, 200, { dropped });
+        return true;
+      }
+      if (req.method === 'POST' && m[2] === '/busy') {
+        // The kit's stream cap is full for `forMs`: connections meanwhile get 503 + Retry-After.
+        const body = await readJson(req);
+        s.busyUntil = Date.now() + Number(body.forMs ?? 1000);
+        s.retryAfter = String(body.retryAfter ?? '1');
+        json(res, 200, { ok: true });
+        return true;
+      }
+      if (req.method === 'POST' && m[2] === '/expire') {
+        // The capability runs out: a final `expired` event, then the kit closes; later connects are 403.
+        const last = s.events.at(-1);
+        for (const client of s.clients) {
+          client.write(`event: expired\ndata: ${JSON.stringify({ transactionId: tx, status: last?.data.status ?? 'pending' })}\n\n`);
+          client.end();
+        }
+        const closed = s.clients.size;
+        s.clients.clear();
+        s.forbidden = true;
+        json(res, 200, { closed });
         return true;
       }
       if (req.method === 'POST' && m[2] === '/forbid') {
@@ -159,7 +206,12 @@ export function createFakeKit({ linkPagePath }) {
       }
       if (req.method === 'GET' && !m[2]) {
         const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
-        log.streamConnects.push({ tx, lastEventId: lastEventId ?? null });
+        log.streamConnects.push({ tx, lastEventId: lastEventId ?? null, at: Date.now(), origin: pageOrigin ?? null, cap: url.searchParams.get('cap') });
+        if (Date.now() < s.busyUntil) {
+          res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': s.retryAfter, 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ type: 'about:blank', title: 'Too many status streams', status: 503 }));
+          return true;
+        }
         if (s.forbidden) {
           json(res, 403, { type: 'about:blank', title: 'Forbidden', status: 403, code: 'CAPABILITY_INVALID' }, 'application/problem+json');
           return true;
