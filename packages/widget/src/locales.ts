@@ -96,13 +96,18 @@ function primaryOf(lang: string | null | undefined): string {
   return (lang ?? '').trim().toLowerCase().split(/[-_]/)[0] ?? '';
 }
 
+/** The string-valued entries of a merchant's overrides: anything else (numbers, objects) is ignored. */
+function onlyStrings(value: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
 /**
  * The strings for a BCP 47 tag (`de-AT` → German) if that language is loaded, else English; the
  * merchant's `overrides` win over both.
  */
 export function stringsFor(lang: string | null | undefined, overrides?: MeshPayStringOverrides): MeshPayStrings {
   const base = LOCALES[primaryOf(lang)] ?? en;
-  return overrides ? { ...base, ...overrides, announce: { ...base.announce, ...overrides.announce } } : base;
+  return overrides ? { ...base, ...onlyStrings(overrides), announce: { ...base.announce, ...onlyStrings(overrides.announce) } } : base;
 }
 
 /** True when `lang` has a built-in translation that is not loaded yet. */

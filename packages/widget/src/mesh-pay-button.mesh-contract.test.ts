@@ -518,4 +518,17 @@ describe('languages', () => {
     el.strings = undefined;
     await waitUntil(() => labelOf(el) === 'Mit Krypto bezahlen', 'built-in German again', { timeout: 8000 });
   });
+
+  it('overrides are text, never markup, and garbage overrides fall back to the built-in strings', async () => {
+    const el = await mount(orderId('strings'));
+    el.strings = { pay: '<img src=x onerror="window.__pwned=1">Pay' };
+    await waitUntil(() => labelOf(el) === '<img src=x onerror="window.__pwned=1">Pay', 'shown as text');
+    expect(el.shadowRoot!.querySelector('img')).to.equal(null);
+    for (const garbage of [42, null, 'pay', [], { announce: null }, { pay: 42 }, { pay: { toString: () => 'x' } }]) {
+      el.strings = garbage as never;
+      await el.updateComplete;
+      expect(labelOf(el), String(garbage)).to.equal('Pay with crypto');
+    }
+    await expect(el).to.be.accessible();
+  });
 });

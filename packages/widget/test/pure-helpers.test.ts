@@ -8,7 +8,7 @@ import '../src/link-flow.js'; // completes English with the strings the lazy hal
 import { decideExit, LINK_TOKEN_LIFETIME_MS, type ExitFacts } from '../src/link-exit.js';
 import { trustedLinkOriginsFor } from '../src/trusted-link-origins.js';
 import { displayFiatCurrency } from '../src/fiat-currency.js';
-import { retryAfterMs } from '../src/status-stream.js';
+import { parseExpiredData, retryAfterMs } from '../src/status-stream.js';
 import { httpUrl } from '../src/token-client.js';
 import { parseSavedPayment, sessionKey } from '../src/payment-session.js';
 import { parseStatusData, resumeUrl } from '../src/status-stream.js';
@@ -77,6 +77,10 @@ test('labels follow the nearest language once it is loaded, falling back to Engl
   assert.equal(custom.pay, 'Jetzt zahlen');
   assert.equal(custom.announce.confirming, 'Bitte warten');
   assert.equal(custom.announce.succeeded, 'Zahlung bestätigt');
+  const garbage = stringsFor('en', { pay: 42, retry: { x: 1 }, announce: 'x' } as never);
+  assert.equal(garbage.pay, 'Pay with crypto');
+  assert.equal(garbage.retry, 'Retry');
+  assert.equal(garbage.announce.confirming, 'Transfer sent. Confirming the payment');
   // The nearest lang wins, across a shadow root, with plain objects standing in for DOM nodes (as under SSR).
   const html = { getAttribute: (n: string) => (n === 'lang' ? 'de' : null), parentNode: null };
   const root = { host: { getAttribute: () => null, parentNode: html }, parentNode: null };
@@ -155,6 +159,12 @@ test('Retry-After: seconds or an HTTP date, clamped; garbage falls back to 5 s',
   assert.equal(retryAfterMs('Wed, 31 Dec 2025 00:00:00 GMT', now), 0);
   assert.equal(retryAfterMs('99999999', now), 120_000);
   for (const garbage of [null, '', '-1', '1.5', 'soon', '1e9']) assert.equal(retryAfterMs(garbage, now), 5000, String(garbage));
+});
+
+test('the kit’s final `expired` event: its status is read, garbage is tolerated', () => {
+  assert.deepEqual(parseExpiredData('{"transactionId":"tx-1","status":"pending"}'), { transactionId: 'tx-1', status: 'pending' });
+  assert.deepEqual(parseExpiredData('{"status":7}'), { transactionId: '', status: '' });
+  for (const garbage of ['', 'not json', 'null', '42', '"x"', '{']) assert.equal(parseExpiredData(garbage), undefined, garbage);
 });
 
 test('a pay link is kept only as an http(s) URL', () => {
