@@ -1,5 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { IntegrationAccessToken, LinkEventType, LinkPayload, SessionSummary, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
+import type { LinkEventType, LinkPayload, SessionSummary, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
 import type { MeshExitReason } from './link-exit.js';
 import { MeshPayError, toMeshPayError } from './errors.js';
 import type { MeshPayEventDetailMap } from './events.js';
@@ -9,7 +9,7 @@ import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOve
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
 import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
-import type { StatusStream, TransferStatusEvent } from './status-stream.js';
+import type { StatusStep, StatusStream, TransferStatusEvent } from './status-stream.js';
 import type { LinkTokenResponse } from './token-client.js';
 import { isInAppBrowser } from './webview-detect.js';
 
@@ -127,7 +127,6 @@ export class MeshPayButton extends LitElement {
   #release: (() => void) | undefined;
   #stream: StatusStream | undefined;
   #token: LinkTokenResponse | undefined;
-  #closeRequests = 0;
   /** True while we close Link ourselves: its onExit then reports nothing new. */
   #closingLink = false;
   /** Link's page said `loaded`: only then can it answer a graceful `closeRequested`. */
@@ -243,7 +242,6 @@ export class MeshPayButton extends LitElement {
     this.#stopFollowing();
     this.#go('start');
     const attempt = ++this.#attempt;
-    this.#closeRequests = 0;
     void this.#run(attempt);
   }
 
@@ -325,7 +323,6 @@ export class MeshPayButton extends LitElement {
     this.#token = token;
     this.#connected = false;
     this.#transferStarted = false;
-    const fiat = flow.displayFiatCurrency(this.fiatCurrency);
     const link = flow.createLink(sdk, {
       onIntegrationConnected: (payload) => {
         if (attempt === this.#attempt) this.#onIntegrationConnected(flow, token, payload);
@@ -342,12 +339,10 @@ export class MeshPayButton extends LitElement {
         if (flow.TRANSFER_STARTED_EVENTS.has(event.type)) this.#transferStarted = true;
         this.#emit('mesh-event', this.exposeAccessTokens ? event : flow.redactTokens(event));
       },
-      ...(Array.isArray(token.accessTokens) ? { accessTokens: token.accessTokens as IntegrationAccessToken[] } : {}),
       theme: this.theme,
       language: nearestLang(this) || 'system',
       renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded',
-      ...(fiat ? { displayFiatCurrency: fiat } : {}),
-    }, token.linkToken, this.tokenUrl);
+    }, { token, tokenUrl: this.tokenUrl, fiatCurrency: this.fiatCurrency });
     this.#link = link;
     this.#linkLoaded = false;
     this.#go('opened');
@@ -456,7 +451,7 @@ export class MeshPayButton extends LitElement {
   #openStream(flow: LinkFlow, statusUrl: string, lastEventId: string | undefined): StatusStream {
     return flow.openStatusStream(statusUrl, {
       ...(lastEventId ? { lastEventId } : {}),
-      onStatus: (event) => this.#onStatus(event),
+      onStatus: (event, step) => this.#onStatus(event, step),
       onExpired: (event) => this.#onStreamExpired(event),
       onError: (error) => {
         this.#stream = undefined;
@@ -472,16 +467,8 @@ export class MeshPayButton extends LitElement {
     });
   }
 
-  #onStatus(event: TransferStatusEvent): void {
+  #onStatus(event: TransferStatusEvent, step: StatusStep | undefined): void {
     const saved = this.#saved();
-    const step: PaymentEvent | undefined =
-      event.status === 'succeeded'
-        ? 'serverSucceeded'
-        : event.status === 'failed'
-          ? 'serverFailed'
-          : event.status === 'pending' || event.status === 'processing'
-            ? 'serverPending'
-            : undefined;
     if (step === 'serverSucceeded') this.#transferId = event.transferId;
     if (step && nextStatus(this.status, step)) this.#go(step);
     if (saved) savePayment(this.#key(), { ...saved, lastEventId: event.eventId, status: this.status });
@@ -577,15 +564,8 @@ export class MeshPayButton extends LitElement {
       return;
     }
     const link = this.#link;
-    if (!link) {
-      if (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed') this.#teardownLink(true);
-      return;
-    }
-    this.#closeRequests += 1;
-    // First ask Link to close gracefully (it may confirm with the customer); insist the second time,
-    // when Link has not loaded yet (nobody there to answer) or when the browser closed the dialog.
-    if (this.#closeRequests === 1 && this.#linkLoaded && dialog?.element.open) link.closeLinkRequested();
-    else link.closeLink();
+    if (link) dialog?.closeLink(link, this.#linkLoaded);
+    else if (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed') this.#teardownLink(true);
   }
 
   #hasHint(): boolean {

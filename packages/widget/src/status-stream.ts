@@ -16,6 +16,16 @@ export interface TransferStatusEvent {
   eventId: string;
 }
 
+/** What a server status means to the payment's state machine; other statuses are shown, never acted on. */
+export type StatusStep = 'serverPending' | 'serverSucceeded' | 'serverFailed';
+
+const STEPS: ReadonlyMap<string, StatusStep> = new Map([
+  ['pending', 'serverPending'],
+  ['processing', 'serverPending'],
+  ['succeeded', 'serverSucceeded'],
+  ['failed', 'serverFailed'],
+]);
+
 /** What the kit's final `expired` event says before it closes a stream whose capability runs out. */
 export interface StreamExpiredEvent {
   transactionId: string;
@@ -26,7 +36,7 @@ export interface StreamExpiredEvent {
 export interface StatusStreamOptions {
   /** Resume after this event id (used after a reload; EventSource handles reconnects itself). */
   lastEventId?: string;
-  onStatus: (event: TransferStatusEvent) => void;
+  onStatus: (event: TransferStatusEvent, step: StatusStep | undefined) => void;
   onError: (error: MeshPayError) => void;
   /** The kit ended the stream for good (its capability expired): nothing more will come. */
   onExpired: (error: MeshPayError, event: StreamExpiredEvent) => void;
@@ -152,7 +162,7 @@ export function openStatusStream(statusUrl: string, options: StatusStreamOptions
       if (!event || closed) return;
       if (data.lastEventId) lastEventId = data.lastEventId;
       if (TERMINAL.has(event.status)) close();
-      options.onStatus(event);
+      options.onStatus(event, STEPS.get(event.status));
     });
     es.addEventListener('expired', (message) => {
       if (closed) return;
