@@ -16,3 +16,4 @@ export { createLink } from './link-create.js';
 export { decideExit, exitError, TRANSFER_STARTED_EVENTS } from './link-exit.js';
 export { displayFiatCurrency } from './fiat-currency.js';
 export { renderWebview } from './webview-view.js';
+export { LinkSession } from './link-session.js';

@@ -1,10 +1,10 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { LinkEventType, LinkPayload, SessionSummary, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
-import type { MeshExitReason } from './link-exit.js';
-import { MeshPayError, toMeshPayError } from './errors.js';
+import type { LinkEventType, LinkPayload, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
+import { toMeshPayError, type MeshPayError } from './errors.js';
 import type { MeshPayEventDetailMap } from './events.js';
 import type { LinkDialog } from './link-dialog.js';
-import { acquireLinkSession, loadLinkFlow, loadLinkSdk, type LinkFlow, type LinkSdk } from './link-loader.js';
+import { acquireLinkSession, loadLinkFlow, loadLinkSdk, type LinkFlow } from './link-loader.js';
+import type { LinkSession, LinkSessionHost } from './link-session.js';
 import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
@@ -17,8 +17,6 @@ import { isInAppBrowser } from './webview-detect.js';
 export type MeshPayTheme = 'light' | 'dark' | 'system';
 /** `render-type` values: `embedded` (our dialog, CSP-safe) or `overlay` (the SDK's own popup). */
 export type MeshPayRenderType = 'embedded' | 'overlay';
-
-type LinkHandle = ReturnType<LinkSdk['createLink']>;
 
 /**
  * @summary A drop-in pay button that opens Mesh Link and shows the payment's true, server-confirmed status.
@@ -123,14 +121,11 @@ export class MeshPayButton extends LitElement {
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
   #dialog: LinkDialog | undefined;
-  #link: LinkHandle | undefined;
+  /** Link while it shows (lazily loaded, like everything after intent). */
+  #session: LinkSession | undefined;
   #release: (() => void) | undefined;
   #stream: StatusStream | undefined;
   #token: LinkTokenResponse | undefined;
-  /** True while we close Link ourselves: its onExit then reports nothing new. */
-  #closingLink = false;
-  /** Link's page said `loaded`: only then can it answer a graceful `closeRequested`. */
-  #linkLoaded = false;
   #streamBroke = false;
   /** Invalidates a stream that is still loading when another one (or none) is wanted. */
   #streamGeneration = 0;
@@ -138,10 +133,6 @@ export class MeshPayButton extends LitElement {
   #resumedKey: string | undefined;
   /** The lazily loaded half, once here (the in-app-browser view renders from it). */
   #flow: LinkFlow | undefined;
-  /** Link reported `transferInitiated`/`transferExecuted`: closing it now is not a cancel. */
-  #transferStarted = false;
-  /** An exchange or wallet was connected in the current Link session. */
-  #connected = false;
   /** The server's transferId once it said `succeeded` (the form value). */
   #transferId: string | undefined;
   /** Why the button is inert in `error`: the order is already paid, or its live status stopped. */
@@ -196,7 +187,7 @@ export class MeshPayButton extends LitElement {
     this.#resumedKey = undefined;
     // Removed mid-flow (SPA navigation): close Link, free the page's Link slot, abandon the attempt.
     // A confirming payment stays confirming and is followed again on re-attach (sessionStorage).
-    if (this.status === 'preparing' || this.status === 'open' || this.#link || this.#dialog || this.#release) {
+    if (this.status === 'preparing' || this.status === 'open' || this.#session || this.#dialog || this.#release) {
       this.#attempt += 1;
       this.#teardownLink(false);
       if (this.status === 'preparing' || this.status === 'open') this.#go('exit');
@@ -313,116 +304,34 @@ export class MeshPayButton extends LitElement {
       const token = await tokenRequest;
       const sdk = await sdkLoad!;
       if (attempt !== this.#attempt) return;
-      this.#open(attempt, flow, sdk, token, false);
+      this.#session = new flow.LinkSession(this, this.#sessionHost(attempt, flow), sdk);
+      this.#session.open(token);
     } catch (err) {
       if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
     }
   }
 
-  #open(attempt: number, flow: LinkFlow, sdk: LinkSdk, token: LinkTokenResponse, reminted: boolean): void {
-    this.#token = token;
-    this.#connected = false;
-    this.#transferStarted = false;
-    const link = flow.createLink(sdk, {
-      onIntegrationConnected: (payload) => {
-        if (attempt === this.#attempt) this.#onIntegrationConnected(flow, token, payload);
+  /** What the lazily loaded Link session may do to this element, for one attempt. */
+  #sessionHost(attempt: number, flow: LinkFlow): LinkSessionHost {
+    return {
+      lang: () => nearestLang(this),
+      live: () => attempt === this.#attempt,
+      go: (event) => this.#go(event),
+      emit: (type, detail) => this.#emit(type, detail),
+      adopt: (token) => (this.#token = token),
+      save: () => this.#save(),
+      follow: () => {
+        if (!this.#following && this.#token) this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       },
-      onTransferFinished: (payload) => {
-        if (attempt === this.#attempt) this.#onTransferFinished(token, payload);
+      fail: (error) => this.#fail(error),
+      teardown: () => this.#teardownLink(true),
+      forget: () => this.tokenUrl && clearPayment(this.#key()),
+      dialog: (keep) => {
+        if (keep) return (this.#dialog ??= this.#createDialog(flow));
+        this.#dialog?.close();
+        return (this.#dialog = undefined);
       },
-      onExit: (error, summary) => {
-        if (attempt === this.#attempt && !this.#closingLink) this.#onExit(attempt, flow, sdk, reminted, error, summary);
-      },
-      onEvent: (event) => {
-        if (attempt !== this.#attempt) return;
-        if (event.type === 'pageLoaded') this.#linkLoaded = true;
-        if (flow.TRANSFER_STARTED_EVENTS.has(event.type)) this.#transferStarted = true;
-        this.#emit('mesh-event', this.exposeAccessTokens ? event : flow.redactTokens(event));
-      },
-      theme: this.theme,
-      language: nearestLang(this) || 'system',
-      renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded',
-    }, { token, tokenUrl: this.tokenUrl, fiatCurrency: this.fiatCurrency });
-    this.#link = link;
-    this.#linkLoaded = false;
-    this.#go('opened');
-    this.#save();
-    this.#emit('mesh-open', { transactionId: token.transactionId, renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded' });
-    if (this.renderType === 'overlay') {
-      this.#dialog?.close();
-      this.#dialog = undefined;
-      link.openLink(token.linkToken);
-    } else {
-      this.#dialog ??= this.#createDialog(flow);
-      link.openLink(token.linkToken, this.#dialog.showLink());
-    }
-  }
-
-  #onIntegrationConnected(flow: LinkFlow, token: LinkTokenResponse, payload: LinkPayload): void {
-    this.#connected = true;
-    // The kit stores the tokens for the next visit; the DOM only sees them when the page opts in.
-    void flow.saveIntegration(token.statusUrl, payload);
-    this.#emit('mesh-integration-connected', this.exposeAccessTokens ? payload : flow.redactTokens(payload));
-  }
-
-  #onTransferFinished(token: LinkTokenResponse, payload: TransferFinishedPayload): void {
-    if (nextStatus(this.status, 'transferFinished')) this.#go('transferFinished');
-    this.#save();
-    this.#emit('mesh-transfer-finished', payload);
-    if (!this.#following) this.#follow(token.statusUrl, this.#saved()?.lastEventId);
-  }
-
-  #onExit(attempt: number, flow: LinkFlow, sdk: LinkSdk, reminted: boolean, error: string | undefined, summary: SessionSummary | undefined): void {
-    const outcome = flow.decideExit({
-      status: this.status,
-      error,
-      connected: this.#connected,
-      transferStarted: this.#transferStarted,
-      tokenAgeMs: Date.now() - (this.#token?.receivedAt ?? Date.now()),
-      reminted,
-    });
-    const reason: MeshExitReason = outcome === 'expired-again' ? 'error' : outcome;
-    const exit = () => this.#emit('mesh-exit', { error, summary, reason });
-    this.#link = undefined;
-    if (outcome === 'done') {
-      // Transfer already sent (confirming) or settled: closing Link changes nothing.
-      exit();
-      this.#teardownLink(true);
-      return;
-    }
-    if (outcome === 'closed-after-transfer') {
-      // Link's success screen never came, but the exchange may already be sending: ask the server.
-      this.#teardownLink(true);
-      this.#go('transferFinished');
-      this.#save();
-      exit();
-      if (!this.#following && this.#token) this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
-      return;
-    }
-    if (outcome === 'token-expired') {
-      exit();
-      // Tokens are single-use and live 10 minutes: one silent re-mint, in the same dialog.
-      this.#go('remint');
-      flow.requestLinkToken(this.tokenUrl, this.orderId).then(
-        (token) => {
-          if (attempt === this.#attempt) this.#open(attempt, flow, sdk, token, true);
-        },
-        (err: unknown) => {
-          if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
-        },
-      );
-      return;
-    }
-    const failure = flow.exitError(outcome, error);
-    if (failure) {
-      exit();
-      return this.#fail(failure);
-    }
-    this.#teardownLink(true);
-    // A plain cancel changes the status first, so `mesh-exit` listeners already see `cancelled`.
-    this.#go('exit');
-    if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
-    exit();
+    };
   }
 
   #stopFollowing(): void {
@@ -529,16 +438,8 @@ export class MeshPayButton extends LitElement {
 
   /** Closes Link and the dialog, frees the page's Link slot, returns focus to the button. */
   #teardownLink(returnFocus: boolean): void {
-    const link = this.#link;
-    this.#link = undefined;
-    if (link) {
-      this.#closingLink = true;
-      try {
-        link.closeLink();
-      } finally {
-        this.#closingLink = false;
-      }
-    }
+    this.#session?.close();
+    this.#session = undefined;
     const dialog = this.#dialog;
     this.#dialog = undefined;
     dialog?.close(returnFocus && this.isConnected ? this : undefined);
@@ -563,9 +464,7 @@ export class MeshPayButton extends LitElement {
       dialog.finishHint(false);
       return;
     }
-    const link = this.#link;
-    if (link) dialog?.closeLink(link, this.#linkLoaded);
-    else if (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed') this.#teardownLink(true);
+    if (!this.#session?.requestClose(dialog) && (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed')) this.#teardownLink(true);
   }
 
   #hasHint(): boolean {
