@@ -117,6 +117,8 @@ export class MeshPayButton extends LitElement {
   declare private announcement: string;
 
   #status: PaymentStatus = 'idle';
+  /** Disabled by an ancestor `<fieldset disabled>` (form-associated elements are told). */
+  #formDisabled = false;
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
@@ -221,7 +223,7 @@ export class MeshPayButton extends LitElement {
 
   /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
   pay(): void {
-    if (this.disabled || isBusy(this.status) || this.status === 'succeeded' || this.#notice) return;
+    if (this.#disabled() || isBusy(this.status) || this.status === 'succeeded' || this.#notice) return;
     if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
     if (this.status === 'error' && this.#streamBroke && this.#token) {
       this.#streamBroke = false;
@@ -253,13 +255,23 @@ export class MeshPayButton extends LitElement {
   }
 
   #onIntent = (): void => {
-    if (this.disabled || this.#inAppBrowser()) return;
+    if (this.#disabled() || this.#inAppBrowser()) return;
     // Failures are reported when the customer actually clicks.
     loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
     loadLinkFlow().catch(() => undefined);
   };
 
   #onClick = (): void => this.pay();
+
+  /** @internal A `<fieldset disabled>` around the button disables it like any form control. */
+  formDisabledCallback(disabled: boolean): void {
+    this.#formDisabled = disabled;
+    this.requestUpdate();
+  }
+
+  #disabled(): boolean {
+    return this.disabled || this.#formDisabled;
+  }
 
   /** Why the form is invalid (e.g. "Payment required" while `required` and not paid). */
   get validationMessage(): string {
@@ -587,7 +599,7 @@ export class MeshPayButton extends LitElement {
       return flow.renderWebview({
         strings: s,
         status: this.status,
-        disabled: this.disabled,
+        disabled: this.#disabled(),
         label: this.#label(s),
         notice: this.#noticeText(s),
         announcement: this.announcement,
@@ -601,7 +613,7 @@ export class MeshPayButton extends LitElement {
     return html`<button
         part="button"
         type="button"
-        ?disabled=${this.disabled}
+        ?disabled=${this.#disabled()}
         aria-busy=${busy ? 'true' : 'false'}
         aria-disabled=${inert ? 'true' : nothing}
         @click=${this.#onClick}

@@ -432,6 +432,25 @@ describe('forms', () => {
   });
 });
 
+describe('forms, disabled', () => {
+  it('a disabled fieldset disables the button like any form control', async () => {
+    const id = orderId('fieldset');
+    const form = await fixture<HTMLFormElement>(html`<form><fieldset disabled><mesh-pay-button token-url="/kit/token" order-id=${id}></mesh-pay-button></fieldset></form>`);
+    const el = form.querySelector('mesh-pay-button')!;
+    await el.updateComplete;
+    expect(buttonOf(el).disabled).to.equal(true);
+    el.pay();
+    expect(el.status).to.equal('idle');
+    form.querySelector('fieldset')!.disabled = false;
+    await waitUntil(() => !buttonOf(el).disabled, 'enabled with its fieldset');
+    await kit.scenario(id, { link: 'idle' });
+    const opened = oneEvent(el, 'mesh-open');
+    el.pay();
+    await opened;
+    expect((await kit.log()).tokenCalls[id]).to.equal(1);
+  });
+});
+
 describe('in-app browsers and Mesh’s hosted pay link', () => {
   const IOS_INSTAGRAM = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Instagram 300.0.0.0';
   const ANDROID_FB = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/450.0]';
