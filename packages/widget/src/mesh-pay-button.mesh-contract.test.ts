@@ -363,6 +363,29 @@ describe('a kit on another origin', () => {
     expect(saved.statusUrl.startsWith(`${otherOrigin}/kit/status/`)).to.equal(true);
   });
 
+  it('sends the shopper’s session cookie to a kit on another origin of the same site: token, stream and return-user route', async () => {
+    const { origin: kitOrigin } = (await (await fetch('/kit/second-origin')).json()) as { origin: string };
+    expect(kitOrigin).to.not.equal(location.origin);
+    const shopper = `s${Date.now().toString(36)}`;
+    // The kit's own session cookie, set on its origin (as the demo's shopper session is).
+    await fetch(`${kitOrigin}/kit/session`, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: shopper }) });
+    const id = orderId('cookie');
+    await kit.scenario(id, { link: 'succeed' });
+    const el = await mount(id, {}, `${kitOrigin}/kit/token`);
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await statusBecomes(el, 'confirming');
+    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await waitUntil(async () => (await kit.log()).integrations.some((i) => i.tx === tx), 'integration saved');
+    const log = await kit.log();
+    expect(log.tokenRequests.at(-1)).to.deep.equal({ origin: location.origin, cookie: `shopper=${shopper}` });
+    expect(log.streamConnects.find((c) => c.tx === tx)!.cookie).to.equal(`shopper=${shopper}`);
+    expect(log.integrations.find((i) => i.tx === tx)!.cookie).to.equal(`shopper=${shopper}`);
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+  });
+
   it('sends the shopper’s cookies: a kit that does not allow credentials is refused by the browser', async () => {
     const id = orderId('nocreds');
     const el = await mount(id, {}, `${otherOrigin}/kit/no-credentials/token`);

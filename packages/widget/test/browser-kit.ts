@@ -24,8 +24,8 @@ export interface Scenario {
 
 export interface KitLog {
   tokenCalls: Record<string, number>;
-  integrations: { tx: string; cap: string | null; body: unknown }[];
-  streamConnects: { tx: string; lastEventId: string | null; at: number; origin: string | null; cap: string | null }[];
+  integrations: { tx: string; cap: string | null; cookie: string | null; body: unknown }[];
+  streamConnects: { tx: string; lastEventId: string | null; at: number; origin: string | null; cap: string | null; cookie: string | null }[];
   tokenRequests: { origin: string | null; cookie: string | null }[];
   linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];
 }

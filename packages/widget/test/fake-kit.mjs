@@ -84,6 +84,13 @@ export function createFakeKit({ linkPagePath }) {
       json(res, 204, {});
       return true;
     }
+    if (req.method === 'POST' && path === '/kit/session') {
+      // Like the demo's shopper session: a cookie on the kit's own origin (SameSite=Lax: it reaches
+      // the kit from pages of the same site, and only on requests that carry credentials).
+      res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': `shopper=${encodeURIComponent((await readJson(req)).id ?? 'x')}; Path=/; HttpOnly; SameSite=Lax` });
+      res.end('{}');
+      return true;
+    }
     if (req.method === 'POST' && path === '/kit/sdk') {
       // Simulates the SDK's CDN being down.
       kit.sdkBroken = (await readJson(req)).broken === true;
@@ -148,7 +155,7 @@ export function createFakeKit({ linkPagePath }) {
       const tx = decodeURIComponent(m[1]);
       const s = stream(tx);
       if (req.method === 'POST' && m[2] === '/integration') {
-        log.integrations.push({ tx, cap: url.searchParams.get('cap'), body: await readJson(req) });
+        log.integrations.push({ tx, cap: url.searchParams.get('cap'), cookie: req.headers.cookie ?? null, body: await readJson(req) });
         json(res, 200, { ok: true });
         return true;
       }
@@ -206,7 +213,7 @@ export function createFakeKit({ linkPagePath }) {
       }
       if (req.method === 'GET' && !m[2]) {
         const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
-        log.streamConnects.push({ tx, lastEventId: lastEventId ?? null, at: Date.now(), origin: pageOrigin ?? null, cap: url.searchParams.get('cap') });
+        log.streamConnects.push({ tx, lastEventId: lastEventId ?? null, at: Date.now(), origin: pageOrigin ?? null, cap: url.searchParams.get('cap'), cookie: req.headers.cookie ?? null });
         if (Date.now() < s.busyUntil) {
           res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': s.retryAfter, 'cache-control': 'no-store' });
           res.end(JSON.stringify({ type: 'about:blank', title: 'Too many status streams', status: 503 }));
