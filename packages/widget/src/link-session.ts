@@ -179,14 +179,13 @@ export class LinkSession {
       exit();
       // Tokens are single-use and live 10 minutes: one silent re-mint, in the same dialog.
       host.go('remint');
-      requestLinkToken(el.tokenUrl, el.orderId).then(
-        (fresh) => {
+      requestLinkToken(el.tokenUrl, el.orderId)
+        .then((fresh) => {
           if (host.live()) this.open(fresh, true);
-        },
-        (err: unknown) => {
+        })
+        .catch((err: unknown) => {
           if (host.live()) host.fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
-        },
-      );
+        });
       return;
     }
     const failure = exitError(outcome, error);

@@ -201,7 +201,6 @@ export class MeshPayButton extends LitElement {
     if (changed.has('required')) this.#syncStates();
   }
 
-
   /** Follows the saved payment of the current (token-url, order-id), once per key. */
   #maybeResume(): void {
     if (!this.tokenUrl || !this.isConnected) return;
