@@ -188,6 +188,30 @@ describe('closing Link after paying', () => {
   });
 });
 
+describe('expired tokens', () => {
+  it('a silent re-mint that the token route refuses ends in a retryable error, with Link closed', async () => {
+    const id = orderId('remintfail');
+    await kit.scenario(id, { links: ['broken'], failCalls: [2], failStatus: 502 });
+    const el = await mount(id);
+    const realNow = Date.now;
+    // Link stayed open 11 minutes before it failed (Mesh's tokens live 10).
+    el.addEventListener('mesh-open', () => (Date.now = () => realNow.call(Date) + 11 * 60_000), { once: true });
+    const failed = oneEvent(el, 'mesh-error');
+    try {
+      buttonOf(el).click();
+      const { detail } = await failed;
+      expect(detail).to.include({ code: 'MESH_PAY_TOKEN_REQUEST_FAILED', retryable: true });
+    } finally {
+      Date.now = realNow;
+    }
+    expect(el.status).to.equal('error');
+    expect((await kit.log()).tokenCalls[id]).to.equal(2);
+    expect(openDialog()).to.equal(null);
+    await el.updateComplete;
+    expect(labelOf(el)).to.equal('Retry');
+  });
+});
+
 describe('resuming after a reload', () => {
   const key = (id: string) => `mesh-pay:/kit/token#${id}`;
 
@@ -314,30 +338,33 @@ describe('status streams that end honestly', () => {
     expect((await kit.log()).streamConnects.filter((c) => c.tx === tx).length).to.equal(connects);
   });
 
-  it('on 503 the button waits the Retry-After, then follows the stream again', async () => {
-    const id = orderId('busy');
-    const { el, tx } = await confirming(id);
-    await kit.emit(tx, 'pending');
-    await waitUntil(() => JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!).lastEventId === '1', 'event 1 seen');
-    const mark = seen.length;
-    const before = (await kit.log()).streamConnects.filter((c) => c.tx === tx).length;
-    // The kit's stream cap is full for a while; the connection drops and reconnects meet 503.
-    await kit.busy(tx, 1500, '2');
-    await kit.drop(tx);
-    await kit.emit(tx, 'processing');
-    await waitUntil(() => since(mark, 'mesh-status').some((e) => e.status === 'processing'), 'followed again after the wait', { timeout: 15000 });
-    const connects = (await kit.log()).streamConnects.filter((c) => c.tx === tx).slice(before);
-    // EventSource's own reconnect and our probe met 503; the next attempt came only after Retry-After.
-    expect(connects.length).to.be.at.least(3);
-    const last = connects.at(-1)!;
-    const refused = connects.at(-2)!;
-    expect(last.at - refused.at).to.be.at.least(1900);
-    expect(last.lastEventId).to.equal('1');
-    expect(since(mark, 'mesh-error')).to.have.length(0);
-    expect(el.status).to.equal('confirming');
-    await kit.emit(tx, 'succeeded');
-    await statusBecomes(el, 'succeeded');
-  });
+  for (const status of [503, 429]) {
+    it(`on ${status} the button waits the Retry-After, then follows the stream again`, async () => {
+      const id = orderId(`busy${status}`);
+      const { el, tx } = await confirming(id);
+      await kit.emit(tx, 'pending');
+      await waitUntil(() => JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!).lastEventId === '1', 'event 1 seen');
+      const mark = seen.length;
+      const before = (await kit.log()).streamConnects.filter((c) => c.tx === tx).length;
+      // The kit's stream cap is full: the connection drops, and both EventSource's own reconnect and
+      // the button's probe (EventSource hides the status) meet the refusal.
+      await kit.busy(tx, 2, '2', status);
+      await kit.drop(tx);
+      await kit.emit(tx, 'processing');
+      await waitUntil(() => since(mark, 'mesh-status').some((e) => e.status === 'processing'), 'followed again after the wait', { timeout: 9000 });
+      const connects = (await kit.log()).streamConnects.filter((c) => c.tx === tx).slice(before);
+      // Refused twice, then the next attempt came only after Retry-After.
+      expect(connects).to.have.length(3);
+      const last = connects.at(-1)!;
+      const refused = connects.at(-2)!;
+      expect(last.at - refused.at).to.be.at.least(1900);
+      expect(last.lastEventId).to.equal('1');
+      expect(since(mark, 'mesh-error')).to.have.length(0);
+      expect(el.status).to.equal('confirming');
+      await kit.emit(tx, 'succeeded');
+      await statusBecomes(el, 'succeeded');
+    });
+  }
 });
 
 describe('a kit on another origin', () => {

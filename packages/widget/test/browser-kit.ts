@@ -11,6 +11,8 @@ export interface Scenario {
   /** The first N token requests fail with `failStatus` (default 502). */
   failFirst?: number;
   failStatus?: number;
+  /** These token requests (1-based, per order) fail with `failStatus` too. */
+  failCalls?: number[];
   accessTokens?: unknown[];
   /** The link token decodes to this URL instead of the fake Link page (e.g. a Mesh-hosted origin). */
   linkUrl?: string;
@@ -47,7 +49,7 @@ export const kit = {
   scenario: (id: string, scenario: Scenario) => post('/kit/scenario', { orderId: id, ...scenario }),
   emit: (tx: string, status: string, extra: Record<string, unknown> = {}) => post(`/kit/status/${encodeURIComponent(tx)}/emit`, { status, ...extra }) as Promise<{ id: number }>,
   forbid: (tx: string, forbidden = true) => post(`/kit/status/${encodeURIComponent(tx)}/forbid`, { forbidden }),
-  busy: (tx: string, forMs: number, retryAfter: string) => post(`/kit/status/${encodeURIComponent(tx)}/busy`, { forMs, retryAfter }),
+  busy: (tx: string, times: number, retryAfter: string, status = 503) => post(`/kit/status/${encodeURIComponent(tx)}/busy`, { times, retryAfter, status }),
   expire: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/expire`, {}) as Promise<{ closed: number }>,
   drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,

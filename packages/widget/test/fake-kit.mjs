@@ -12,14 +12,14 @@ export function createFakeKit({ linkPagePath }) {
   const scenarios = new Map();
   /** @type {Map<string, number>} */
   const tokenCalls = new Map();
-  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean, busyUntil: number, retryAfter: string, expired: boolean}>} */
+  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean, busy: number, busyStatus: number, retryAfter: string, expired: boolean}>} */
   const streams = new Map();
   const log = { integrations: [], streamConnects: [], linkPages: [], requests: [], tokenRequests: [] };
 
   function stream(tx) {
     let s = streams.get(tx);
     if (!s) {
-      s = { events: [], clients: new Set(), ended: false, forbidden: false, busyUntil: 0, retryAfter: '1', expired: false };
+      s = { events: [], clients: new Set(), ended: false, forbidden: false, busy: 0, busyStatus: 503, retryAfter: '1', expired: false };
       streams.set(tx, s);
     }
     return s;
@@ -131,7 +131,7 @@ export function createFakeKit({ linkPagePath }) {
         return true;
       }
       const failures = scenario.failFirst ?? 0;
-      if (n <= failures) {
+      if (n <= failures || (scenario.failCalls ?? []).includes(n)) {
         const status = scenario.failStatus ?? 502;
         json(res, status, { type: 'https://mesh-pay.dev/problems/mesh-unavailable', title: 'Mesh is unreachable', status, detail: 'The Mesh API did not answer', code: 'MESH_UNAVAILABLE' }, 'application/problem+json');
         return true;
@@ -168,9 +168,10 @@ export function createFakeKit({ linkPagePath }) {
         return true;
       }
       if (req.method === 'POST' && m[2] === '/busy') {
-        // The kit's stream cap is full for `forMs`: connections meanwhile get 503 + Retry-After.
+        // The kit's stream cap is full: the next `times` connections get 503 (or `status`) + Retry-After.
         const body = await readJson(req);
-        s.busyUntil = Date.now() + Number(body.forMs ?? 1000);
+        s.busy = Number(body.times ?? 1);
+        s.busyStatus = Number(body.status ?? 503);
         s.retryAfter = String(body.retryAfter ?? '1');
         json(res, 200, { ok: true });
         return true;
@@ -214,9 +215,10 @@ export function createFakeKit({ linkPagePath }) {
       if (req.method === 'GET' && !m[2]) {
         const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
         log.streamConnects.push({ tx, lastEventId: lastEventId ?? null, at: Date.now(), origin: pageOrigin ?? null, cap: url.searchParams.get('cap'), cookie: req.headers.cookie ?? null });
-        if (Date.now() < s.busyUntil) {
-          res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': s.retryAfter, 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ type: 'about:blank', title: 'Too many status streams', status: 503 }));
+        if (s.busy > 0) {
+          s.busy -= 1;
+          res.writeHead(s.busyStatus, { 'content-type': 'application/problem+json', 'retry-after': s.retryAfter, 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ type: 'about:blank', title: 'Too many status streams', status: s.busyStatus }));
           return true;
         }
         if (s.forbidden) {
