@@ -1,0 +1,31 @@
+<?php
+/**
+ * [mesh_pay_button order_id="order-123" label="Pay with crypto" theme="light"]
+ *
+ * @package MeshPay
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+function mesh_pay_register_shortcode() {
+	add_shortcode( 'mesh_pay_button', 'mesh_pay_button_shortcode' );
+}
+
+/**
+ * @param array|string $atts Shortcode attributes ('' when none).
+ * @return string
+ */
+function mesh_pay_button_shortcode( $atts ) {
+	$atts = shortcode_atts(
+		array(
+			'order_id' => '',
+			'label'    => '',
+			'theme'    => '',
+		),
+		is_array( $atts ) ? $atts : array(),
+		'mesh_pay_button'
+	);
+	return mesh_pay_button_markup( $atts );
+}
