@@ -27,5 +27,8 @@ function mesh_pay_button_shortcode( $atts ) {
 		is_array( $atts ) ? $atts : array(),
 		'mesh_pay_button'
 	);
-	return mesh_pay_button_markup( $atts );
+	$markup = mesh_pay_button_markup( $atts );
+	// A block-level wrapper, like the block's: block themes lay out (width, margins) their content's
+	// direct children, and a bare custom element is inline.
+	return '' === $markup ? '' : '<div class="wp-block-mesh-pay-button mesh-pay-shortcode">' . $markup . '</div>';
 }
