@@ -30,7 +30,9 @@ export const MESH_BASE_URLS = {
  */
 export const DEV_WEBHOOK_SECRET = 'mesh-pay-dev-webhook-secret';
 
-const autoplaySchema = z.enum(['succeed', 'fail', 'cancel']);
+// The contract's three, plus the sandbox's `close-after-approve` (the customer closes Link after
+// approving the transfer, before its success screen: the payment still completes).
+const autoplaySchema = z.enum(['succeed', 'fail', 'cancel', 'close-after-approve']);
 
 /** Empty strings count as unset: `FOO= npm start` is how people unset things in a shell. */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -67,11 +69,14 @@ const envSchema = z.object({
   MESH_STORE: optional(
     z
       .string()
-      .regex(/^(memory|sqlite:.+|rediss?:\/\/.+)$/, 'MESH_STORE must be "memory", "sqlite:<path>" or "redis://host:port[/db]"'),
+      .regex(
+        /^(memory|sqlite:.+|rediss?:\/\/.+|postgres(ql)?:\/\/.+)$/,
+        'MESH_STORE must be "memory", "sqlite:<path>", "redis://host:port[/db]" or "postgres://user[:pass]@host[:port]/db"',
+      ),
   ),
   MESH_KIT_SECRET: optional(z.string().min(32, 'MESH_KIT_SECRET must be at least 32 characters')),
   MESH_SANDBOX_AUTOPLAY: optional(
-    z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail" or "cancel"' }),
+    z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail", "cancel" or "close-after-approve"' }),
   ),
   DEMO_CREDIT_DELAY_MS: optional(
     z.coerce

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createMeshPay, openStore, type KitStore, type MeshPayKit } from '@mesh-pay/backend-kit';
+import { createMeshPay, openStore, type KitStore, type MeshPayKit, type PostgresStore } from '@mesh-pay/backend-kit';
 import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type MeshSandbox } from '@mesh-pay/mesh-sandbox';
 import { allowedHosts, hostCheck, isWildcardAddress } from './allowed-hosts.js';
 import { parseDemoConfig, type DemoConfig } from './config.js';
@@ -11,6 +11,7 @@ import { contentSecurityPolicy, linkFrameOrigins } from './csp.js';
 import { reserveFreePort } from './free-port.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
 import { createOrdersRouter } from './orders-route.js';
+import { postgresLedgerBook } from './postgres-ledger.js';
 import { sendProblem } from './problem.js';
 import { createShopResolver, createShopRouter, type MeshNetworkLike } from './shop.js';
 import { widgetFiles } from './widget-files.js';
@@ -25,6 +26,10 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
+function isPostgresStore(store: KitStore): store is PostgresStore {
+  return /^postgres(ql)?:/.test(store.kind) && 'pool' in store && 'markOnceWithin' in store;
+}
+
 /** The shop page: plain HTML, CSS and one script, no build step. */
 export const PUBLIC_DIR = resolve(here, 'public');
 /** The widget's script-tag bundle, produced by `npm run build` at the root. */
@@ -73,11 +78,16 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
         // Until the server listens there is nobody to deliver to.
         webhookUrl: () => (listening ? `${origin}/mesh/webhook` : undefined),
         webhookSecret: config.webhookSecret,
+        // The kit mints tokens at 127.0.0.1, so Link is framed from there while the shop may be
+        // browsed at localhost: both are this demo and may frame its Link page.
+        frameAncestors: ["'self'", origin, `http://localhost:${port}`],
         ...(config.autoplay ? { autoplay: config.autoplay } : {}),
       })
     : undefined;
 
-  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs });
+  // On PostgreSQL the ledger is a table written in the kit's fulfilment transaction (args.tx).
+  const book = isPostgresStore(store) ? await postgresLedgerBook(store.pool) : undefined;
+  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs, ...(book ? { book } : {}) });
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
   const kit: MeshPayKit = createMeshPay({
