@@ -82,6 +82,10 @@ before(async () => {
       body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pinned'),
       headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
     },
+    '/pay.html': {
+      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pay'),
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
+    },
     '/tampered.html': {
       body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="sha384-${Buffer.alloc(48, 7).toString('base64')}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-tampered'),
       headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
@@ -167,6 +171,24 @@ describe('a page on an origin the merchant did not list', () => {
       assert.ok(console.some((line) => /blocked by CORS policy/.test(line) && line.includes('/mesh/link-token')), `not refused by CORS: ${console.join(' | ')}`);
       const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
       assert.equal(ledger.entries.some((e) => e.orderId === 'xo-stranger'), false);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a shopper on the listed page pays', () => {
+  it('through the kit on the other origin: status stream and all, succeeded, credited once', async () => {
+    const { page, console, close } = await open(`${shop.url}/pay.html`);
+    try {
+      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
+      await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+      await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
+      const errors = await page.evaluate(() => (window as unknown as { __meshErrors: unknown[] }).__meshErrors);
+      assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'the page’s strict CSP was enough');
+      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
+      assert.equal(ledger.entries.filter((e) => e.orderId === 'xo-pay').length, 1);
     } finally {
       await close();
     }

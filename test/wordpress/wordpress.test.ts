@@ -5,6 +5,7 @@
  * real Chromium and the real Mesh SDK.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
@@ -75,6 +76,37 @@ describe('the site owner sets the kit URL in Settings → Mesh Pay', () => {
         assert.equal(await page.locator('#mesh_pay_token_url').inputValue(), `${demo.url}/mesh/link-token`, bad);
         assert.match(await page.locator('.notice-error, .error').first().textContent() ?? '', /must be a full http\(s\) address/);
       }
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a post with the shortcode', () => {
+  it('shows the button and takes a payment through the kit on another origin, credited once', async () => {
+    const orderId = `wp-order-${Date.now().toString(36)}`;
+    const url = await wp.publish('Support us', `Thank you for your order.\n\n[mesh_pay_button order_id="${orderId}" label="Pay with crypto"]`);
+    const { page, errors, close } = await visit(url);
+    try {
+      const button = page.locator('mesh-pay-button');
+      await button.locator('[part~="button"]').waitFor({ timeout: 20_000 });
+      assert.equal(await button.getAttribute('token-url'), `${demo.url}/mesh/link-token`);
+      assert.match((await button.locator('[part~="button"]').textContent()) ?? '', /Pay with crypto/);
+      await page.locator('mesh-pay-button[status="idle"]').waitFor();
+      await page.evaluate(() => {
+        const w = window as unknown as { __meshErrors: unknown[] };
+        w.__meshErrors = [];
+        document.addEventListener('mesh-error', (e) => w.__meshErrors.push((e as CustomEvent).detail));
+      });
+      await button.locator('[part~="button"]').click();
+      await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
+      const meshErrors = await page.evaluate(() => (window as unknown as { __meshErrors: unknown[] }).__meshErrors);
+      assert.equal(await button.getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(meshErrors)}`);
+      mkdirSync(`${REPO_ROOT}/docs`, { recursive: true });
+      await page.screenshot({ path: `${REPO_ROOT}/docs/wordpress-succeeded.png` });
+      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
+      assert.equal(ledger.entries.filter((e) => e.orderId === orderId).length, 1, 'credited exactly once');
+      assert.deepEqual(errors, []);
     } finally {
       await close();
     }
