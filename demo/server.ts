@@ -82,7 +82,11 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
         webhookSecret: config.webhookSecret,
         // The kit mints tokens at 127.0.0.1, so Link is framed from there while the shop may be
         // browsed at localhost: both are this demo and may frame its Link page.
-        frameAncestors: ["'self'", origin, `http://localhost:${port}`],
+        // Pages on MESH_ALLOWED_ORIGINS embed the button, so Link is framed by them too.
+        frameAncestors: [...new Set(["'self'", origin, `http://localhost:${port}`, ...config.allowedOrigins])],
+        // The kit is the sandbox API's one client, so a per-client cap of MESH_RATE_LIMIT would cap the
+        // whole shop: the sandbox keeps Mesh-like headroom (its default) and is off when the demo's is.
+        ...(config.rateLimit === 0 ? { rateLimit: 0 } : {}),
         ...(config.autoplay ? { autoplay: config.autoplay } : {}),
       })
     : undefined;
