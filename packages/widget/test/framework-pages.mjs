@@ -1,0 +1,41 @@
+// web-test-runner plugin for the framework pages (test/frameworks/*.test.*): React and Vue apps using the
+// button the way a merchant's bundler would build them.
+// - React 19 ships CommonJS only: each React page test is bundled by esbuild (React, react-dom and the
+//   widget from source in one file, one copy of React), leaving the test tooling and the Mesh SDK to the
+//   runner (the SDK plugin serves it at its one URL).
+// - Vue: its self-contained ESM browser build, which includes the template compiler, so the pages write
+//   real templates (`@mesh-status`, `:userAgent`) compiled with `compilerOptions.isCustomElement`.
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const BUNDLED_PAGES = /^\/packages\/widget\/test\/frameworks\/[\w-]+\.test\.tsx$/;
+
+export function frameworkPagesPlugin() {
+  return {
+    name: 'mesh-pay-framework-pages',
+    resolveImport({ source }) {
+      if (source === 'vue') return '/node_modules/vue/dist/vue.esm-browser.js';
+    },
+    async serve(context) {
+      if (!BUNDLED_PAGES.test(context.path)) return;
+      const result = await build({
+        entryPoints: [fileURLToPath(new URL(`../../..${context.path}`, import.meta.url))],
+        absWorkingDir: repoRoot,
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        jsx: 'automatic',
+        // `@mesh-pay/widget` resolves to its source, as in the workspace's own typecheck.
+        conditions: ['source'],
+        external: ['@open-wc/testing', '@web/*', '@meshconnect/web-link-sdk'],
+        define: { 'process.env.NODE_ENV': '"development"' },
+        sourcemap: 'inline',
+        write: false,
+        logLevel: 'silent',
+      });
+      return { body: result.outputFiles[0].text, type: 'js' };
+    },
+  };
+}
