@@ -87,7 +87,8 @@ describe('<mesh-pay-button> in a React 19 page', () => {
     flushSync(() => root!.render(<Checkout id="order-attrs" userAgent={INSTAGRAM_UA} seen={seen} />));
     await el.updateComplete;
     expect(el.userAgent).to.equal(INSTAGRAM_UA);
-    expect(el.shadowRoot!.querySelector('[part~="webview"]'), 'webview notice').to.not.equal(null);
+    // (The in-app view may be loaded lazily: wait for it rather than expect it on this frame.)
+    await waitUntil(() => el.shadowRoot!.querySelector('[part~="webview"]'), 'the in-app browser notice replaced the button', { timeout: 15000 });
   });
 
   it("lets React's onmesh-click handler cancel the payment", async () => {
