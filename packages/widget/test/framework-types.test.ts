@@ -34,6 +34,23 @@ test('the React page of the browser tests type-checks as a React 19 app', () => 
 test('Preact: the same JSX typings, through preact.JSX', () => typeCheck('typescript/bin/tsc', 'preact'));
 test('Solid: attributes, prop:userAgent and on:mesh-* handlers', () => typeCheck('typescript/bin/tsc', 'solid'));
 test('Svelte: SvelteHTMLElements has the attributes, on:mesh-* and Svelte 5 onmesh-* handlers', () => typeCheck('typescript/bin/tsc', 'svelte'));
+test('Svelte 5: svelte-check reports exactly the marked mistakes in .svelte markup, and none in a correct page', async () => {
+  const workspace = `${packageDir}test/types/svelte`;
+  const { stdout } = await exec(
+    process.execPath,
+    [require.resolve('svelte-check/bin/svelte-check'), '--workspace', workspace, '--tsconfig', `${workspace}/tsconfig.json`, '--output', 'machine'],
+    { cwd: workspace, timeout: 240_000 },
+  ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
+  assert.match(stdout, /COMPLETED/, stdout);
+  // Machine output: `<time> ERROR "<file>" <line>:<column> "<message>"`.
+  const errors = [...stdout.matchAll(/ ERROR "([^"]+)" (\d+):\d+ (.*)/g)].map(([, file, line, message]) => ({ file, line: Number(line), message }));
+  assert.deepEqual(errors.filter((e) => e.file !== 'Mistakes.svelte'), [], 'the correct checkout type-checks');
+  const marked = readFileSync(`${workspace}/Mistakes.svelte`, 'utf8')
+    .split('\n')
+    .flatMap((text, index) => (text.includes('<!-- mistake:') ? [index + 1] : []));
+  assert.ok(marked.length >= 4);
+  assert.deepEqual(errors.map((e) => e.line), marked, JSON.stringify(errors, null, 2));
+});
 test('Vue 3: vue-tsc checks templates (strictTemplates) against GlobalComponents, @mesh-status typed', () =>
   typeCheck('vue-tsc/bin/vue-tsc.js', 'vue'));
 
