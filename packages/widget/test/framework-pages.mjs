@@ -1,8 +1,9 @@
 // web-test-runner plugin for the framework pages (test/frameworks/*.test.*): React and Vue apps using the
 // button the way a merchant's bundler would build them.
-// - React 19 ships CommonJS only: each React page test is bundled by esbuild (React, react-dom and the
-//   widget from source in one file, one copy of React), leaving the test tooling and the Mesh SDK to the
-//   runner (the SDK plugin serves it at its one URL).
+// - JSX pages (*.test.tsx, React 19 and Preact; the file's @jsxImportSource picks the runtime): React ships
+//   CommonJS only, so each page is bundled by esbuild (the framework and the widget from source in one
+//   file, one copy of React), leaving the test tooling and the Mesh SDK to the runner (the SDK plugin
+//   serves it at its one URL).
 // - Vue: its self-contained ESM browser build, which includes the template compiler, so the pages write
 //   real templates (`@mesh-status`, `:userAgent`) compiled with `compilerOptions.isCustomElement`.
 import { fileURLToPath } from 'node:url';

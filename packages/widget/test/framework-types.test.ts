@@ -30,7 +30,7 @@ async function typeCheck(checker: 'typescript/bin/tsc' | 'vue-tsc/bin/vue-tsc.js
 
 test('React 19: attributes, the userAgent property, onmesh-* handlers with their detail types, a typed ref', () =>
   typeCheck('typescript/bin/tsc', 'react'));
-test('the React page of the browser tests type-checks as a React 19 app', () => typeCheck('typescript/bin/tsc', 'react', 'test/frameworks'));
+test('the React and Preact pages of the browser tests type-check as apps of their framework', () => typeCheck('typescript/bin/tsc', 'react', 'test/frameworks'));
 test('Preact: the same JSX typings, through preact.JSX', () => typeCheck('typescript/bin/tsc', 'preact'));
 test('Solid: attributes, prop:userAgent and on:mesh-* handlers', () => typeCheck('typescript/bin/tsc', 'solid'));
 test('Svelte: SvelteHTMLElements has the attributes, on:mesh-* and Svelte 5 onmesh-* handlers', () => typeCheck('typescript/bin/tsc', 'svelte'));
