@@ -95,20 +95,23 @@ declare module 'vue' {
   }
 }
 `,
-  'svelte.d.ts': `// Svelte: \`on:mesh-status\` (the generated Svelte 4 directives) and Svelte 5's \`onmesh-status\` attributes.
+  'svelte.d.ts': `// Svelte: the generated Svelte 4 forms (\`on:mesh-status\`, \`bind:userAgent\`) and Svelte 5's (\`onmesh-status\`, \`userAgent\`).
 import type { HTMLAttributes } from 'svelte/elements';
 import type { MeshPayButton } from '../index.js';
 import type { MeshPayButtonProps } from './jsx-elements.js';
 import type { CustomElements } from './svelte-elements.js';
 export type { CustomElements } from './svelte-elements.js';
 
-/** Svelte 5 event attributes (\`onmesh-status={…}\`): the same \`on<event>\` keys the JSX generator emits. */
-type EventAttributes = { [Key in keyof MeshPayButtonProps as Key extends \`on\${string}\` ? Key : never]: MeshPayButtonProps[Key] };
+/**
+ * Svelte 5 sets a prop the element has as a property and takes \`on<event>\` attributes as listeners: the
+ * JSX generator's \`onmesh-status\` and \`userAgent\` keys, where the Svelte generator has \`on:\`/\`bind:\` forms.
+ */
+type Svelte5Props = Omit<MeshPayButtonProps, keyof CustomElements['mesh-pay-button']>;
 
 /** Everything Svelte accepts on <mesh-pay-button>. */
 export type MeshPayButtonSvelteProps = CustomElements['mesh-pay-button'] &
-  EventAttributes &
-  Omit<HTMLAttributes<MeshPayButton>, keyof CustomElements['mesh-pay-button'] | keyof EventAttributes>;
+  Svelte5Props &
+  Omit<HTMLAttributes<MeshPayButton>, keyof CustomElements['mesh-pay-button'] | keyof Svelte5Props>;
 
 declare module 'svelte/elements' {
   interface SvelteHTMLElements {

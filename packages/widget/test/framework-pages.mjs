@@ -4,21 +4,33 @@
 //   CommonJS only, so each page is bundled by esbuild (the framework and the widget from source in one
 //   file, one copy of React), leaving the test tooling and the Mesh SDK to the runner (the SDK plugin
 //   serves it at its one URL).
+// - Svelte 5: components (*.svelte) compiled by svelte/compiler for the client, as Svelte's bundler plugins
+//   do; the runtime (`svelte/internal/client`) is plain ESM the runner resolves.
 // - Vue: its self-contained ESM browser build, which includes the template compiler, so the pages write
 //   real templates (`@mesh-status`, `:userAgent`) compiled with `compilerOptions.isCustomElement`.
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { compile } from 'svelte/compiler';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const BUNDLED_PAGES = /^\/packages\/widget\/test\/frameworks\/[\w-]+\.test\.tsx$/;
+const SVELTE_COMPONENTS = /^\/packages\/widget\/test\/[\w/-]+\.svelte$/;
 
 export function frameworkPagesPlugin() {
   return {
     name: 'mesh-pay-framework-pages',
     resolveImport({ source }) {
       if (source === 'vue') return '/node_modules/vue/dist/vue.esm-browser.js';
+      // The runner resolves without the `browser` condition, which picks Svelte's client entry.
+      if (source === 'svelte') return '/node_modules/svelte/src/index-client.js';
     },
     async serve(context) {
+      if (SVELTE_COMPONENTS.test(context.path)) {
+        const filename = fileURLToPath(new URL(`../../..${context.path}`, import.meta.url));
+        const { js } = compile(await readFile(filename, 'utf8'), { filename, generate: 'client', dev: true });
+        return { body: js.code, type: 'js' };
+      }
       if (!BUNDLED_PAGES.test(context.path)) return;
       const result = await build({
         entryPoints: [fileURLToPath(new URL(`../../..${context.path}`, import.meta.url))],
