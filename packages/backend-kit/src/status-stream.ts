@@ -188,6 +188,12 @@ async function openStream(
   };
 
   res.on('close', end);
+  // A client that left while the transaction was being read has already fired 'close': give its
+  // place back now, or it would count against the caps for ever.
+  if (res.destroyed || req.socket.destroyed) {
+    end();
+    return;
+  }
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
     // no-transform: the `compression` middleware and proxies leave the stream uncompressed.

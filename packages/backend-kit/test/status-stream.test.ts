@@ -10,7 +10,7 @@ import { signCapability, verifyCapability } from '../src/capability.js';
 import { MeshPayError } from '../src/errors.js';
 import { createMeshPay } from '../src/create-mesh-pay.js';
 import { memoryStore } from '../src/memory-store.js';
-import { KIT_SECRET, SseClient, eventually, mint, postWebhook, startKit, stats, webhookBody, type Kit } from './harness.js';
+import { KIT_SECRET, SseClient, eventually, gate, mint, postWebhook, startKit, stats, webhookBody, type Kit } from './harness.js';
 
 function capabilityOf(statusUrl: string): string {
   return statusUrl.split('/').at(-1)!;
@@ -363,6 +363,54 @@ describe('a stream whose capability expires', () => {
       const { statusUrl } = await mint(k);
       const left = verifyCapability(KIT_SECRET, capabilityOf(statusUrl)).exp * 1000 - Date.now();
       assert.ok(left > 23.9 * 3600_000 && left <= 24 * 3600_000, `expires in ${left} ms`);
+    } finally {
+      await k.close();
+    }
+  });
+});
+
+describe('a client that leaves while its stream is being opened', () => {
+  it('gives its place back, so the capability is not locked out', async () => {
+    const store = memoryStore();
+    const held = gate();
+    let holding = true;
+    const slowStore = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getTransaction') {
+          return async (id: string) => {
+            if (holding) await held.promise;
+            return target.getTransaction(id);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let closedByClient = 0;
+    const k = await startKit({
+      store: slowStore,
+      streamLimits: { perCapability: 1 },
+      // Sees the server notice the client's close, so the test knows the order of events.
+      configureApp: (app) =>
+        app.use((req, res, next) => {
+          if (req.path.startsWith('/mesh/status/')) res.on('close', () => closedByClient++);
+          next();
+        }),
+    });
+    try {
+      const { statusUrl } = await mint(k);
+      const controller = new AbortController();
+      const leaving = fetch(`${k.url}${statusUrl}`, { signal: controller.signal }).catch(() => undefined);
+      await eventually(() => k.kit.openStreamCount() === 1, 'the stream to reserve its place');
+      controller.abort();
+      await leaving;
+      await eventually(() => closedByClient === 1, 'the server to see the client go, before the transaction is read');
+      holding = false;
+      held.open();
+      await eventually(() => k.kit.openStreamCount() === 0, 'the place to be given back');
+      const next = await SseClient.open(`${k.url}${statusUrl}`);
+      assert.equal(next.status, 200);
+      await next.close();
     } finally {
       await k.close();
     }
