@@ -4,7 +4,7 @@
 // Output: dist/types/*.d.ts, exported as @mesh-pay/widget/react, /preact, /solid, /vue and /svelte.
 // Vue is typed from the JSX generator's props: custom-element-vuejs-integration names the events
 // "onmesh-status", which vue-tsc never matches against `@mesh-status` (it looks for `onMeshStatus`).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateJsxTypes } from 'custom-element-jsx-integration';
 import { generateSolidJsTypes } from 'custom-element-solidjs-integration';
@@ -121,6 +121,18 @@ declare module 'svelte/elements' {
 `,
 };
 
+// The Svelte generator's base props name React's global `JSX.Element` and `JSX.CSSProperties`, which a
+// Svelte project does not have (an error wherever libraries are type-checked, `skipLibCheck: false`).
+// Declared in that module, the names resolve there and nowhere else: Svelte's own meanings.
+const SVELTE_JSX_NAMES = `
+declare namespace JSX {
+  /** Children of an element are markup, a snippet to Svelte. */
+  type Element = import('svelte').Snippet;
+  /** \`style\` is a string attribute in Svelte. */
+  type CSSProperties = string;
+}
+`;
+
 /** The plugin; `outdir` is relative to the package (cem runs there). */
 export function frameworkTypesPlugin({ outdir = 'dist/types' } = {}) {
   return {
@@ -132,6 +144,7 @@ export function frameworkTypesPlugin({ outdir = 'dist/types' } = {}) {
       generateJsxTypes(manifestForFrameworks(customElementsManifest), { ...common, fileName: 'jsx-elements.d.ts' });
       generateSolidJsTypes(manifestForFrameworks(customElementsManifest), { ...common, fileName: 'solid-elements.d.ts' });
       generateSvelteTypes(manifestForFrameworks(customElementsManifest), { ...common, fileName: 'svelte-elements.d.ts' });
+      appendFileSync(join(outdir, 'svelte-elements.d.ts'), SVELTE_JSX_NAMES);
       mkdirSync(outdir, { recursive: true });
       for (const [fileName, text] of Object.entries(ENTRIES)) writeFileSync(join(outdir, fileName), text);
     },

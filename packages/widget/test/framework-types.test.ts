@@ -54,6 +54,9 @@ test('Svelte 5: svelte-check reports exactly the marked mistakes in .svelte mark
 test('Vue 3: vue-tsc checks templates (strictTemplates) against GlobalComponents, @mesh-status typed', () =>
   typeCheck('vue-tsc/bin/vue-tsc.js', 'vue'));
 
+test('all five typings are valid declaration files, checked in full (skipLibCheck: false, the tsc default)', () =>
+  typeCheck('typescript/bin/tsc', 'svelte', 'test/types/declarations'));
+
 test('the typings carry every event of the manifest with its real detail type, and never the read-only status', () => {
   const manifest = JSON.parse(readFileSync(`${packageDir}custom-elements.json`, 'utf8'));
   const element = manifest.modules.flatMap((mod: { declarations?: unknown[] }) => mod.declarations ?? []).find((d: { tagName?: string }) => d.tagName === 'mesh-pay-button');
