@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { MESH_BASE_URLS } from '@mesh-pay/backend-kit';
 
 /**
  * The demo server's configuration, read from the environment exactly as CONTRACT.md §2 lists it.
@@ -15,11 +16,8 @@ export class DemoConfigError extends Error {
   }
 }
 
-/** Mesh's documented base URLs per environment. */
-export const MESH_BASE_URLS = {
-  sandbox: 'https://integration-api.meshconnect.com',
-  production: 'https://production.meshconnect.com',
-} as const;
+/** Mesh's documented base URLs per environment: the kit's, so the two never disagree. */
+export { MESH_BASE_URLS };
 
 /**
  * A well-known, printed-at-start webhook secret for local development. It is public on purpose: with
@@ -60,6 +58,9 @@ const envSchema = z.object({
   MESH_SANDBOX_AUTOPLAY: optional(
     z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail" or "cancel"' }),
   ),
+  MESH_VERIFY_TRANSFERS: optional(
+    z.enum(['on', 'off'], { error: 'MESH_VERIFY_TRANSFERS must be "on" or "off"' }),
+  ),
   DEMO_CREDIT_DELAY_MS: optional(
     z.coerce
       .number({ error: 'DEMO_CREDIT_DELAY_MS must be a number of milliseconds' })
@@ -87,6 +88,8 @@ export interface DemoConfig {
   kitSecretIsRandom: boolean;
   autoplay?: SandboxAutoplay;
   creditDelayMs: number;
+  /** `MESH_VERIFY_TRANSFERS`: look each `succeeded` up at Mesh before crediting it (default on). */
+  verifyTransfers: boolean;
 }
 
 /** Reads the environment into a `DemoConfig`, or throws one `DemoConfigError` naming every problem. */
@@ -125,6 +128,7 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     kitSecret: e.MESH_KIT_SECRET ?? randomBytes(32).toString('base64url'),
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
+    verifyTransfers: (e.MESH_VERIFY_TRANSFERS ?? 'on') === 'on',
   };
   if (mode === 'mesh') {
     config.mesh = { clientId: e.MESH_CLIENT_ID!, clientSecret: e.MESH_CLIENT_SECRET! };

@@ -24,6 +24,9 @@ before(async () => {
     MESH_STORE: 'memory',
     MESH_WEBHOOK_SECRET: WEBHOOK_SECRET,
     MESH_KIT_SECRET: 'demo-routes-kit-secret-0123456789abcdef',
+    // These stories sign their own webhooks for transfers the sandbox never made.
+    // TODO(sandbox): record them with POST /sandbox/mesh/_sandbox/transfers once it is on main, and verify.
+    MESH_VERIFY_TRANSFERS: 'off',
   });
   server = await demo.listen();
   base = server.url;

@@ -12,6 +12,7 @@ import { NetworksCache, networksRoute } from './networks-route.js';
 import { Reconciler } from './reconcile.js';
 import { integrationRoute } from './return-users.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
+import { transferConfirmer } from './transfer-verify.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { webhookRoute } from './webhook-route.js';
 
@@ -71,7 +72,12 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     timeoutMs: config.meshTimeoutMs,
     logger,
   });
-  const worker = new InboxWorker(store, config, config.fulfilment, logger);
+  const worker = new InboxWorker(
+    store,
+    { ...config, confirmTransfer: transferConfirmer({ mesh, verify: config.verifyTransfers }) },
+    config.fulfilment,
+    logger,
+  );
   const reconciler = new Reconciler({
     store,
     mesh,

@@ -7,11 +7,25 @@ import express, { type RequestHandler } from 'express';
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
-import type { KitStore } from './store.js';
-import { parseTransferEvent } from './webhook-parse.js';
+import type { KitStore, TransferEvent } from './store.js';
+import { isMatchable, parseMeshWebhook, type UnmatchedTransferEvent } from './webhook-parse.js';
 import { verifyWebhookSignature } from './webhook-verify.js';
 
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
+/** Record collection of acknowledged webhooks whose TransactionId is null or not one of ours (key: EventId). */
+export const UNMATCHED_COLLECTION = 'mesh-pay:unmatched';
+
+export interface UnmatchedRecord {
+  event: UnmatchedTransferEvent | TransferEvent;
+  /** Epoch ms. */
+  receivedAt: number;
+}
+
+/** Keeps an unmatched event once per EventId; `true` the first time. */
+export function recordUnmatched(store: KitStore, event: UnmatchedTransferEvent | TransferEvent, now: number): Promise<boolean> {
+  const record: UnmatchedRecord = { event, receivedAt: now };
+  return store.putOnce(UNMATCHED_COLLECTION, event.eventId, record);
+}
 export const SIGNATURE_HEADER = 'x-mesh-signature-256';
 
 /** `::ffff:20.22.113.37` and `20.22.113.37` are the same client. */
@@ -54,7 +68,22 @@ export function webhookRoute(deps: {
     if (!verifyWebhookSignature(raw, req.get(SIGNATURE_HEADER), deps.webhookSecret)) {
       throw new MeshPayError('MESH_PAY_SIGNATURE_INVALID', 401, 'Missing or invalid X-Mesh-Signature-256.');
     }
-    const event = parseTransferEvent(raw);
+    const event = parseMeshWebhook(raw);
+    // A transfer this kit did not mint: acknowledged (a refusal makes Mesh retry it for ever), kept, never fulfilled.
+    const transaction = isMatchable(event) ? await deps.store.getTransaction(event.transactionId) : undefined;
+    if (!isMatchable(event) || !transaction) {
+      const fresh = await recordUnmatched(deps.store, event, Date.now());
+      if (fresh) {
+        deps.logger.warn('mesh-pay: webhook for a transfer this kit did not mint; acknowledged and recorded as unmatched', {
+          eventId: event.eventId,
+          transferId: event.transferId,
+          transactionId: event.transactionId ?? null,
+          status: event.status,
+        });
+      }
+      res.status(200).json({ received: true, duplicate: !fresh });
+      return;
+    }
     const fresh = await deps.store.addToInbox(event, Date.now());
     if (fresh) deps.worker.kick();
     res.status(200).json({ received: true, duplicate: !fresh });
