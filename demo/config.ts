@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { MESH_BASE_URLS } from '@mesh-pay/backend-kit';
+import { MESH_BASE_URLS, parseAllowedOrigin } from '@mesh-pay/backend-kit';
 
 /**
  * The demo server's configuration, read from the environment exactly as CONTRACT.md §2 lists it.
@@ -26,7 +27,9 @@ export { MESH_BASE_URLS };
  */
 export const DEV_WEBHOOK_SECRET = 'mesh-pay-dev-webhook-secret';
 
-const autoplaySchema = z.enum(['succeed', 'fail', 'cancel']);
+// The contract's three, plus the sandbox's `close-after-approve` (the customer closes Link after
+// approving the transfer, before its success screen: the payment still completes).
+const autoplaySchema = z.enum(['succeed', 'fail', 'cancel', 'close-after-approve']);
 
 /** Empty strings count as unset: `FOO= npm start` is how people unset things in a shell. */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -42,7 +45,18 @@ const envSchema = z.object({
   ),
   MESH_CLIENT_ID: optional(z.string().max(200)),
   MESH_CLIENT_SECRET: optional(z.string().max(500)),
-  MESH_WEBHOOK_SECRET: optional(z.string().min(16, 'MESH_WEBHOOK_SECRET must be at least 16 characters')),
+  // A comma-separated list while rotating: the first signs (local sandbox), any one verifies.
+  MESH_WEBHOOK_SECRET: optional(
+    z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim()))
+      .pipe(
+        z
+          .array(z.string().min(16, 'MESH_WEBHOOK_SECRET: each secret must be at least 16 characters'))
+          .min(1)
+          .max(10, 'MESH_WEBHOOK_SECRET: at most 10 secrets at once'),
+      ),
+  ),
   MESH_ENV: optional(z.enum(['sandbox', 'production'], { error: 'MESH_ENV must be "sandbox" or "production"' })),
   MESH_API_URL: optional(
     z
@@ -52,11 +66,14 @@ const envSchema = z.object({
   MESH_STORE: optional(
     z
       .string()
-      .regex(/^(memory|sqlite:.+|rediss?:\/\/.+)$/, 'MESH_STORE must be "memory", "sqlite:<path>" or "redis://host:port[/db]"'),
+      .regex(
+        /^(memory|sqlite:.+|rediss?:\/\/.+|postgres(ql)?:\/\/.+)$/,
+        'MESH_STORE must be "memory", "sqlite:<path>", "redis://host:port[/db]" or "postgres://user[:pass]@host[:port]/db"',
+      ),
   ),
   MESH_KIT_SECRET: optional(z.string().min(32, 'MESH_KIT_SECRET must be at least 32 characters')),
   MESH_SANDBOX_AUTOPLAY: optional(
-    z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail" or "cancel"' }),
+    z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail", "cancel" or "close-after-approve"' }),
   ),
   MESH_VERIFY_TRANSFERS: optional(
     z.enum(['on', 'off'], { error: 'MESH_VERIFY_TRANSFERS must be "on" or "off"' }),
@@ -68,7 +85,41 @@ const envSchema = z.object({
       .min(0, 'DEMO_CREDIT_DELAY_MS must not be negative')
       .max(600_000, 'DEMO_CREDIT_DELAY_MS must be at most 600000 (10 minutes)'),
   ),
+  HOST: optional(
+    z
+      .string()
+      .trim()
+      .transform((h) => h.replace(/^\[(.*)\]$/, '$1'))
+      .refine(isBindAddress, 'HOST must be an IP address (127.0.0.1, 0.0.0.0, ::1, ::) or a host name like localhost'),
+  ),
+  MESH_ALLOWED_ORIGINS: optional(
+    z.string().transform((list, ctx) => {
+      const origins: string[] = [];
+      for (const item of list.split(',')) {
+        if (item.trim() === '') continue;
+        try {
+          origins.push(parseAllowedOrigin(item.trim()));
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `MESH_ALLOWED_ORIGINS: ${(err as Error).message.replace(/^MESH_PAY_\w+: /, '')}` });
+        }
+      }
+      return [...new Set(origins)];
+    }),
+  ),
+  MESH_RATE_LIMIT: optional(
+    z.coerce
+      .number({ error: 'MESH_RATE_LIMIT must be a number of requests per minute' })
+      .int('MESH_RATE_LIMIT must be a whole number of requests per minute')
+      .min(0, 'MESH_RATE_LIMIT must not be negative (0 turns the limit off)')
+      .max(1_000_000, 'MESH_RATE_LIMIT must be at most 1000000 per minute (0 turns the limit off)'),
+  ),
 });
+
+/** An address `listen()` can bind: an IP literal, or a DNS name the resolver can look up. */
+function isBindAddress(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  return host.length <= 253 && /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i.test(host);
+}
 
 export type SandboxAutoplay = z.infer<typeof autoplaySchema>;
 
@@ -81,7 +132,10 @@ export interface DemoConfig {
   meshEnv: 'sandbox' | 'production';
   /** Explicit base URL override; in sandbox mode `undefined` means "this server's /sandbox/mesh". */
   apiUrl?: string;
+  /** The secret the local sandbox signs with: the first of `webhookSecrets`. */
   webhookSecret: string;
+  /** Every secret that verifies (several while rotating). */
+  webhookSecrets: string[];
   webhookSecretIsDev: boolean;
   store: string;
   kitSecret: string;
@@ -90,6 +144,12 @@ export interface DemoConfig {
   creditDelayMs: number;
   /** `MESH_VERIFY_TRANSFERS`: look each `succeeded` up at Mesh before crediting it (default on). */
   verifyTransfers: boolean;
+  /** Address the server binds (`HOST`); IPv6 without brackets. */
+  host: string;
+  /** Page origins that may use the kit and the widget bundle from another origin (`MESH_ALLOWED_ORIGINS`). */
+  allowedOrigins: string[];
+  /** Link-token requests per minute per client address; 0 means no limit (`MESH_RATE_LIMIT`). */
+  rateLimit: number;
 }
 
 /** Reads the environment into a `DemoConfig`, or throws one `DemoConfigError` naming every problem. */
@@ -122,13 +182,17 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     port: e.PORT ?? 3000,
     mode,
     meshEnv,
-    webhookSecret: e.MESH_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+    webhookSecret: e.MESH_WEBHOOK_SECRET?.[0] ?? DEV_WEBHOOK_SECRET,
+    webhookSecrets: e.MESH_WEBHOOK_SECRET ?? [DEV_WEBHOOK_SECRET],
     webhookSecretIsDev: e.MESH_WEBHOOK_SECRET === undefined,
     store: e.MESH_STORE ?? 'sqlite:.data/mesh-pay.db',
     kitSecret: e.MESH_KIT_SECRET ?? randomBytes(32).toString('base64url'),
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
     verifyTransfers: (e.MESH_VERIFY_TRANSFERS ?? 'on') === 'on',
+    host: e.HOST ?? '127.0.0.1',
+    allowedOrigins: e.MESH_ALLOWED_ORIGINS ?? [],
+    rateLimit: e.MESH_RATE_LIMIT ?? 30,
   };
   if (mode === 'mesh') {
     config.mesh = { clientId: e.MESH_CLIENT_ID!, clientSecret: e.MESH_CLIENT_SECRET! };

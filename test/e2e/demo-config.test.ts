@@ -61,9 +61,22 @@ describe('a developer sets the sandbox knobs', () => {
     assert.equal(config.creditDelayMs, 1500);
   });
 
-  it('accepts memory and sqlite stores', () => {
+  it('rotates the webhook secret with a comma-separated list: the first signs, any one verifies', () => {
+    const config = parseDemoConfig({ MESH_WEBHOOK_SECRET: ' new-webhook-secret-0001 , old-webhook-secret-0002 ' });
+    assert.equal(config.webhookSecret, 'new-webhook-secret-0001');
+    assert.deepEqual(config.webhookSecrets, ['new-webhook-secret-0001', 'old-webhook-secret-0002']);
+    assert.equal(config.webhookSecretIsDev, false);
+    for (const bad of ['new-webhook-secret-0001,', 'new-webhook-secret-0001,short', ',,,', Array(11).fill('w'.repeat(16)).join(',')]) {
+      const problems = problemsOf({ MESH_WEBHOOK_SECRET: bad });
+      assert.ok(problems.some((p) => p.includes('MESH_WEBHOOK_SECRET')), `${bad}: ${problems.join('\n')}`);
+    }
+  });
+
+  it('accepts memory, sqlite and postgres stores', () => {
     assert.equal(parseDemoConfig({ MESH_STORE: 'memory' }).store, 'memory');
     assert.equal(parseDemoConfig({ MESH_STORE: 'sqlite:/tmp/x.db' }).store, 'sqlite:/tmp/x.db');
+    assert.equal(parseDemoConfig({ MESH_STORE: 'postgres://shop@db:5432/shop' }).store, 'postgres://shop@db:5432/shop');
+    assert.equal(parseDemoConfig({ MESH_STORE: 'postgresql://db/shop' }).store, 'postgresql://db/shop');
   });
 });
 
@@ -113,7 +126,7 @@ describe('a typo in the environment', () => {
       PORT: 'three thousand',
       MESH_ENV: 'staging',
       MESH_API_URL: 'ftp://mesh.example.test',
-      MESH_STORE: 'postgres://db',
+      MESH_STORE: 'mongodb://db',
       MESH_KIT_SECRET: 'short',
       MESH_SANDBOX_AUTOPLAY: 'win',
       DEMO_CREDIT_DELAY_MS: '-5',

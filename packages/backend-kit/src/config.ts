@@ -5,7 +5,7 @@
 import type { Request } from 'express';
 import { MeshPayError } from './errors.js';
 import type { Verdict } from './fulfilment-decide.js';
-import type { Destination, KitStore, TransactionRecord, TransferEvent } from './store.js';
+import type { Destination, HookTransaction, KitStore, TransactionRecord, TransferEvent } from './store.js';
 
 /** Mesh's API hosts, as docs.meshconnect.com lists them. */
 export const MESH_BASE_URLS = {
@@ -71,6 +71,17 @@ export interface TransferHookArgs {
 export interface SucceededHookArgs extends TransferHookArgs {
   /** The transferId: use it to make your crediting idempotent (see README on at-least-once). */
   idempotencyKey: string;
+  /**
+   * On a transactional store (PostgreSQL) only: the database transaction in which the kit marks
+   * this transfer credited. Write your credit through it and the credit commits with the mark, or
+   * neither does (README "Transactional fulfilment"). `undefined` on memory, SQLite and Redis.
+   */
+  tx?: HookTransaction;
+}
+
+export interface FailedHookArgs extends TransferHookArgs {
+  /** As {@link SucceededHookArgs.tx}, for the mark that says this transfer's failure was handled. */
+  tx?: HookTransaction;
 }
 
 export interface UpdateHookArgs extends TransferHookArgs {
@@ -91,15 +102,18 @@ export interface MeshPayOptions {
     /** Per request to Mesh; default 10 000 ms. */
     timeoutMs?: number;
   };
-  /** HMAC secret Mesh signs webhooks with. */
-  webhookSecret: string;
+  /**
+   * HMAC secret Mesh signs webhooks with; several while rotating (any one verifies, see README
+   * "Rotating the webhook secret").
+   */
+  webhookSecret: string | readonly string[];
   /** Signs status capabilities; every instance of one deployment must share it. */
   kitSecret: string;
   /** Turns the browser's orderId into the transfer; `undefined` → 404. */
   resolveOrder: (orderId: string, req: Request) => Promise<ResolvedOrder | undefined>;
   /** Runs once per transferId, after a `succeeded` event that pays a destination you chose. */
   onTransferSucceeded?: (args: SucceededHookArgs) => Promise<void> | void;
-  onTransferFailed?: (args: TransferHookArgs) => Promise<void> | void;
+  onTransferFailed?: (args: FailedHookArgs) => Promise<void> | void;
   /**
    * Before a `succeeded` webhook is credited, look the transfer up with Mesh's API
    * (`GET /api/v1/transfers/managed/mesh?Id=<TransferId>`) and check that it is this transaction's,
@@ -120,6 +134,11 @@ export interface MeshPayOptions {
   heartbeatMs?: number;
   /** How long the networks list is cached; default 10 min. */
   networksCacheMs?: number;
+  /**
+   * Pages on these origins may call the browser routes (token, status stream, integration) from
+   * another origin, with credentials. Exact origins only (`https://shop.example`); a malformed one
+   * throws `MESH_PAY_CONFIG_INVALID`. The webhook route never answers CORS.
+   */
   cors?: { origins: string[] };
   /** Per-IP limit on POST /link-token; default 30 per minute; `false` disables. */
   rateLimit?: { windowMs: number; limit: number } | false;
@@ -162,7 +181,10 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
   const bad = (detail: string) => new MeshPayError('MESH_PAY_CONFIG_INVALID', 500, detail);
   if (!options.store) throw bad('`store` is required.');
   if (!options.mesh?.clientId || !options.mesh.clientSecret) throw bad('`mesh.clientId` and `mesh.clientSecret` are required.');
-  if (!options.webhookSecret) throw bad('`webhookSecret` is required.');
+  const secrets = typeof options.webhookSecret === 'string' ? [options.webhookSecret] : options.webhookSecret;
+  if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw bad('`webhookSecret` is required: a non-empty string, or a non-empty list of them while rotating.');
+  }
   if (!options.kitSecret || options.kitSecret.length < 16) throw bad('`kitSecret` must be at least 16 characters.');
   if (typeof options.resolveOrder !== 'function') throw bad('`resolveOrder` must be a function.');
   const environment = options.mesh.environment ?? 'sandbox';

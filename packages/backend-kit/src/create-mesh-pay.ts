@@ -1,9 +1,10 @@
 /**
  * `createMeshPay(options)`: the kit a merchant mounts with `app.use('/mesh', kit.router)`.
  */
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type MeshPayOptions, type ResolvedConfig } from './config.js';
+import { browserCors } from './cors.js';
 import { MeshPayError, problemHandler, sendProblem } from './errors.js';
 import { InboxWorker } from './inbox-worker.js';
 import { linkTokenRoute } from './link-token-route.js';
@@ -11,14 +12,18 @@ import { MeshClient, type MeshNetwork } from './mesh-client.js';
 import { NetworksCache, networksRoute } from './networks-route.js';
 import { Reconciler } from './reconcile.js';
 import { integrationRoute } from './return-users.js';
+import { warnOnEarlierBodyParsers } from './mount-check.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
 import { transferConfirmer } from './transfer-verify.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { webhookRoute } from './webhook-route.js';
 
 export interface MeshPayKit {
-  /** Mount it: `app.use('/mesh', kit.router)`. */
-  readonly router: Router;
+  /**
+   * Mount it: `app.use('/mesh', kit.router)`. An Express sub-app (so it can warn, when mounted, about
+   * body parsers registered before it); use it wherever a router goes.
+   */
+  readonly router: Express;
   readonly store: KitStore;
   readonly config: Readonly<ResolvedConfig>;
   /** Starts the inbox worker (resuming entries left unfinished by a previous process) and the reconciler. */
@@ -34,31 +39,6 @@ export interface MeshPayKit {
   reconcileNow(): Promise<void>;
   /** Number of status streams open on this instance. */
   openStreamCount(): number;
-}
-
-function corsMiddleware(origins: readonly string[]): RequestHandler {
-  const allowed = new Set(origins);
-  return (req, res, next) => {
-    const origin = req.get('origin');
-    res.vary('Origin');
-    if (origin && allowed.has(origin)) {
-      res.set('Access-Control-Allow-Origin', origin);
-      if (req.method === 'OPTIONS') {
-        res.set({
-          'Access-Control-Allow-Methods': 'GET, POST',
-          'Access-Control-Allow-Headers': 'Content-Type, Last-Event-ID',
-          'Access-Control-Max-Age': '600',
-        });
-        res.status(204).end();
-        return;
-      }
-    } else if (req.method === 'OPTIONS' && origin) {
-      // A preflight from an origin outside the list: answer without CORS headers, the browser blocks.
-      res.status(204).end();
-      return;
-    }
-    next();
-  };
 }
 
 /** Creates the kit. Throws `MESH_PAY_CONFIG_INVALID` for missing secrets or options. */
@@ -95,9 +75,10 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger }),
   );
 
-  // Browser-facing routes: CORS (when configured) applies to these only, never to the webhook.
+  // Browser-facing routes: CORS (when configured) applies to these paths only, so not even a
+  // preflight or a stray GET to /webhook is ever granted.
   const browser = express.Router();
-  if (config.cors) browser.use(corsMiddleware(config.cors.origins));
+  if (config.cors) browser.use(['/link-token', '/status', '/networks'], browserCors(config.cors));
   const limiter = config.rateLimit
     ? [
         rateLimit({
@@ -139,9 +120,15 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   router.use(browser);
   router.use(problemHandler(logger));
 
+  const app = express();
+  // The host app decides what it announces about itself.
+  app.disable('x-powered-by');
+  app.use(router);
+  app.on('mount', (parent) => warnOnEarlierBodyParsers(parent, app.mountpath, logger));
+
   let started = false;
   return {
-    router,
+    router: app,
     store,
     config,
     async start() {
