@@ -101,6 +101,52 @@ describe("link-token requests, checked against Mesh's OpenAPI document", () => {
   });
 });
 
+describe('a resolver that returns what Mesh would refuse', () => {
+  const bad: [string, unknown][] = [
+    ['fiatCurrency other than USD', { ...base, fiatCurrency: 'EUR' }],
+    ['no price at all', { userId: 'u', destinations: [DESTINATION] }],
+    ['a zero price', { ...base, amountInFiat: '0.00' }],
+    ['a price as a JS number', { ...base, amountInFiat: 25 }],
+    ['an exponent price', { ...base, amountInFiat: '2.5e1' }],
+    ['integrationId not a UUID', { ...base, integrationId: 'coinbase' }],
+    ['integrationId injection', { ...base, integrationId: "3b6a7c1e-5f0a-4c1e-9d8e-2a1b3c4d5e6f' OR 1=1" }],
+    ['clientFee above 1', { ...base, clientFee: '2' }],
+    ['clientFee negative', { ...base, clientFee: '-0.1' }],
+    ['clientFee as a number', { ...base, clientFee: 0.02 }],
+    ['fundingOptions with a field Mesh lacks', { ...base, fundingOptions: { enabled: true, limit: 5 } }],
+    ['generatePayLink not a boolean', { ...base, generatePayLink: 'yes' }],
+    ['an oversize addressTag', { ...base, destinations: [{ ...DESTINATION, addressTag: 'x'.repeat(101) }] }],
+    ['an empty addressTag', { ...base, destinations: [{ ...DESTINATION, addressTag: '' }] }],
+    ['a negative token amount', { userId: 'u', destinations: [{ ...DESTINATION, amount: '-1' }] }],
+    ['networkId not a UUID', { ...base, destinations: [{ ...DESTINATION, networkId: 'ethereum' }] }],
+    ['too many destinations', { ...base, destinations: Array.from({ length: 21 }, () => DESTINATION) }],
+  ];
+
+  it('is stopped before Mesh is called: 500 to the browser, the reason in the merchant log', async () => {
+    let order: unknown;
+    const k = await startKit({ resolveOrder: async () => order as ResolvedOrder });
+    try {
+      for (const [name, value] of bad) {
+        order = value;
+        const res = await fetch(`${k.url}/mesh/link-token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ orderId: 'order-bad' }),
+        });
+        assert.equal(res.status, 500, name);
+        assert.equal(((await res.json()) as { code: string }).code, 'MESH_PAY_INTERNAL', name);
+      }
+      assert.deepEqual(k.mesh.linkTokenBodies, [], 'nothing reached Mesh');
+      const logged = k.logs.filter((l) => /resolveOrder returned an invalid order/.test(l.message));
+      assert.equal(logged.length, bad.length);
+      assert.match(JSON.stringify(logged[0]?.meta), /fiatCurrency.*USD only/);
+      assert.match(JSON.stringify(logged[1]?.meta), /amountInFiat \(USD\) or an amount on every destination/);
+    } finally {
+      await k.close();
+    }
+  });
+});
+
 describe('the fake Mesh answers in the shapes Mesh documents', () => {
   const ask = async (url: string): Promise<unknown> =>
     (await fetch(url, { headers: { 'X-Client-Id': FAKE_CLIENT_ID, 'X-Client-Secret': FAKE_CLIENT_SECRET } })).json();

@@ -146,6 +146,12 @@ describe('judging Mesh’s record of a transfer (pure)', () => {
     assert.equal((judge(MESH, inToken, '0', { ...EVENT, destinationAmount: undefined }) as { verdict: string }).verdict, 'mismatch');
   });
 
+  it('a hostile or broken amount from Mesh is a mismatch, never a credit and never a hang', () => {
+    for (const amountInFiat of ['1e999999999', 'NaN', '25 USD', '', '0x19']) {
+      assert.equal((judge({ ...MESH, amountInFiat }) as { verdict: string }).verdict, 'mismatch', amountInFiat);
+    }
+  });
+
   it('with verification off, a USD price cannot be checked: a matching webhook is credited', () => {
     assert.deepEqual(judge('off'), { verdict: 'credit' });
   });
