@@ -78,6 +78,13 @@ const envSchema = z.object({
   MESH_VERIFY_TRANSFERS: optional(
     z.enum(['on', 'off'], { error: 'MESH_VERIFY_TRANSFERS must be "on" or "off"' }),
   ),
+  MESH_MAX_STREAMS: optional(
+    z.coerce
+      .number({ error: 'MESH_MAX_STREAMS must be a number of streams' })
+      .int('MESH_MAX_STREAMS must be a whole number')
+      .min(1, 'MESH_MAX_STREAMS must be at least 1')
+      .max(1_000_000, 'MESH_MAX_STREAMS must be at most 1000000'),
+  ),
   DEMO_CREDIT_DELAY_MS: optional(
     z.coerce
       .number({ error: 'DEMO_CREDIT_DELAY_MS must be a number of milliseconds' })
@@ -144,6 +151,8 @@ export interface DemoConfig {
   creditDelayMs: number;
   /** `MESH_VERIFY_TRANSFERS`: look each `succeeded` up at Mesh before crediting it (default on). */
   verifyTransfers: boolean;
+  /** Status streams open at once on this instance (the kit's `streamLimits.perInstance`). */
+  maxStreams: number;
   /** Address the server binds (`HOST`); IPv6 without brackets. */
   host: string;
   /** Page origins that may use the kit and the widget bundle from another origin (`MESH_ALLOWED_ORIGINS`). */
@@ -190,6 +199,7 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
     verifyTransfers: (e.MESH_VERIFY_TRANSFERS ?? 'on') === 'on',
+    maxStreams: e.MESH_MAX_STREAMS ?? 1000,
     host: e.HOST ?? '127.0.0.1',
     allowedOrigins: e.MESH_ALLOWED_ORIGINS ?? [],
     rateLimit: e.MESH_RATE_LIMIT ?? 30,

@@ -43,7 +43,13 @@ export { judgeTransfer, TransferNotConfirmedError, type JudgeInput, type Judgeme
 export { VERDICTS_COLLECTION, listVerdicts, type VerdictRecord } from './verdict-report.js';
 export { compareDecimals } from './exact-decimal.js';
 export { buildLinkTokenRequest, type LinkTokenResponse } from './link-token-route.js';
-export { toIntegrationAccessTokens, type IntegrationAccessToken } from './return-users.js';
+export {
+  toIntegrationAccessTokens,
+  type IntegrationAccessToken,
+  type IntegrationLimits,
+  type StoredConnection,
+} from './return-users.js';
+export type { StreamLimits } from './status-stream.js';
 export type { MeshNetwork, MeshTransfer, MintedLinkToken } from './mesh-client.js';
 export type {
   Exact,

@@ -36,6 +36,9 @@ const kit = createMeshPay({
   // The benchmark posts webhooks for transfers the sandbox never made; it measures the kit, not Mesh's API.
   verifyTransfers: false,
   rateLimit: false,
+  // The fan-out benchmark holds thousands of streams, many on one capability ("shared" shape):
+  // it measures the fan-out itself, so the protective caps are lifted here.
+  streamLimits: { perCapability: 1_000_000, perInstance: 1_000_000 },
   logger: quiet,
   resolveOrder: async (orderId: string) => ({
     userId: `bench-${orderId}`,
