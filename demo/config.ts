@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseAllowedOrigin } from '@mesh-pay/backend-kit';
+import { MESH_BASE_URLS, parseAllowedOrigin } from '@mesh-pay/backend-kit';
 
 /**
  * The demo server's configuration, read from the environment exactly as CONTRACT.md §2 lists it.
@@ -17,11 +17,8 @@ export class DemoConfigError extends Error {
   }
 }
 
-/** Mesh's documented base URLs per environment. */
-export const MESH_BASE_URLS = {
-  sandbox: 'https://integration-api.meshconnect.com',
-  production: 'https://production.meshconnect.com',
-} as const;
+/** Mesh's documented base URLs per environment: the kit's, so the two never disagree. */
+export { MESH_BASE_URLS };
 
 /**
  * A well-known, printed-at-start webhook secret for local development. It is public on purpose: with
@@ -77,6 +74,9 @@ const envSchema = z.object({
   MESH_KIT_SECRET: optional(z.string().min(32, 'MESH_KIT_SECRET must be at least 32 characters')),
   MESH_SANDBOX_AUTOPLAY: optional(
     z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail", "cancel" or "close-after-approve"' }),
+  ),
+  MESH_VERIFY_TRANSFERS: optional(
+    z.enum(['on', 'off'], { error: 'MESH_VERIFY_TRANSFERS must be "on" or "off"' }),
   ),
   MESH_MAX_STREAMS: optional(
     z.coerce
@@ -149,6 +149,8 @@ export interface DemoConfig {
   kitSecretIsRandom: boolean;
   autoplay?: SandboxAutoplay;
   creditDelayMs: number;
+  /** `MESH_VERIFY_TRANSFERS`: look each `succeeded` up at Mesh before crediting it (default on). */
+  verifyTransfers: boolean;
   /** Status streams open at once on this instance (the kit's `streamLimits.perInstance`). */
   maxStreams: number;
   /** Address the server binds (`HOST`); IPv6 without brackets. */
@@ -196,6 +198,7 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     kitSecret: e.MESH_KIT_SECRET ?? randomBytes(32).toString('base64url'),
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
+    verifyTransfers: (e.MESH_VERIFY_TRANSFERS ?? 'on') === 'on',
     maxStreams: e.MESH_MAX_STREAMS ?? 1000,
     host: e.HOST ?? '127.0.0.1',
     allowedOrigins: e.MESH_ALLOWED_ORIGINS ?? [],

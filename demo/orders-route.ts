@@ -19,7 +19,8 @@ export const STATUS_AWAITING_PAYMENT = 'awaiting_payment';
 export interface OrderView {
   orderId: string;
   transactionId: string;
-  amountInFiat: string;
+  /** USD; null for an order priced in the token alone (the demo always prices in USD). */
+  amountInFiat: string | null;
   token: string | null;
   chain: string | null;
   destinationAddress: string | null;
@@ -32,7 +33,7 @@ export interface OrdersStore {
     | {
         transactionId: string;
         orderId: string;
-        amountInFiat: string;
+        amountInFiat?: string;
         destinations: { chain: string; token: string; address: string }[];
       }
     | undefined
@@ -50,7 +51,7 @@ export async function readOrder(store: OrdersStore, orderId: string): Promise<Or
   return {
     orderId: tx.orderId,
     transactionId: tx.transactionId,
-    amountInFiat: tx.amountInFiat,
+    amountInFiat: tx.amountInFiat ?? null,
     token: destination?.token ?? null,
     chain: destination?.chain ?? null,
     destinationAddress: destination?.address ?? null,

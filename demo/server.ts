@@ -113,6 +113,8 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     kitSecret: config.kitSecret,
     streamLimits: { perInstance: config.maxStreams },
     // An order is the session's that first asked to pay it; to anyone else it does not exist (404).
+    // Off only for tests that sign their own webhooks for transfers Mesh never made.
+    verifyTransfers: config.verifyTransfers,
     resolveOrder: async (orderId, req) => {
       const { userId } = shopperOf(req);
       return (await owners.claim(orderId, userId)) ? priceOrder(orderId, userId) : undefined;
@@ -249,6 +251,9 @@ async function main(): Promise<void> {
       : `Mesh: ${config.apiUrl} (${config.meshEnv})`,
   );
   console.log(`Webhook: POST ${shown}/mesh/webhook`);
+  if (!config.verifyTransfers) {
+    console.warn('MESH_VERIFY_TRANSFERS=off: signed webhooks are credited without asking Mesh to confirm the transfer');
+  }
   if (config.webhookSecretIsDev) console.log(`Dev webhook secret (MESH_WEBHOOK_SECRET): ${config.webhookSecret}`);
   // The store's own description: a Redis URL's password is not printed.
   console.log(`Store: ${demo.store.kind}`);

@@ -8,9 +8,8 @@ import { Router } from 'express';
 
 /** What every order in the demo costs and where the money goes. */
 export const DEMO_PRICE = {
-  /** Decimal string: amounts never pass through a JS number. */
+  /** USD (Mesh's `amountInFiat` is always USD). Decimal string: amounts never pass through a JS number. */
   amountInFiat: '25.00',
-  fiatCurrency: 'USD',
   /** As Mesh's webhooks spell them (`Token`, `Chain`) and as the networks list names the chain. */
   token: 'USDC',
   chain: 'Ethereum',
@@ -65,8 +64,8 @@ export function findNetworkId(networks: readonly MeshNetworkLike[], chain: strin
 /** The resolved order the backend kit turns into a Mesh link token. */
 export interface ResolvedOrder {
   userId: string;
+  /** USD. */
   amountInFiat: string;
-  fiatCurrency: string;
   destinations: { networkId: string; chain: string; token: string; address: string }[];
 }
 
@@ -82,7 +81,6 @@ export function createShopResolver(getNetworks: () => Promise<readonly MeshNetwo
     return {
       userId,
       amountInFiat: DEMO_PRICE.amountInFiat,
-      fiatCurrency: DEMO_PRICE.fiatCurrency,
       destinations: [{ networkId, chain: DEMO_PRICE.chain, token: DEMO_PRICE.token, address: DEMO_PRICE.address }],
     };
   };
@@ -98,7 +96,8 @@ export function createShopRouter(mesh: 'local-sandbox' | 'sandbox' | 'production
     res.json({
       item: DEMO_ITEM,
       amountInFiat: DEMO_PRICE.amountInFiat,
-      fiatCurrency: DEMO_PRICE.fiatCurrency,
+      // For display only: Mesh has no currency field, amountInFiat is USD.
+      fiatCurrency: 'USD',
       token: DEMO_PRICE.token,
       chain: DEMO_PRICE.chain,
       mesh,

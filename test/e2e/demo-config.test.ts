@@ -89,6 +89,19 @@ describe('a merchant switches to real Mesh', () => {
     assert.equal(sandbox.apiUrl, MESH_BASE_URLS.sandbox);
     assert.equal(parseDemoConfig({ ...base, MESH_ENV: 'production' }).apiUrl, MESH_BASE_URLS.production);
     assert.equal(parseDemoConfig({ ...base, MESH_API_URL: 'https://mesh.example.test/' }).apiUrl, 'https://mesh.example.test');
+    // Mesh's published hosts; the seed's production.meshconnect.com does not exist.
+    assert.equal(sandbox.apiUrl, 'https://sandbox-integration-api.meshconnect.com');
+    assert.equal(parseDemoConfig({ ...base, MESH_ENV: 'production' }).apiUrl, 'https://integration-api.meshconnect.com');
+  });
+
+  it('credits only transfers Mesh confirms unless MESH_VERIFY_TRANSFERS=off', () => {
+    assert.equal(parseDemoConfig({}).verifyTransfers, true);
+    assert.equal(parseDemoConfig({ MESH_VERIFY_TRANSFERS: 'on' }).verifyTransfers, true);
+    assert.equal(parseDemoConfig({ MESH_VERIFY_TRANSFERS: ' ' }).verifyTransfers, true, 'empty counts as unset');
+    assert.equal(parseDemoConfig({ MESH_VERIFY_TRANSFERS: 'off' }).verifyTransfers, false);
+    for (const bad of ['false', 'OFF', '0', 'no', 'off; rm -rf /', 'x'.repeat(10_000)]) {
+      assert.ok(problemsOf({ MESH_VERIFY_TRANSFERS: bad }).some((p) => p.includes('MESH_VERIFY_TRANSFERS must be "on" or "off"')), bad.slice(0, 20));
+    }
   });
 
   it('is refused without a webhook secret, since the dev one is public', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { signWebhookBody } from '@mesh-pay/backend-kit';
-import { startMeshSandbox, type StandaloneMeshSandbox } from '@mesh-pay/mesh-sandbox';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startMeshSandbox, type StandaloneMeshSandbox } from '@mesh-pay/mesh-sandbox';
 import { DEV_WEBHOOK_SECRET } from '../../demo/config.js';
 import { reserveFreePort } from '../../demo/free-port.js';
 import { DEMO_PRICE } from '../../demo/shop.js';
@@ -197,15 +197,25 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`two instances of one 
       webhookSecret: 'shared-webhook-secret-0123456789',
       kitSecret: 'shared-kit-secret-0123456789abcdefghij',
     };
-    const [a, b] = await Promise.all([demo(shared), demo(shared)]);
+    // One deployment talks to one Mesh: B asks A's local sandbox, so both look up the same transfers.
+    const a = await demo(shared);
+    const b = await demo({ ...shared, env: { MESH_API_URL: `${a.url}/sandbox/mesh` } });
 
     const shopper = await ShopperClient.visit(a.url);
     const minted = await shopper.mint('order-shared');
     assert.equal(minted.status, 200);
     const { transactionId, statusUrl } = (await minted.json()) as { transactionId: string; statusUrl: string };
+    // Mesh made the transfer (the sandbox records it, as its Link page would), so the kit's look-up confirms it.
+    const recorded = await fetch(`${a.url}/sandbox/mesh/_sandbox/transfers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Client-Id': SANDBOX_CLIENT_ID, 'X-Client-Secret': SANDBOX_CLIENT_SECRET },
+      body: JSON.stringify({ clientTransactionId: transactionId, status: 'succeeded' }),
+    });
+    assert.equal(recorded.status, 201, await recorded.clone().text());
+    const transferId = ((await recorded.json()) as { content: { id: string } }).content.id;
 
     const body = (id: string) =>
-      `{"EventId":"ev-shared","Id":"${id}","TransferId":"tr-shared","TransferStatus":"succeeded","TransactionId":"${transactionId}",` +
+      `{"EventId":"ev-shared","Id":"${id}","TransferId":"${transferId}","TransferStatus":"succeeded","TransactionId":"${transactionId}",` +
       `"TxHash":"0x${'cd'.repeat(32)}","Token":"USDC","Chain":"Ethereum","SourceAmount":25.100000000000000000001,` +
       `"DestinationAmount":25.100000000000000000001,"DestinationAddress":"${DEMO_PRICE.address}"}`;
     const post = (to: DemoProcess, id: string) =>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signWebhookBody } from '@mesh-pay/backend-kit';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '@mesh-pay/mesh-sandbox';
 import { createLedger } from '../../demo/ledger.js';
 import { createDemoApp, type DemoApp, type ListeningDemo } from '../../demo/server.js';
 import { DEMO_PRICE } from '../../demo/shop.js';
@@ -77,6 +78,32 @@ async function ledger(): Promise<{ entries: Record<string, unknown>[] }> {
 }
 
 /** Waits until the kit has finished with an inbox entry (its hooks ran or it gave up). */
+/**
+ * Has the local sandbox record a transfer as if Mesh had made it (its dev route, not Mesh's API), so
+ * the kit's look-up before crediting finds it. Returns Mesh's transfer id, the webhook's TransferId.
+ */
+async function recordAtSandbox(transactionId: string, status: 'pending' | 'succeeded' | 'failed'): Promise<string> {
+  const res = await fetch(`${base}/sandbox/mesh/_sandbox/transfers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'X-Client-Id': SANDBOX_CLIENT_ID, 'X-Client-Secret': SANDBOX_CLIENT_SECRET },
+    body: JSON.stringify({ clientTransactionId: transactionId, status }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  return (JSON.parse(text) as { content: { id: string } }).content.id;
+}
+
+/** Waits until the inbox entry has been tried and says `pattern` in its lastError. */
+async function triedWith(eventId: string, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const entry = await demo.store.getInboxEntry(eventId);
+    if (entry && pattern.test(entry.lastError ?? '')) return;
+    if (Date.now() > deadline) assert.fail(`inbox entry ${eventId}: ${entry?.state ?? 'missing'}, lastError ${entry?.lastError}`);
+    await new Promise((ok) => setTimeout(ok, 25));
+  }
+}
+
 async function settled(eventId: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -177,7 +204,8 @@ describe('the ledger', () => {
 
   it('credits once when Mesh retries, duplicates and re-sends the succeeded webhook, keeping the exact amount', async () => {
     const { transactionId, statusUrl } = await mint('order-retried');
-    const transferId = `tr_${Date.now()}`;
+    // Mesh made this transfer (here: the sandbox records it), so the kit's look-up confirms it.
+    const transferId = await recordAtSandbox(transactionId, 'succeeded');
     const before = (await ledger()).entries.length;
 
     assert.equal((await postWebhook(webhookBody({ eventId: 'ev-p', id: 'd1', transferId, transactionId, status: 'pending' }))).status, 200);
@@ -223,6 +251,18 @@ describe('the ledger', () => {
     });
     assert.equal(made, false, 'the re-run made no second credit');
     assert.equal((await ledger()).entries.filter((e) => e.transferId === credited.transferId).length, 1);
+  });
+
+  it('credits nothing for a signed succeeded Mesh never made (a leaked secret): the credit waits on Mesh', async () => {
+    const { transactionId } = await mint('order-leaked-secret');
+    const before = (await ledger()).entries.length;
+    const signed = webhookBody({ eventId: 'ev-leak', id: 'l1', transferId: 'b3c1a2d4-0000-4000-8000-00000000dead', transactionId, status: 'succeeded' });
+    assert.equal((await postWebhook(signed)).status, 200, 'acknowledged: it is signed and names our transaction');
+    await triedWith('ev-leak', /MESH_PAY_TRANSFER_UNCONFIRMED|lists no transfer/);
+    assert.equal((await demo.store.getInboxEntry('ev-leak'))?.state, 'pending', 'kept and retried, never credited blind');
+    assert.equal((await ledger()).entries.length, before);
+    const order = (await (await fetch(`${base}/api/orders/order-leaked-secret`)).json()) as Record<string, unknown>;
+    assert.notEqual(order.status, 'succeeded');
   });
 
   it('credits nothing for a forged or failed webhook', async () => {

@@ -50,7 +50,9 @@ export async function startCluster({
     async addInstance(extra = {}) {
       const demo = await startDemo({
         store: storeUrl,
-        env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, ...env, ...extra },
+        // The scale stories sign their own webhooks for transfers no Mesh made.
+        // TODO(sandbox): record them at the sandbox (POST /_sandbox/transfers) once it is on main, and verify.
+        env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, MESH_VERIFY_TRANSFERS: 'off', ...env, ...extra },
       });
       all.push(demo);
       cluster.instances.push(demo);

@@ -123,7 +123,8 @@ export function transferEvent(
     sourceAmount?: string;
   },
 ): Record<string, string> {
-  const now = new Date().toISOString();
+  // Unix seconds, as Mesh sends SentTimestamp and Timestamp.
+  const now = String(Math.floor(Date.now() / 1000));
   return {
     EventId: eventId,
     Id: id,
@@ -146,7 +147,7 @@ export function transferEvent(
 
 /** The same delivery again, as Mesh retries it: same EventId, a new delivery Id. */
 export function redelivery(event: Record<string, string>): Record<string, string> {
-  return { ...event, Id: randomUUID(), SentTimestamp: new Date().toISOString() };
+  return { ...event, Id: randomUUID(), SentTimestamp: String(Math.floor(Date.now() / 1000)) };
 }
 
 /** Mesh posting a webhook, signed with `secret` exactly as Mesh signs it. Resolves with the status code. */

@@ -5,19 +5,24 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Request } from 'express';
 import { MeshPayError } from './errors.js';
-import type { Decision } from './fulfilment-decide.js';
+import type { Verdict } from './fulfilment-decide.js';
 import { DEFAULT_INTEGRATION_LIMITS, DEFAULT_MAX_CONNECTIONS, type IntegrationLimits } from './return-users.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './status-stream.js';
 import type { Destination, HookTransaction, KitStore, TransactionRecord, TransferEvent } from './store.js';
 
+/** Mesh's API hosts, as docs.meshconnect.com lists them. */
 export const MESH_BASE_URLS = {
-  sandbox: 'https://integration-api.meshconnect.com',
-  production: 'https://production.meshconnect.com',
+  sandbox: 'https://sandbox-integration-api.meshconnect.com',
+  production: 'https://integration-api.meshconnect.com',
 } as const;
 
 export type MeshEnvironment = keyof typeof MESH_BASE_URLS;
 
-/** What the merchant's resolver decides for an order. The browser never chooses any of it. */
+/**
+ * What the merchant's resolver decides for an order. The browser never chooses any of it. Every
+ * optional field is sent to Mesh only when set. Price the order in USD (`amountInFiat`), or in the
+ * token itself (`amount` on every destination), or both.
+ */
 export interface ResolvedOrder {
   /**
    * The AUTHENTICATED shopper paying for this order (Mesh `userId`): a stable, non-PII id your
@@ -28,14 +33,38 @@ export interface ResolvedOrder {
    * `undefined` (404).
    */
   userId: string;
-  /** Decimal string, e.g. `"25.00"`. */
-  amountInFiat: string;
-  fiatCurrency?: string;
+  /** USD, decimal string, e.g. `"25.00"`. Mesh's `amountInFiat` is always USD. */
+  amountInFiat?: string;
+  /**
+   * @deprecated Mesh has no such field: `amountInFiat` is USD. `"USD"` is accepted and ignored (never
+   * sent); any other value is refused (the token route answers 500 and logs why).
+   */
+  fiatCurrency?: 'USD';
   /** Your own id for this payment; generated (unguessable) when omitted. */
   transactionId?: string;
   transferType?: 'payment' | 'deposit';
+  /** Mesh takes its fees out of the amount instead of adding them (see README: which amount is checked). */
   isInclusiveFeeEnabled?: boolean;
+  /** Hides Link's "link another account" button; default `true`. */
+  restrictMultipleAccounts?: boolean;
+  /** Opens Link on one exchange or wallet: a UUID from Mesh's integrations list. */
+  integrationId?: string;
+  /** Your fee as a ratio, decimal string between `"0"` and `"1"` (`"0.025"` = 2.5 %); payments only. */
+  clientFee?: string;
+  /** Lets Link use the user's buying power or payment methods when their crypto balance is short. */
+  fundingOptions?: { enabled: boolean };
+  /** Asks Mesh for a hosted pay link; the token response then carries it as `paymentLink`. */
+  generatePayLink?: boolean;
   destinations: Destination[];
+}
+
+/** How a `succeeded` webhook is confirmed before it is credited; see {@link MeshPayOptions.verifyTransfers}. */
+export interface VerifyTransfersOptions {
+  /**
+   * How far under the USD price a payment may fall and still be credited, as a decimal string of
+   * USD (e.g. `"0.50"`); default `"0"`: nothing under the price. Crypto `amount`s compare exactly.
+   */
+  underpaymentToleranceInFiat?: string;
 }
 
 export interface Logger {
@@ -66,9 +95,9 @@ export interface FailedHookArgs extends TransferHookArgs {
 }
 
 export interface UpdateHookArgs extends TransferHookArgs {
-  /** What the kit made of the event: `credit`, `fail`, `mismatch` or `update`. */
-  verdict: Decision['verdict'];
-  /** Why a mismatch was refused. */
+  /** What the kit made of the event; see {@link Verdict}. */
+  verdict: Verdict;
+  /** Why it was not a plain credit (mismatch, underpaid, overpaid, conflict). */
   reason?: string;
 }
 
@@ -98,7 +127,15 @@ export interface MeshPayOptions {
   /** Runs once per transferId, after a `succeeded` event that pays a destination you chose. */
   onTransferSucceeded?: (args: SucceededHookArgs) => Promise<void> | void;
   onTransferFailed?: (args: FailedHookArgs) => Promise<void> | void;
-  /** Every accepted event, once per EventId (mismatches included, with `verdict: 'mismatch'`). */
+  /**
+   * Before a `succeeded` webhook is credited, look the transfer up with Mesh's API
+   * (`GET /api/v1/transfers/managed/mesh?Id=<TransferId>`) and check that it is this transaction's,
+   * succeeded, went to a destination the order chose, and paid the price. Default on. While Mesh
+   * cannot be asked, the credit waits (the event is retried); it is never credited blind.
+   * `false` trusts signed webhooks alone (for tests that sign their own events).
+   */
+  verifyTransfers?: boolean | VerifyTransfersOptions;
+  /** Every accepted event, once per EventId (verdicts other than `credit` included, e.g. `mismatch`, `underpaid`). */
   onTransferUpdate?: (args: UpdateHookArgs) => Promise<void> | void;
   /**
    * Lifetime of a status capability (the `statusUrl`, and the integration route under it); default
@@ -150,6 +187,8 @@ export interface MeshPayOptions {
 
 export interface ResolvedConfig extends MeshPayOptions {
   meshBaseUrl: string;
+  /** `false`, or the tolerance in force. */
+  verifyTransfers: false | { underpaymentToleranceInFiat: string };
   meshTimeoutMs: number;
   environment: MeshEnvironment;
   statusTtlSeconds: number;
@@ -198,11 +237,17 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
     }
   }
   const f = options.fulfilment ?? {};
+  const verify = options.verifyTransfers ?? true;
+  const tolerance = (typeof verify === 'object' ? verify.underpaymentToleranceInFiat : undefined) ?? '0';
+  if (!/^\d{1,15}(\.\d{1,18})?$/.test(tolerance)) {
+    throw bad('`verifyTransfers.underpaymentToleranceInFiat` must be a non-negative decimal string of USD, e.g. "0.50".');
+  }
   return {
     ...options,
     environment,
     meshBaseUrl: (options.mesh.apiUrl ?? MESH_BASE_URLS[environment]).replace(/\/+$/, ''),
     meshTimeoutMs: options.mesh.timeoutMs ?? 10_000,
+    verifyTransfers: verify === false ? false : { underpaymentToleranceInFiat: tolerance },
     statusTtlSeconds: options.statusTtlSeconds ?? 86_400,
     streamLimits: { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits },
     integrationRateLimit: options.integrationRateLimit === undefined ? DEFAULT_INTEGRATION_LIMITS : options.integrationRateLimit,

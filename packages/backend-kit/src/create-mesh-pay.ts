@@ -14,6 +14,7 @@ import { Reconciler } from './reconcile.js';
 import { integrationRoute } from './return-users.js';
 import { warnOnEarlierBodyParsers } from './mount-check.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
+import { transferConfirmer } from './transfer-verify.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { webhookRoute } from './webhook-route.js';
 import { createKitMetrics } from './metrics.js';
@@ -52,7 +53,12 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     timeoutMs: config.meshTimeoutMs,
     logger,
   });
-  const worker = new InboxWorker(store, config, config.fulfilment, logger);
+  const worker = new InboxWorker(
+    store,
+    { ...config, confirmTransfer: transferConfirmer({ mesh, verify: config.verifyTransfers }) },
+    config.fulfilment,
+    logger,
+  );
   const reconciler = new Reconciler({
     store,
     mesh,

@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { describeError } from './errors.js';
-import { currentStatus, decide, isTerminal, type Decision } from './fulfilment-decide.js';
+import { CREDITED_VERDICTS, currentStatus, decide, isTerminal, type Confirmation, type Decision } from './fulfilment-decide.js';
 import type {
   HookTransaction,
   InboxEntry,
@@ -35,8 +35,13 @@ import type {
   TransferEvent,
 } from './store.js';
 import { markClosed } from './reconcile.js';
+import type { TransferConfirmer } from './transfer-verify.js';
+import { reportVerdict } from './verdict-report.js';
 
-type Hooks = Pick<ResolvedConfig, 'onTransferSucceeded' | 'onTransferFailed' | 'onTransferUpdate'>;
+type Hooks = Pick<ResolvedConfig, 'onTransferSucceeded' | 'onTransferFailed' | 'onTransferUpdate'> & {
+  /** Asks Mesh before a `succeeded` is credited (transfer-verify.ts); throws while it cannot confirm. */
+  confirmTransfer?: TransferConfirmer;
+};
 
 export class InboxWorker {
   private running = false;
@@ -150,8 +155,8 @@ export class InboxWorker {
         // Another instance is running this transfer's hook and we are stopping: not a failure of
         // this event, so it never counts towards `dead`; whoever claims it next waits its turn.
         await this.store.retryInbox(event.eventId, Date.now(), error).catch(() => {});
-      } else if (err instanceof MismatchError) {
-        await this.store.settleInbox(event.eventId, 'dead', `mismatch: ${err.message}`).catch(() => {});
+      } else if (err instanceof NotCreditedError) {
+        await this.store.settleInbox(event.eventId, 'dead', `${err.verdict}: ${err.message}`).catch(() => {});
       } else if (entry.attempts >= this.options.maxAttempts) {
         this.logger.error('mesh-pay: giving up on a webhook event after retries; it is kept in the inbox as dead', {
           eventId: event.eventId,
@@ -254,17 +259,23 @@ export class InboxWorker {
       // Not ours (or minted against another store): keep it, say so, never credit.
       throw new Error(`unknown transaction ${event.transactionId}`);
     }
-    const decision = await this.decideNow(event, transaction);
-    const lock =
-      decision.verdict === 'credit' ? `credit:${event.transferId}` : decision.verdict === 'fail' ? `failed:${event.transferId}` : undefined;
+    const confirmation = await this.hooks.confirmTransfer?.(event, transaction);
+    const decision = await this.decideNow(event, transaction, confirmation);
+    const lock = CREDITED_VERDICTS.has(decision.verdict)
+      ? `credit:${event.transferId}`
+      : decision.verdict === 'fail'
+        ? `failed:${event.transferId}`
+        : undefined;
     if (lock === undefined) return this.carryOut(event, transaction, decision);
-    await this.exclusively(lock, keeper, async () => this.carryOut(event, transaction, await this.decideNow(event, transaction)));
+    await this.exclusively(lock, keeper, async () =>
+      this.carryOut(event, transaction, await this.decideNow(event, transaction, confirmation)),
+    );
   }
 
-  private async decideNow(event: TransferEvent, transaction: TransactionRecord): Promise<Decision> {
+  private async decideNow(event: TransferEvent, transaction: TransactionRecord, confirmation?: Confirmation): Promise<Decision> {
     const history = await this.store.statusesSince(transaction.transactionId, 0);
     const current: StatusUpdate | undefined = currentStatus(history)?.update;
-    return decide(event, transaction, current, new Date().toISOString());
+    return decide(event, transaction, current, new Date().toISOString(), confirmation);
   }
 
   /**
@@ -293,20 +304,13 @@ export class InboxWorker {
   }
 
   private async carryOut(event: TransferEvent, transaction: TransactionRecord, decision: Decision): Promise<void> {
-    if (decision.verdict === 'mismatch') {
-      this.logger.error('mesh-pay: transfer does not match the order; not credited', {
-        eventId: event.eventId,
-        transferId: event.transferId,
-        transactionId: transaction.transactionId,
-        reason: decision.reason,
-      });
-    }
+    await reportVerdict(this.store, this.logger, event, decision);
 
     const { onTransferSucceeded, onTransferFailed, onTransferUpdate } = this.hooks;
     let hookError: unknown;
     try {
       // A credit is marked even without a success hook: the transfer has been credited either way.
-      if (decision.verdict === 'credit') {
+      if (CREDITED_VERDICTS.has(decision.verdict)) {
         await this.once(
           'credit',
           event.transferId,
@@ -333,7 +337,9 @@ export class InboxWorker {
       if (isTerminal(decision.publish.status)) await markClosed(this.store, transaction.transactionId).catch(() => {});
     }
     if (hookError !== undefined) throw hookError;
-    if (decision.verdict === 'mismatch') throw new MismatchError(decision.reason ?? 'mismatch');
+    if (decision.verdict === 'mismatch' || decision.verdict === 'underpaid' || decision.verdict === 'conflict') {
+      throw new NotCreditedError(decision.verdict, decision.reason ?? decision.verdict);
+    }
   }
 }
 
@@ -341,8 +347,18 @@ function isTransactional(store: KitStore): store is TransactionalStore {
   return typeof (store as Partial<TransactionalStore>).markOnceWithin === 'function';
 }
 
-/** Settles a mismatched event as dead right away: retrying will not change where the money went. */
-class MismatchError extends Error {}
+/**
+ * Settles an event that will never be credited as dead right away, for an operator: retrying will
+ * not change where the money went, how much arrived, or which status was shown first.
+ */
+class NotCreditedError extends Error {
+  constructor(
+    readonly verdict: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** This worker stopped while another held the transfer's hook lock: the entry goes back, uncounted. */
 class LockBusyError extends Error {}

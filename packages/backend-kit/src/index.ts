@@ -19,16 +19,30 @@ export {
   type FailedHookArgs,
   type TransferHookArgs,
   type UpdateHookArgs,
+  type VerifyTransfersOptions,
 } from './config.js';
 export { browserCors, parseAllowedOrigin, parseAllowedOrigins, InvalidOriginError, type CorsOptions } from './cors.js';
 export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './errors.js';
 export { verifyWebhookSignature, checkWebhookSignature, signWebhookBody, type SignatureRefusal } from './webhook-verify.js';
 export { METER_NAME } from './metrics.js';
-export type { WebhookRefusal } from './webhook-route.js';
-export { parseTransferEvent } from './webhook-parse.js';
+export { parseTransferEvent, parseMeshWebhook, type UnmatchedTransferEvent } from './webhook-parse.js';
+export { UNMATCHED_COLLECTION, type UnmatchedRecord, type WebhookRefusal } from './webhook-route.js';
 export { parseLosslessJson, JsonNumber, LosslessJsonSyntaxError, type LosslessValue } from './lossless-json.js';
 export { signCapability, verifyCapability, type CapabilityClaims } from './capability.js';
-export { decide, matchDestination, isTerminal, type Decision, type Verdict } from './fulfilment-decide.js';
+export {
+  decide,
+  matchDestination,
+  isTerminal,
+  isRefundStatus,
+  CREDITED_VERDICTS,
+  REPORTED_VERDICTS,
+  type Confirmation,
+  type Decision,
+  type Verdict,
+} from './fulfilment-decide.js';
+export { judgeTransfer, TransferNotConfirmedError, type JudgeInput, type Judgement } from './transfer-verify.js';
+export { VERDICTS_COLLECTION, listVerdicts, type VerdictRecord } from './verdict-report.js';
+export { compareDecimals } from './exact-decimal.js';
 export { buildLinkTokenRequest, type LinkTokenResponse } from './link-token-route.js';
 export {
   toIntegrationAccessTokens,
@@ -37,7 +51,15 @@ export {
   type StoredConnection,
 } from './return-users.js';
 export type { StreamLimits } from './status-stream.js';
-export type { MeshNetwork, MeshTransfer } from './mesh-client.js';
+export type { MeshNetwork, MeshTransfer, MintedLinkToken } from './mesh-client.js';
+export type {
+  Exact,
+  MeshLinkTokenRequest,
+  MeshLinkTokenModel,
+  MeshNetworkModel,
+  MeshToAddress,
+  MeshTransferModel,
+} from './mesh-api-types.js';
 export type {
   Destination,
   InboxEntry,

@@ -11,6 +11,7 @@ import type { MeshEnvironment, ResolvedOrder } from './config.js';
 import { MeshPayError, describeError } from './errors.js';
 import { JsonNumber } from './lossless-json.js';
 import type { MeshClient } from './mesh-client.js';
+import type { MeshLinkTokenRequest, MeshLinkTokenTransferOptions, MeshToAddress } from './mesh-api-types.js';
 import { toIntegrationAccessTokens, type IntegrationAccessToken } from './return-users.js';
 import type { Logger } from './config.js';
 import type { KitStore, TransactionRecord } from './store.js';
@@ -25,17 +26,51 @@ export const linkTokenRequestSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/),
 });
 
-const resolvedOrderSchema = z.object({
-  userId: z.string().min(1).max(300),
-  amountInFiat: z.string().regex(/^\d{1,15}(\.\d{1,8})?$/, 'a positive decimal string like "25.00"'),
-  fiatCurrency: z.string().regex(/^[A-Z]{3}$/).optional(),
-  transactionId: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).optional(),
-  transferType: z.enum(['payment', 'deposit']).optional(),
-  isInclusiveFeeEnabled: z.boolean().optional(),
-  destinations: z
-    .array(z.object({ networkId: z.string().min(1), chain: z.string().min(1), token: z.string().min(1), address: z.string().min(1) }))
-    .min(1),
-});
+/** Mesh's `format: uuid` (what its document and Ajv accept): 8-4-4-4-12 hex digits. */
+const UUID = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
+/** A positive exact decimal; it goes to Mesh as a JSON number literal with exactly these digits. */
+const DECIMAL = /^\d{1,15}(\.\d{1,18})?$/;
+const positiveDecimal = (what: string) =>
+  z
+    .string()
+    .regex(DECIMAL, `${what}: a decimal string like "25.00"`)
+    .refine((v) => /[1-9]/.test(v), `${what} must be more than zero`);
+
+const resolvedOrderSchema = z
+  .object({
+    userId: z.string().min(1).max(300),
+    amountInFiat: positiveDecimal('amountInFiat').optional(),
+    /** Mesh has no such field: amountInFiat is USD. "USD" is tolerated (and never sent), anything else refused. */
+    fiatCurrency: z.literal('USD', 'Mesh prices amountInFiat in USD only; remove fiatCurrency or set it to "USD"').optional(),
+    transactionId: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).optional(),
+    transferType: z.enum(['payment', 'deposit']).optional(),
+    isInclusiveFeeEnabled: z.boolean().optional(),
+    restrictMultipleAccounts: z.boolean().optional(),
+    integrationId: z.string().regex(UUID, 'integrationId must be a UUID from Mesh\'s integrations list').optional(),
+    clientFee: z
+      .string()
+      .regex(/^(0(\.\d{1,8})?|1(\.0{1,8})?)$/, 'clientFee: a ratio between "0" and "1" as a decimal string, e.g. "0.025"')
+      .optional(),
+    fundingOptions: z.object({ enabled: z.boolean() }).strict().optional(),
+    generatePayLink: z.boolean().optional(),
+    destinations: z
+      .array(
+        z.object({
+          networkId: z.string().regex(UUID, 'networkId must be a Mesh network UUID'),
+          chain: z.string().min(1).max(100),
+          token: z.string().min(1).max(50),
+          address: z.string().min(1).max(200),
+          addressTag: z.string().min(1).max(100).optional(),
+          amount: positiveDecimal('amount').optional(),
+        }),
+      )
+      .min(1)
+      .max(20),
+  })
+  .refine((o) => o.amountInFiat !== undefined || o.destinations.every((d) => d.amount !== undefined), {
+    message: 'price the order: amountInFiat (USD) or an amount on every destination',
+    path: ['amountInFiat'],
+  });
 
 export interface LinkTokenResponse {
   linkToken: string;
@@ -43,23 +78,40 @@ export interface LinkTokenResponse {
   statusUrl: string;
   environment: MeshEnvironment;
   accessTokens?: IntegrationAccessToken[];
+  /** Mesh's hosted pay link, when the order asked for one (`generatePayLink`) and Mesh made it. */
+  paymentLink?: string;
 }
 
 /**
- * The body sent to Mesh. `amountInFiat` is a JSON number in Mesh's schema; the merchant's decimal
- * string is written as that number's literal text (never through a JS double), so `"19.99"` goes
- * out as `19.99` exactly.
+ * The body sent to Mesh, typed by Mesh's own generated client (a field Mesh does not define does
+ * not compile). Every option is sent only when the resolver set it. Numbers (`amountInFiat`,
+ * `amount`, `clientFee`) are JSON numbers in Mesh's schema; the merchant's decimal strings are
+ * written as those numbers' literal text (never through a JS double), so `"19.99"` goes out as
+ * `19.99` exactly.
  */
-export function buildLinkTokenRequest(order: ResolvedOrder, transactionId: string): Record<string, unknown> {
-  const transferOptions: Record<string, unknown> = {
-    toAddresses: order.destinations.map((d) => ({ networkId: d.networkId, symbol: d.token, address: d.address })),
-    amountInFiat: new JsonNumber(order.amountInFiat),
+export function buildLinkTokenRequest(order: ResolvedOrder, transactionId: string): MeshLinkTokenRequest {
+  const transferOptions: MeshLinkTokenTransferOptions = {
+    toAddresses: order.destinations.map((d) => {
+      const to: MeshToAddress = { networkId: d.networkId, symbol: d.token, address: d.address };
+      if (d.addressTag !== undefined) to.addressTag = d.addressTag;
+      if (d.amount !== undefined) to.amount = new JsonNumber(d.amount);
+      return to;
+    }),
+    ...(order.amountInFiat !== undefined ? { amountInFiat: new JsonNumber(order.amountInFiat) } : {}),
     transactionId,
     transferType: order.transferType ?? 'payment',
   };
-  // Mesh's LinkTokenTransferOptions has no fiatCurrency (amountInFiat is USD; additionalProperties: false).
   if (order.isInclusiveFeeEnabled !== undefined) transferOptions.isInclusiveFeeEnabled = order.isInclusiveFeeEnabled;
-  return { userId: order.userId, restrictMultipleAccounts: true, transferOptions };
+  if (order.clientFee !== undefined) transferOptions.clientFee = new JsonNumber(order.clientFee);
+  if (order.fundingOptions !== undefined) transferOptions.fundingOptions = { enabled: order.fundingOptions.enabled };
+  if (order.generatePayLink !== undefined) transferOptions.generatePayLink = order.generatePayLink;
+  const request: MeshLinkTokenRequest = {
+    userId: order.userId,
+    restrictMultipleAccounts: order.restrictMultipleAccounts ?? true,
+    transferOptions,
+  };
+  if (order.integrationId !== undefined) request.integrationId = order.integrationId;
+  return request;
 }
 
 /**
@@ -105,18 +157,25 @@ export function linkTokenRoute(deps: {
     await refuseIfPaid(deps.store, orderId);
     const transactionId = order.transactionId ?? `mp_${randomBytes(16).toString('base64url')}`;
 
-    const linkToken = await deps.mesh.createLinkToken(buildLinkTokenRequest(order, transactionId));
+    const { linkToken, paymentLink } = await deps.mesh.createLinkToken(buildLinkTokenRequest(order, transactionId));
 
     const now = Date.now();
     const tx: TransactionRecord = {
       transactionId,
       orderId,
       userId: order.userId,
-      amountInFiat: order.amountInFiat,
-      fiatCurrency: order.fiatCurrency ?? 'USD',
-      destinations: order.destinations.map(({ networkId, chain, token, address }) => ({ networkId, chain, token, address })),
+      destinations: order.destinations.map(({ networkId, chain, token, address, addressTag, amount }) => ({
+        networkId,
+        chain,
+        token,
+        address,
+        ...(addressTag !== undefined ? { addressTag } : {}),
+        ...(amount !== undefined ? { amount } : {}),
+      })),
       createdAt: now,
     };
+    if (order.amountInFiat !== undefined) tx.amountInFiat = order.amountInFiat;
+    if (order.isInclusiveFeeEnabled !== undefined) tx.isInclusiveFeeEnabled = order.isInclusiveFeeEnabled;
     await deps.store.saveTransaction(tx);
     await markOpen(deps.store, tx).catch((err: unknown) =>
       deps.logger.warn('mesh-pay: could not schedule reconciliation', { transactionId, error: describeError(err) }),
@@ -131,6 +190,7 @@ export function linkTokenRoute(deps: {
     };
     const accessTokens = toIntegrationAccessTokens(await deps.store.getAccessTokens(order.userId));
     if (accessTokens.length > 0) body.accessTokens = accessTokens;
+    if (paymentLink !== undefined) body.paymentLink = paymentLink;
     res.set('Cache-Control', 'no-store').json(body);
   };
   return [express.json({ limit: '2kb' }), handler];

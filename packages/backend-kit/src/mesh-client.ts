@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { MeshPayError, describeError } from './errors.js';
 import { JsonNumber, parseLosslessJson, type LosslessValue } from './lossless-json.js';
 import type { Logger } from './config.js';
+import type { MeshLinkTokenModel, MeshLinkTokenRequest, MeshTransferModel, MeshTransferPage } from './mesh-api-types.js';
 
 export interface MeshClientOptions {
   baseUrl: string;
@@ -25,18 +26,38 @@ export interface MeshNetwork {
   [key: string]: unknown;
 }
 
-/** One transfer as `GET /api/v1/transfers/managed/mesh` lists it, normalized; amounts stay strings. */
+/**
+ * One transfer as `GET /api/v1/transfers/managed/mesh` lists it (Mesh's `TransferModel`), normalized:
+ * status lowercased, amounts kept as their exact decimal text.
+ */
 export interface MeshTransfer {
   transferId: string;
+  /** `clientTransactionId`: the `transactionId` the kit sent when it minted the token. */
   transactionId?: string;
   status: string;
   txHash?: string;
   token?: string;
   chain?: string;
+  networkId?: string;
+  /** What the user paid, USD. */
+  amountInFiat?: string;
+  /** What the destination received, USD (when Mesh reports it). */
+  destinationAmountInFiat?: string;
+  /** The amount without fees, USD. */
+  amountToReceiveInFiat?: string;
+  /** Token amount of the transfer. */
+  amount?: string;
   sourceAmount?: string;
   destinationAmount?: string;
   destinationAddress?: string;
   userId?: string;
+}
+
+/** The answer to `POST /api/v1/linktoken`. */
+export interface MintedLinkToken {
+  linkToken: string;
+  /** Mesh's hosted pay link, present when the request had `generatePayLink: true`. */
+  paymentLink?: string;
 }
 
 /** Serializes JSON where {@link JsonNumber}s are written as bare number literals (exact decimals). */
@@ -61,15 +82,16 @@ class NetworkFailure extends Error {}
 export class MeshClient {
   constructor(private readonly options: MeshClientOptions) {}
 
-  /** `POST /api/v1/linktoken`; returns the link token. */
-  async createLinkToken(body: Record<string, unknown>): Promise<string> {
+  /** `POST /api/v1/linktoken`; returns the link token (and Mesh's pay link when it made one). */
+  async createLinkToken(body: MeshLinkTokenRequest): Promise<MintedLinkToken> {
     const content = await this.request('POST', '/api/v1/linktoken', body);
-    const linkToken = field(content, 'linkToken');
+    const linkToken = field(content, 'linkToken' satisfies keyof MeshLinkTokenModel);
     if (typeof linkToken !== 'string' || linkToken.length === 0) {
       this.options.logger.error('mesh-pay: Mesh link token response had no linkToken');
       throw new MeshPayError('MESH_PAY_MESH_UNAVAILABLE', 502, 'Mesh returned an unexpected answer.');
     }
-    return linkToken;
+    const paymentLink = field(content, 'paymentLink' satisfies keyof MeshLinkTokenModel);
+    return typeof paymentLink === 'string' && paymentLink.length > 0 ? { linkToken, paymentLink } : { linkToken };
   }
 
   async getNetworks(): Promise<MeshNetwork[]> {
@@ -81,17 +103,28 @@ export class MeshClient {
 
   /** Transfers Mesh made for one of our transaction ids (`clientTransactionId`). */
   async getTransfersByTransactionId(transactionId: string): Promise<MeshTransfer[]> {
-    const q = new URLSearchParams({ ClientTransactionId: transactionId, Count: '50' });
-    const content = await this.request('GET', `/api/v1/transfers/managed/mesh?${q}`);
-    const items = Array.isArray(content) ? content : field(content, 'items');
-    if (!Array.isArray(items)) return [];
-    const out: MeshTransfer[] = [];
-    for (const item of items) {
-      const t = toMeshTransfer(item);
-      // Mesh may ignore an unknown filter; only ever trust items that name our transaction.
-      if (t && t.transactionId === transactionId) out.push(t);
+    // Mesh may ignore an unknown filter; only ever trust items that name our transaction.
+    return (await this.listTransfers({ ClientTransactionId: transactionId, Count: '50' })).filter(
+      (t) => t.transactionId === transactionId,
+    );
+  }
+
+  /**
+   * Mesh's record of one transfer (`Id` = the webhook's TransferId), whatever transaction it names,
+   * or `undefined` when Mesh lists no such transfer. Throws (a `MeshPayError`) when Mesh cannot be asked.
+   */
+  async getTransfer(transferId: string): Promise<MeshTransfer | undefined> {
+    return (await this.listTransfers({ Id: transferId, Count: '10' })).find((t) => t.transferId === transferId);
+  }
+
+  private async listTransfers(query: Record<string, string>): Promise<MeshTransfer[]> {
+    const content = await this.request('GET', `/api/v1/transfers/managed/mesh?${new URLSearchParams(query)}`);
+    const items = field(content, 'items' satisfies keyof MeshTransferPage);
+    if (!Array.isArray(items)) {
+      this.options.logger.error('mesh-pay: Mesh transfer listing had no items');
+      throw new MeshPayError('MESH_PAY_MESH_UNAVAILABLE', 502, 'Mesh returned an unexpected answer.');
     }
-    return out;
+    return items.flatMap((item) => toMeshTransfer(item) ?? []);
   }
 
   private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<LosslessValue> {
@@ -191,29 +224,29 @@ function str(value: LosslessValue | undefined): string | undefined {
   return undefined;
 }
 
+/** Reads a `TransferModel`: only fields Mesh's document defines (the key type checks it). */
 function toMeshTransfer(item: LosslessValue): MeshTransfer | undefined {
-  const get = (...keys: string[]) => {
-    for (const k of keys) {
-      const v = str(field(item, k));
-      if (v !== undefined) return v;
-    }
-    return undefined;
-  };
-  const transferId = get('transferId', 'id', 'Id');
-  const status = get('status', 'transferStatus', 'Status');
+  const get = (key: keyof MeshTransferModel) => str(field(item, key));
+  const transferId = get('id');
+  const status = get('status');
   if (!transferId || !status) return undefined;
   const t: MeshTransfer = { transferId, status: status.toLowerCase() };
-  const set = (key: Exclude<keyof MeshTransfer, 'transferId' | 'status'>, ...keys: string[]) => {
-    const v = get(...keys);
+  const set = (key: Exclude<keyof MeshTransfer, 'transferId' | 'status'>, from: keyof MeshTransferModel) => {
+    const v = get(from);
     if (v !== undefined) t[key] = v;
   };
-  set('transactionId', 'clientTransactionId', 'transactionId');
-  set('txHash', 'txHash', 'hash');
-  set('token', 'token', 'symbol');
-  set('chain', 'chain', 'networkName');
+  set('transactionId', 'clientTransactionId');
+  set('txHash', 'hash');
+  set('token', 'symbol');
+  set('chain', 'networkName');
+  set('networkId', 'networkId');
+  set('amountInFiat', 'amountInFiat');
+  set('destinationAmountInFiat', 'destinationAmountInFiat');
+  set('amountToReceiveInFiat', 'amountToReceiveInFiat');
+  set('amount', 'amount');
   set('sourceAmount', 'sourceAmount');
-  set('destinationAmount', 'destinationAmount', 'amount');
-  set('destinationAddress', 'destinationAddress', 'address', 'toAddress');
+  set('destinationAmount', 'destinationAmount');
+  set('destinationAddress', 'destinationAddress');
   set('userId', 'userId');
   return t;
 }

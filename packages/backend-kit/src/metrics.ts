@@ -11,6 +11,8 @@ export const METER_NAME = '@mesh-pay/backend-kit';
 export interface KitMetrics {
   webhookAccepted(duplicate: boolean, ackSeconds: number): void;
   webhookRefused(reason: string): void;
+  /** Acknowledged, but for a transfer this kit did not mint (recorded, never fulfilled). */
+  webhookUnmatched(): void;
   hookAttempt(hook: 'succeeded' | 'failed' | 'update', ok: boolean): void;
   eventDead(): void;
   reconcileLookup(outcome: 'ok' | 'error'): void;
@@ -25,7 +27,7 @@ export interface KitMetrics {
 export function createKitMetrics(openStreams: () => number, provider: MeterProvider = metrics.getMeterProvider()): KitMetrics {
   const meter = provider.getMeter(METER_NAME);
   const webhooks = meter.createCounter('mesh_pay.webhooks', {
-    description: 'Webhook deliveries, by outcome (accepted, duplicate, refused) and refusal reason.',
+    description: 'Webhook deliveries, by outcome (accepted, duplicate, unmatched, refused) and refusal reason.',
   });
   const ack = meter.createHistogram('mesh_pay.webhook.ack.duration', {
     description: 'Time from the webhook request to its 200: verify, parse and durable store.',
@@ -53,6 +55,7 @@ export function createKitMetrics(openStreams: () => number, provider: MeterProvi
       ack.record(ackSeconds);
     },
     webhookRefused: (reason) => webhooks.add(1, { outcome: 'refused', reason }),
+    webhookUnmatched: () => webhooks.add(1, { outcome: 'unmatched' }),
     hookAttempt: (hook, ok) => attempts.add(1, { hook, outcome: ok ? 'ok' : 'error' }),
     eventDead: () => dead.add(1),
     reconcileLookup: (outcome) => lookups.add(1, { outcome }),

@@ -7,7 +7,14 @@
  */
 
 /** Transfer statuses Mesh sends. Others are stored and shown but never credited. */
-export type TransferStatus = 'pending' | 'processing' | 'succeeded' | 'failed' | (string & {});
+export type TransferStatus =
+  | 'pending'
+  | 'processing'
+  | 'succeeded'
+  | 'failed'
+  | 'refundpending'
+  | 'refundsucceeded'
+  | (string & {});
 
 /** One destination the merchant's resolver chose for a transaction. */
 export interface Destination {
@@ -19,6 +26,13 @@ export interface Destination {
   token: string;
   /** Destination address. */
   address: string;
+  /** Memo / destination tag for XRP-, XLM-style addresses (Mesh `toAddresses[].addressTag`). */
+  addressTag?: string;
+  /**
+   * A price in the token itself: exact decimal string (Mesh `toAddresses[].amount`). When set, the
+   * webhook's `DestinationAmount` (and Mesh's record of the transfer) must pay exactly this.
+   */
+  amount?: string;
 }
 
 /** What the kit remembers about a transaction it minted a link token for. */
@@ -26,9 +40,13 @@ export interface TransactionRecord {
   transactionId: string;
   orderId: string;
   userId: string;
-  /** Decimal string, exactly as the resolver gave it. */
-  amountInFiat: string;
-  fiatCurrency: string;
+  /**
+   * USD (Mesh's `amountInFiat` is always USD), decimal string exactly as the resolver gave it.
+   * Absent when the order is priced in the token (every destination has an `amount`).
+   */
+  amountInFiat?: string;
+  /** The resolver asked Mesh to take fees out of the amount (changes which amount is checked; see README). */
+  isInclusiveFeeEnabled?: boolean;
   destinations: Destination[];
   /** Epoch milliseconds. */
   createdAt: number;
@@ -40,11 +58,15 @@ export interface TransferEvent {
   eventId: string;
   /** Changes on every delivery attempt. */
   id: string;
-  sentTimestamp?: string;
   transferId: string;
   transactionId: string;
+  /** Lowercased `TransferStatus`, the value every comparison uses (Mesh may send `Succeeded`). */
   status: TransferStatus;
-  /** Mesh's own event time (`Timestamp`), kept as sent. */
+  /** `TransferStatus` exactly as Mesh sent it, e.g. `Succeeded` or `RefundPending`. */
+  rawStatus?: string;
+  /** Unix seconds (`SentTimestamp`), kept as sent. */
+  sentTimestamp?: string;
+  /** Mesh's own event time (`Timestamp`, Unix seconds), kept as sent. */
   timestamp?: string;
   txHash?: string;
   userId?: string;

@@ -40,10 +40,9 @@ const eventSchema = z.object({
   id: text(200).pipe(z.string().min(1)),
   sentTimestamp: optionalText(100),
   transferId: text(200).pipe(z.string().min(1)),
-  transactionId: text(200).pipe(z.string().min(1)),
-  transferStatus: text(50)
-    .pipe(z.string().min(1))
-    .transform((s) => s.toLowerCase()),
+  // Null for a transfer this kit did not mint (made outside a link token of ours): acknowledged, recorded as unmatched.
+  transactionId: optionalText(200),
+  transferStatus: text(50).pipe(z.string().min(1)),
   timestamp: optionalText(100),
   txHash: optionalText(200),
   userId: optionalText(300),
@@ -67,11 +66,16 @@ function camelizeKeys(value: Record<string, LosslessValue>): Record<string, Loss
   return out;
 }
 
+/** A well-formed transfer event that names no transaction (`TransactionId` null or absent). */
+export type UnmatchedTransferEvent = Omit<TransferEvent, 'transactionId'> & { transactionId?: undefined };
+
 /**
- * Parses a webhook body (raw bytes/text, or an already lossless-parsed value) into a TransferEvent.
+ * Parses a webhook body (raw bytes/text, or an already lossless-parsed value). `TransferStatus` is
+ * compared lowercased (`status`) and kept as sent (`rawStatus`). A body without a `TransactionId`
+ * is still a valid Mesh event (a transfer not made through one of our link tokens).
  * Throws `MESH_PAY_INVALID_EVENT` (400) for anything that is not a well-formed transfer event.
  */
-export function parseTransferEvent(body: Buffer | string | LosslessValue): TransferEvent {
+export function parseMeshWebhook(body: Buffer | string | LosslessValue): TransferEvent | UnmatchedTransferEvent {
   let value: LosslessValue;
   if (Buffer.isBuffer(body) || typeof body === 'string') {
     const source = Buffer.isBuffer(body) ? body.toString('utf8') : body;
@@ -93,9 +97,20 @@ export function parseTransferEvent(body: Buffer | string | LosslessValue): Trans
     throw new InvalidEventError(reason, `The webhook event is malformed (${paths.join(', ')}).`);
   }
   const { transferStatus, ...rest } = result.data;
-  const event: TransferEvent = { ...rest, status: transferStatus } as TransferEvent;
+  const event = { ...rest, status: transferStatus.toLowerCase(), rawStatus: transferStatus } as TransferEvent;
   for (const key of Object.keys(event) as (keyof TransferEvent)[]) {
     if (event[key] === undefined) delete event[key];
   }
   return event;
+}
+
+/** {@link parseMeshWebhook}, insisting on a `TransactionId` (`MESH_PAY_INVALID_EVENT` without one). */
+export function parseTransferEvent(body: Buffer | string | LosslessValue): TransferEvent {
+  const event = parseMeshWebhook(body);
+  if (!isMatchable(event)) throw new InvalidEventError('malformed-event', 'The webhook event is malformed (transactionId).');
+  return event;
+}
+
+export function isMatchable(event: TransferEvent | UnmatchedTransferEvent): event is TransferEvent {
+  return typeof event.transactionId === 'string' && event.transactionId.length > 0;
 }

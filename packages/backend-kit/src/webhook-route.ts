@@ -11,8 +11,8 @@ import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
 import type { KitMetrics } from './metrics.js';
-import type { KitStore } from './store.js';
-import { InvalidEventError, parseTransferEvent, type EventRefusal } from './webhook-parse.js';
+import type { KitStore, TransferEvent } from './store.js';
+import { InvalidEventError, isMatchable, parseMeshWebhook, type EventRefusal, type UnmatchedTransferEvent } from './webhook-parse.js';
 import { checkWebhookSignature, type SignatureRefusal } from './webhook-verify.js';
 
 /** Why the webhook route refused a delivery: the `reason` of its log line. */
@@ -26,6 +26,20 @@ export type WebhookRefusal =
 
 
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
+/** Record collection of acknowledged webhooks whose TransactionId is null or not one of ours (key: EventId). */
+export const UNMATCHED_COLLECTION = 'mesh-pay:unmatched';
+
+export interface UnmatchedRecord {
+  event: UnmatchedTransferEvent | TransferEvent;
+  /** Epoch ms. */
+  receivedAt: number;
+}
+
+/** Keeps an unmatched event once per EventId; `true` the first time. */
+export function recordUnmatched(store: KitStore, event: UnmatchedTransferEvent | TransferEvent, now: number): Promise<boolean> {
+  const record: UnmatchedRecord = { event, receivedAt: now };
+  return store.putOnce(UNMATCHED_COLLECTION, event.eventId, record);
+}
 export const SIGNATURE_HEADER = 'x-mesh-signature-256';
 
 /** `::ffff:20.22.113.37` and `20.22.113.37` are the same client. */
@@ -95,10 +109,26 @@ export function webhookRoute(deps: {
     }
     let event;
     try {
-      event = parseTransferEvent(raw);
+      event = parseMeshWebhook(raw);
     } catch (err) {
       refused(err instanceof InvalidEventError ? err.reason : 'malformed-event', 400);
       throw err;
+    }
+    // A transfer this kit did not mint: acknowledged (a refusal makes Mesh retry it for ever), kept, never fulfilled.
+    const transaction = isMatchable(event) ? await deps.store.getTransaction(event.transactionId) : undefined;
+    if (!isMatchable(event) || !transaction) {
+      const fresh = await recordUnmatched(deps.store, event, Date.now());
+      if (fresh) {
+        deps.logger.warn('mesh-pay: webhook for a transfer this kit did not mint; acknowledged and recorded as unmatched', {
+          eventId: event.eventId,
+          transferId: event.transferId,
+          transactionId: event.transactionId ?? null,
+          status: event.status,
+        });
+      }
+      res.status(200).json({ received: true, duplicate: !fresh });
+      deps.metrics?.webhookUnmatched();
+      return;
     }
     const fresh = await deps.store.addToInbox(event, Date.now());
     if (fresh) deps.worker.kick();

@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
+import { meshSchemaErrors } from '@mesh-pay/mesh-sandbox/openapi';
 
 export const FAKE_CLIENT_ID = 'fake-client-id';
 export const FAKE_CLIENT_SECRET = 'fake-client-secret-DO-NOT-LEAK';
@@ -20,21 +21,41 @@ export type LinkTokenMode =
   /** Destroys the socket without answering, `times` times, then answers normally. */
   | { kind: 'drop'; times: number };
 
+/**
+ * Mesh's record of one transfer, as `TransferModel` names its fields. Amounts are decimal strings
+ * written into the JSON as bare number literals, as Mesh writes them.
+ */
 export interface FakeMeshTransfer {
   id: string;
-  clientTransactionId: string;
-  status: string;
+  clientTransactionId: string | null;
+  status: 'pending' | 'succeeded' | 'failed';
   hash?: string;
   symbol?: string;
+  networkId?: string;
   networkName?: string;
   destinationAddress?: string;
-  /** Written into the JSON as a bare number literal. */
-  sourceAmountLiteral?: string;
+  amountInFiat?: string;
+  destinationAmountInFiat?: string;
+  amount?: string;
+  sourceAmount?: string;
+  destinationAmount?: string;
 }
+
+const AMOUNT_FIELDS = ['amountInFiat', 'destinationAmountInFiat', 'amount', 'sourceAmount', 'destinationAmount'] as const;
+
+/** How `GET /api/v1/transfers/managed/mesh` behaves. */
+export type TransfersMode = { kind: 'ok' } | { kind: 'server-error' } | { kind: 'stall' } | { kind: 'drop' };
 
 export interface FakeMesh {
   url: string;
   linkTokenMode: LinkTokenMode;
+  transfersMode: TransfersMode;
+  /** `content.paymentLink` to answer with when a request asks for `generatePayLink`. */
+  paymentLink: string;
+  /** Schema errors of link-token requests Mesh would have refused (the fake refused them with 400, as Mesh does). */
+  refusedRequests: string[][];
+  /** Every JSON answer sent, by path (tests check them against Mesh's response schemas). */
+  answers: { path: string; body: unknown }[];
   /** Raw bodies of every POST /api/v1/linktoken received (including dropped ones). */
   linkTokenBodies: string[];
   networksCalls: number;
@@ -58,6 +79,10 @@ export async function startFakeMesh(): Promise<FakeMesh> {
   const fake: FakeMesh = {
     url: '',
     linkTokenMode: { kind: 'ok' },
+    transfersMode: { kind: 'ok' },
+    paymentLink: 'https://pay.meshconnect.com/p/fake-pay-link',
+    refusedRequests: [],
+    answers: [],
     linkTokenBodies: [],
     networksCalls: 0,
     transfers: [],
@@ -71,6 +96,16 @@ export async function startFakeMesh(): Promise<FakeMesh> {
       await new Promise<void>((ok) => server.close(() => ok()));
     },
   };
+
+  // Keeps a copy of every JSON answer; express's res.json is the one way out for all of them.
+  app.use((req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      fake.answers.push({ path: req.path, body });
+      return json(body);
+    };
+    next();
+  });
 
   const authorized = (req: express.Request) =>
     req.get('x-client-id') === FAKE_CLIENT_ID && req.get('x-client-secret') === FAKE_CLIENT_SECRET;
@@ -108,9 +143,18 @@ export async function startFakeMesh(): Promise<FakeMesh> {
       res.status(500).json({ status: 'serverFailure', message: 'database exploded at 10.0.0.3', errorType: 'internal' });
       return;
     }
-    const body = JSON.parse(String(req.body)) as { transferOptions?: { transactionId?: string } };
+    const body = JSON.parse(String(req.body)) as { transferOptions?: { transactionId?: string; generatePayLink?: boolean } };
+    // Mesh validates against its own document and refuses what it does not define.
+    const problems = meshSchemaErrors('GetLinkTokenRequest', body);
+    if (problems.length > 0) {
+      fake.refusedRequests.push(problems);
+      res.status(400).json({ status: 'badRequest', message: problems.join('; '), errorType: 'invalidField' });
+      return;
+    }
     const url = `${fake.url}/link?tx=${encodeURIComponent(body.transferOptions?.transactionId ?? '')}`;
-    res.json({ content: { linkToken: Buffer.from(url).toString('base64') }, status: 'ok', message: '' });
+    const content: Record<string, string> = { linkToken: Buffer.from(url).toString('base64') };
+    if (body.transferOptions?.generatePayLink === true) content.paymentLink = fake.paymentLink;
+    res.json({ content, status: 'ok', message: '' });
   });
 
   app.get('/api/v1/transfers/managed/networks', (req, res) => {
@@ -122,13 +166,24 @@ export async function startFakeMesh(): Promise<FakeMesh> {
   app.get('/api/v1/transfers/managed/mesh', (req, res) => {
     if (!authorized(req)) return void refuseAuth(res);
     fake.transfersQueries.push(req.originalUrl);
-    const wanted = req.query.ClientTransactionId;
-    const items = fake.transfers
-      .filter((t) => t.clientTransactionId === wanted)
-      .map(({ sourceAmountLiteral, ...t }) => ({ ...t, sourceAmount: `@@${sourceAmountLiteral ?? '0'}@@` }));
-    // Amounts as bare number literals with many digits, as Mesh writes them.
-    const json = JSON.stringify({ content: { items, total: items.length }, status: 'ok' }).replace(/"@@([^@]+)@@"/g, '$1');
-    res.type('application/json').send(json);
+    const mode = fake.transfersMode;
+    if (mode.kind === 'drop') return void req.socket.destroy();
+    if (mode.kind === 'stall') {
+      const release = () => {
+        stalled.delete(release);
+        if (!res.headersSent) res.status(503).end();
+      };
+      stalled.add(release);
+      res.on('close', release);
+      return;
+    }
+    if (mode.kind === 'server-error') {
+      res.status(503).json({ status: 'serverFailure', message: 'upstream timeout', errorType: 'internal' });
+      return;
+    }
+    const listing = transferListing(fake.transfers, req.query);
+    fake.answers.push({ path: req.path, body: JSON.parse(listing) });
+    res.type('application/json').send(listing);
   });
 
   const server: Server = await new Promise((ok) => {
@@ -140,4 +195,20 @@ export async function startFakeMesh(): Promise<FakeMesh> {
   });
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
+}
+
+/**
+ * The listing's JSON, filtered as Mesh filters (`Id`, `ClientTransactionId`; both when both are
+ * given): a `TransferModelPaginationResponseApiResult` with amounts as bare number literals.
+ */
+export function transferListing(transfers: readonly FakeMeshTransfer[], query: Record<string, unknown>): string {
+  const items = transfers
+    .filter((t) => query.Id === undefined || t.id === query.Id)
+    .filter((t) => query.ClientTransactionId === undefined || t.clientTransactionId === query.ClientTransactionId)
+    .map((t) => {
+      const item: Record<string, unknown> = { ...t };
+      for (const key of AMOUNT_FIELDS) if (t[key] !== undefined) item[key] = `@@${t[key]}@@`;
+      return item;
+    });
+  return JSON.stringify({ content: { items, total: items.length }, status: 'ok', message: '' }).replace(/"@@([^@"]+)@@"/g, '$1');
 }

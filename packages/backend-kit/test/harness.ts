@@ -11,7 +11,8 @@ import { memoryStore } from '../src/memory-store.js';
 import type { InspectableStore } from '../src/store.js';
 import type { Destination, KitStore } from '../src/store.js';
 import { signWebhookBody } from '../src/webhook-verify.js';
-import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, NETWORKS, startFakeMesh, type FakeMesh } from './fake-mesh.js';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, NETWORKS, startFakeMesh, type FakeMesh, type FakeMeshTransfer } from './fake-mesh.js';
+import { JsonNumber, parseLosslessJson, type LosslessValue } from '../src/lossless-json.js';
 import { SseBlockReader } from '../../../test/support/sse.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
@@ -66,7 +67,7 @@ export async function startKit(
     resolveOrder: async (orderId) =>
       orderId.startsWith('unknown')
         ? undefined
-        : { userId: 'user-1', amountInFiat: '25.00', fiatCurrency: 'USD', destinations: [DESTINATION] },
+        : { userId: 'user-1', amountInFiat: '25.00', destinations: [DESTINATION] },
     heartbeatMs: 50,
     fulfilment: { baseDelayMs: 5, pollMs: 20, maxAttempts: 4, leaseMs: 5000 },
     rateLimit: false,
@@ -112,6 +113,7 @@ export interface Minted {
   statusUrl: string;
   environment: string;
   accessTokens?: unknown[];
+  paymentLink?: string;
 }
 
 export async function mint(k: Kit, orderId = `order-${randomUUID().slice(0, 8)}`): Promise<Minted> {
@@ -147,7 +149,8 @@ export function webhookBody(f: EventFields): string {
     Id: f.id ?? randomUUID(),
     SentTimestamp: '1763900000',
     TransferId: f.transferId ?? 'transfer-1',
-    Timestamp: '1763900000123',
+    // Unix seconds, as Mesh sends them.
+    Timestamp: '1763900001',
     TransferStatus: f.status,
     TransactionId: f.transactionId,
     TxHash: f.txHash ?? '0xabc123',
@@ -165,11 +168,71 @@ export function webhookBody(f: EventFields): string {
   return JSON.stringify(obj).replace(/"@@([^@]+)@@"/g, '$1');
 }
 
+/** What every test order costs (USD), and what Mesh records as paid unless a test says otherwise. */
+export const ORDER_AMOUNT = '25.00';
+
+/**
+ * Mesh's own record of the transfer a webhook body describes, as its API would list it after sending
+ * that webhook: same transfer, transaction, destination and status, paying {@link ORDER_AMOUNT} USD.
+ * `undefined` for a body that names no transfer or transaction.
+ */
+export function meshRecordOf(body: string | Buffer, overrides: Partial<FakeMeshTransfer> = {}): FakeMeshTransfer | undefined {
+  let parsed: LosslessValue;
+  try {
+    parsed = parseLosslessJson(body.toString());
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || parsed instanceof JsonNumber) return undefined;
+  const get = (name: string): string | undefined => {
+    const v = parsed[name] ?? parsed[name[0]!.toLowerCase() + name.slice(1)];
+    return typeof v === 'string' ? v : v instanceof JsonNumber ? v.source : undefined;
+  };
+  const id = get('TransferId');
+  const clientTransactionId = get('TransactionId');
+  const status = get('TransferStatus')?.toLowerCase();
+  if (!id || !clientTransactionId || (status !== 'pending' && status !== 'succeeded' && status !== 'failed')) return undefined;
+  const chain = get('Chain');
+  const record: FakeMeshTransfer = { id, clientTransactionId, status, amountInFiat: ORDER_AMOUNT };
+  const networkId = NETWORKS.find((n) => chain !== undefined && n.name.toLowerCase() === chain.toLowerCase())?.id;
+  if (networkId) record.networkId = networkId;
+  if (chain) record.networkName = chain;
+  const optional: [keyof FakeMeshTransfer, string][] = [
+    ['symbol', 'Token'],
+    ['destinationAddress', 'DestinationAddress'],
+    ['hash', 'TxHash'],
+    ['sourceAmount', 'SourceAmount'],
+    ['destinationAmount', 'DestinationAmount'],
+    ['amount', 'DestinationAmount'],
+  ];
+  for (const [key, name] of optional) {
+    const v = get(name);
+    if (v !== undefined) (record as unknown as Record<string, string>)[key] = v;
+  }
+  return { ...record, ...overrides };
+}
+
+/** Puts (or moves on) Mesh's record of a transfer; a terminal record never goes back to pending. */
+export function recordAtMesh(mesh: FakeMesh, record: FakeMeshTransfer): void {
+  const i = mesh.transfers.findIndex((t) => t.id === record.id);
+  if (i < 0) mesh.transfers.push(record);
+  else if (!(record.status === 'pending' && mesh.transfers[i]!.status !== 'pending')) mesh.transfers[i] = record;
+}
+
+/**
+ * Posts a signed webhook as Mesh would. Real Mesh only sends webhooks about transfers it made, so
+ * unless `meshKnows: false` the fake Mesh first records the transfer the body describes (what the
+ * kit's verification then looks up); tests about verification set the fake's records themselves.
+ */
 export async function postWebhook(
   k: Kit,
   body: string | Buffer,
-  opts: { signature?: string | null; headerName?: string; headers?: Record<string, string> } = {},
+  opts: { signature?: string | null; headerName?: string; headers?: Record<string, string>; meshKnows?: boolean } = {},
 ): Promise<Response> {
+  if (opts.meshKnows !== false) {
+    const record = meshRecordOf(body);
+    if (record) recordAtMesh(k.mesh, record);
+  }
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
   const signature = opts.signature === undefined ? signWebhookBody(WEBHOOK_SECRET, body) : opts.signature;
   if (signature !== null) headers[opts.headerName ?? 'X-Mesh-Signature-256'] = signature;

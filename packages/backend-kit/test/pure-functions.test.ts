@@ -92,6 +92,7 @@ describe('webhook event parsing', () => {
       transferId: 't1',
       transactionId: 'mp_1',
       status: 'succeeded',
+      rawStatus: 'Succeeded',
       sourceAmount: '99999999999999999999.99',
       destinationAmount: '1.5',
       token: 'USDC',
@@ -136,7 +137,6 @@ describe('fulfilment decision', () => {
     orderId: 'o1',
     userId: 'u1',
     amountInFiat: '25.00',
-    fiatCurrency: 'USD',
     destinations: [DESTINATION],
     createdAt: 0,
   };
@@ -157,7 +157,8 @@ describe('fulfilment decision', () => {
     assert.equal(decide(event('succeeded'), tx, undefined, 'now').verdict, 'credit');
     assert.equal(decide(event('pending'), tx, undefined, 'now').verdict, 'update');
     assert.equal(decide(event('failed'), tx, undefined, 'now').verdict, 'fail');
-    assert.equal(decide(event('refunded'), tx, undefined, 'now').verdict, 'update');
+    assert.equal(decide(event('processing'), tx, undefined, 'now').verdict, 'update');
+    assert.equal(decide(event('refundpending'), tx, undefined, 'now').verdict, 'refund');
     assert.equal(decide(event('succeeded', { token: 'USDT' }), tx, undefined, 'now').verdict, 'mismatch');
     assert.equal(decide(event('succeeded', { destinationAddress: undefined }), tx, undefined, 'now').verdict, 'mismatch');
     assert.equal(decide(event('succeeded', { transactionId: 'mp_2' }), tx, undefined, 'now').verdict, 'mismatch');
@@ -175,6 +176,26 @@ describe('fulfilment decision', () => {
     assert.equal(decide(event('succeeded'), tx, published('pending'), 'now').publish?.status, 'succeeded');
     // Credit is decided independently of what was published (the once-guard lives in the store).
     assert.equal(decide(event('succeeded'), tx, published('succeeded'), 'now').verdict, 'credit');
+  });
+
+  it('refunds are shown after a terminal status but never credit', () => {
+    for (const status of ['refundpending', 'refundsucceeded']) {
+      const d = decide(event(status), tx, published('succeeded'), 'now');
+      assert.equal(d.verdict, 'refund');
+      assert.equal(d.publish?.status, status);
+    }
+    assert.equal(decide(event('refundsucceeded'), tx, published('refundsucceeded'), 'now').publish, undefined);
+  });
+
+  it('a contradiction is a conflict: the first terminal status stands, nothing is credited or shown', () => {
+    const lateSuccess = decide(event('succeeded'), tx, published('failed'), 'now', { verdict: 'credit' });
+    assert.deepEqual([lateSuccess.verdict, lateSuccess.publish], ['conflict', undefined]);
+    assert.match(lateSuccess.reason ?? '', /failed\) stands/);
+    const lateFailure = decide(event('failed'), tx, published('succeeded'), 'now');
+    assert.deepEqual([lateFailure.verdict, lateFailure.publish], ['conflict', undefined]);
+    // Another transfer of the transaction failing after a success contradicts nothing: the failure hook runs, the status stays.
+    const other = decide(event('failed', { transferId: 't2' }), tx, published('succeeded'), 'now');
+    assert.deepEqual([other.verdict, other.publish], ['fail', undefined]);
   });
 
   it('reads the current status as the first terminal one, whatever was appended after it', () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DESTINATION, SseClient, gate, mint, postWebhook, startKit, webhookBody } from './harness.js';
+import { DESTINATION, ORDER_AMOUNT, SseClient, gate, mint, postWebhook, startKit, webhookBody } from './harness.js';
 
 describe('reconciliation', () => {
   it('publishes and credits a success whose webhook never came, once, even when the webhook turns up later', async () => {
@@ -23,12 +23,14 @@ describe('reconciliation', () => {
       k.mesh.transfers.push({
         id: 'tr-lost',
         clientTransactionId: t,
-        status: 'Succeeded',
+        status: 'succeeded',
         hash: '0xfeed',
         symbol: DESTINATION.token,
+        networkId: DESTINATION.networkId,
         networkName: DESTINATION.chain,
         destinationAddress: DESTINATION.address,
-        sourceAmountLiteral: '98765432109876543210.000000000000000001',
+        amountInFiat: ORDER_AMOUNT,
+        sourceAmount: '98765432109876543210.000000000000000001',
       });
       // Another merchant's transfer in Mesh's answer is never taken for ours.
       k.mesh.transfers.push({ id: 'tr-other', clientTransactionId: 'mp_someone_else', status: 'succeeded' });

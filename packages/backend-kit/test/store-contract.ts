@@ -38,7 +38,6 @@ function transaction(overrides: Partial<TransactionRecord> = {}): TransactionRec
     orderId: uid('order'),
     userId: 'user-1',
     amountInFiat: BIG,
-    fiatCurrency: 'USD',
     destinations: [
       { networkId: 'e3c7fdd8-b1fc-4e51-85ae-bb276e075611', chain: 'Ethereum', token: 'USDC', address: '0x0000000000000000000000000000000000000001' },
     ],

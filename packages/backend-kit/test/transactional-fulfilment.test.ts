@@ -83,7 +83,6 @@ async function paidOrders(store: PostgresStore, label: string, count: number): P
       orderId: `order-${label}-${i}`,
       userId: 'user-1',
       amountInFiat: '10.00',
-      fiatCurrency: 'USD',
       destinations: [DESTINATION],
       createdAt: Date.now(),
     };

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SucceededHookArgs, UpdateHookArgs } from '../src/index.js';
 import { memoryStore } from '../src/memory-store.js';
 import { signWebhookBody } from '../src/webhook-verify.js';
+import { startFakeMesh } from './fake-mesh.js';
 import { SseClient, WEBHOOK_SECRET, eventually, gate, mint, postWebhook, startKit, webhookBody, type Kit } from './harness.js';
 
 async function problem(res: Response) {
@@ -159,7 +160,9 @@ describe('fulfilment: credit exactly once', () => {
 
   it('never appends anything after a terminal status, even when a batch holds both orders of events', async () => {
     const store = memoryStore();
-    const paused = await startKit({ store, start: false });
+    // Restarting the merchant's server does not restart Mesh: both kits ask the same one.
+    const mesh = await startFakeMesh();
+    const paused = await startKit({ store, start: false, fakeMesh: mesh });
     const t = (await mint(paused)).transactionId;
     // Delivered while no worker runs: the next claim hands them out together.
     await postWebhook(paused, webhookBody({ transactionId: t, status: 'succeeded', transferId: 'tr-batch' }));
@@ -167,7 +170,7 @@ describe('fulfilment: credit exactly once', () => {
     await postWebhook(paused, webhookBody({ transactionId: t, status: 'processing', transferId: 'tr-batch' }));
     await paused.close({ closeStore: false });
     let credits = 0;
-    const k = await startKit({ store, onTransferSucceeded: () => void credits++ });
+    const k = await startKit({ store, fakeMesh: mesh, onTransferSucceeded: () => void credits++ });
     try {
       await eventually(async () => (await k.store.statusesSince(t, 0)).some((s) => s.update.status === 'succeeded'), 'succeeded');
       await k.kit.close();
@@ -176,6 +179,7 @@ describe('fulfilment: credit exactly once', () => {
       assert.equal(credits, 1);
     } finally {
       await k.close();
+      await mesh.close();
     }
   });
 
@@ -270,7 +274,8 @@ describe('fulfilment: credit exactly once', () => {
   it('resumes events left in the inbox by a crashed instance when a new kit starts', async () => {
     const store = memoryStore();
     // The first instance acknowledges webhooks but its worker never runs (it "crashes" before fulfilment).
-    const crashed = await startKit({ store, start: false });
+    const mesh = await startFakeMesh();
+    const crashed = await startKit({ store, start: false, fakeMesh: mesh });
     const t = (await mint(crashed)).transactionId;
     const eventId = randomUUID();
     assert.equal((await postWebhook(crashed, webhookBody({ transactionId: t, status: 'succeeded', eventId, transferId: 'tr-crash' }))).status, 200);
@@ -278,11 +283,12 @@ describe('fulfilment: credit exactly once', () => {
     assert.equal((await store.getInboxEntry(eventId))?.state, 'pending');
 
     const credited = gate<string>();
-    const restarted = await startKit({ store, onTransferSucceeded: ({ idempotencyKey }) => credited.open(idempotencyKey) });
+    const restarted = await startKit({ store, fakeMesh: mesh, onTransferSucceeded: ({ idempotencyKey }) => credited.open(idempotencyKey) });
     try {
       assert.equal(await credited.promise, 'tr-crash');
     } finally {
       await restarted.close();
+      await mesh.close();
     }
   });
 
