@@ -113,6 +113,34 @@ describe('a post with the shortcode', () => {
   });
 });
 
+describe('an author in the block editor', () => {
+  it('finds the Mesh Pay button block, fills it in, sees the server-rendered preview and saves attributes only', async () => {
+    const { page, errors, close } = await visit(`${wp.url}/wp-login.php`);
+    try {
+      await page.fill('#user_login', 'admin');
+      await page.fill('#user_pass', 'admin-password-for-tests');
+      await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
+      await page.goto(`${wp.url}/wp-admin/post-new.php`);
+      await page.waitForFunction(() => {
+        const wp = (window as unknown as { wp?: { blocks?: { getBlockType(name: string): unknown } } }).wp;
+        return wp?.blocks?.getBlockType('mesh-pay/button') !== undefined;
+      }, undefined, { timeout: 60_000 });
+      const content = await page.evaluate(() => {
+        // The editor's own data API, as the inserter does it.
+        const wp = (window as unknown as { wp: any }).wp;
+        const block = wp.blocks.createBlock('mesh-pay/button', { orderId: 'editor-1', label: 'From the editor' });
+        wp.data.dispatch('core/block-editor').insertBlocks(block);
+        return wp.data.select('core/editor').getEditedPostContent() as string;
+      });
+      assert.match(content, /<!-- wp:mesh-pay\/button \{"orderId":"editor-1","label":"From the editor"\} \/-->/);
+      await page.locator('mesh-pay-button[order-id="editor-1"][label="From the editor"]').waitFor({ state: 'attached', timeout: 30_000 });
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('a post with the block', () => {
   it('renders the same element from its saved attributes, and loads the module script once for two buttons', async () => {
     const url = await wp.publish(
