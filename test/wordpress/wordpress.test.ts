@@ -117,7 +117,7 @@ describe('a post with the shortcode', () => {
 });
 
 describe('an author in the block editor', () => {
-  it('finds the Mesh Pay button block, fills it in, sees the server-rendered preview and saves attributes only', async () => {
+  it('finds the Mesh Pay button block, fills it in, sees the real button (disabled) as preview and saves attributes only', async () => {
     const { page, errors, close } = await visit(`${wp.url}/wp-login.php`);
     try {
       await page.fill('#user_login', 'admin');
@@ -136,7 +136,11 @@ describe('an author in the block editor', () => {
         return wp.data.select('core/editor').getEditedPostContent() as string;
       });
       assert.match(content, /<!-- wp:mesh-pay\/button \{"orderId":"editor-1","label":"From the editor"\} \/-->/);
-      await page.locator('mesh-pay-button[order-id="editor-1"][label="From the editor"]').waitFor({ state: 'attached', timeout: 30_000 });
+      // The preview is the real element, upgraded by the plugin's script in the editor, and disabled.
+      const preview = page.locator('mesh-pay-button[order-id="editor-1"][label="From the editor"][disabled]').locator('[part~="button"]');
+      await preview.waitFor({ timeout: 30_000 });
+      assert.match((await preview.textContent()) ?? '', /From the editor/);
+      assert.equal(await preview.isDisabled(), true, 'an author cannot start a payment from the preview');
       assert.deepEqual(errors, []);
     } finally {
       await close();
