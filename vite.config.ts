@@ -9,8 +9,8 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
  *   self-contained (lit inlined), minified, with the Mesh SDK split into a lazily imported chunk next to
  *   it. Flat on purpose: CDNs serve it as is, and some hosts (Shopify theme assets, a WordPress
  *   plugin's folder) allow no subfolders. The demo serves `dist/browser/` at its site root. The build
- *   also writes `sri.json` (the Subresource Integrity hash of every browser file) and `snippet.html`
- *   (the pinned, integrity-checked script tag for unpkg and jsDelivr).
+ *   also writes `sri.json` (the Subresource Integrity hash of every browser file), `snippet.html`
+ *   (the pinned, integrity-checked script tag for unpkg and jsDelivr) and `THIRD-PARTY-LICENSES.md`.
  * - `vite build --mode npm`: ESM for bundlers in `packages/widget/dist/*.js`, lit and the SDK external.
  * Type declarations come from `tsc -p packages/widget/tsconfig.build.json`.
  */
@@ -80,6 +80,9 @@ const browser: UserConfig = {
   build: {
     outDir: widget('dist/browser'),
     emptyOutDir: true,
+    // The bundle inlines lit and the Mesh SDK (and their dependencies) with their comments stripped;
+    // their licenses travel next to it instead, to CDNs and into the WordPress plugin.
+    license: { fileName: 'THIRD-PARTY-LICENSES.md' },
     target: 'es2022',
     minify: true,
     sourcemap: true,

@@ -1,6 +1,6 @@
 /**
- * The plugin's build step: copies the widget's flat browser bundle (the entry, its lazy chunks and
- * their integrity list) into wordpress/mesh-pay/assets/, so the plugin ships every byte it loads.
+ * The plugin's build step: copies the widget's flat browser bundle (the entry, its lazy chunks, their
+ * integrity list and third-party licenses) into wordpress/mesh-pay/assets/, so the plugin ships every byte it loads.
  * Run after the widget build: `npm run build` at the root does both.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const source = fileURLToPath(new URL('../packages/widget/dist/browser/', import.meta.url));
 const target = fileURLToPath(new URL('./mesh-pay/assets/', import.meta.url));
+/** Besides the scripts: their integrity list, and the licenses of the code bundled into them. */
+const SHIPPED_FILES = ['sri.json', 'THIRD-PARTY-LICENSES.md'];
 
 if (!existsSync(join(source, 'mesh-pay-button.js'))) {
   console.error(`No widget bundle in ${source}: run \`npm run build\` at the repository root.`);
@@ -16,9 +18,9 @@ if (!existsSync(join(source, 'mesh-pay-button.js'))) {
 }
 // Stale chunks from an older build must not ship: their names carry old content hashes.
 for (const old of existsSync(target) ? readdirSync(target) : []) {
-  if (old.endsWith('.js') || old === 'sri.json') rmSync(join(target, old));
+  if (old.endsWith('.js') || SHIPPED_FILES.includes(old)) rmSync(join(target, old));
 }
 mkdirSync(target, { recursive: true });
-const shipped = readdirSync(source).filter((name) => name.endsWith('.js') || name === 'sri.json');
+const shipped = readdirSync(source).filter((name) => name.endsWith('.js') || SHIPPED_FILES.includes(name));
 for (const name of shipped) copyFileSync(join(source, name), join(target, name));
 console.log(`wordpress/mesh-pay/assets: ${shipped.join(', ')}`);

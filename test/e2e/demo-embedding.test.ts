@@ -198,6 +198,18 @@ describe('a DNS-rebinding page points its own name at a developer’s local demo
     }
   });
 
+  it('grants no origin anything when MESH_ALLOWED_ORIGINS is unset: same origin only', async () => {
+    const script = await raw(demo.url, '/mesh-pay-button.js', { headers: { origin: 'http://localhost:8080' } });
+    assert.equal(script.status, 200);
+    assert.equal(script.headers['access-control-allow-origin'], undefined);
+    assert.equal(script.headers['cross-origin-resource-policy'], 'cross-origin', 'embedding the bytes is still allowed');
+    const preflight = await raw(demo.url, '/mesh/link-token', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:8080', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+  });
+
   it('still takes Mesh’s signed webhooks under a tunnel’s name, where the signature is the proof', async () => {
     const res = await raw(demo.url, '/mesh/webhook', {
       method: 'POST',

@@ -29,6 +29,7 @@ require_once __DIR__ . '/includes/shortcode.php';
 add_action( 'init', 'mesh_pay_register_button_script' );
 add_action( 'init', 'mesh_pay_register_shortcode' );
 add_action( 'init', 'mesh_pay_register_block' );
+add_action( 'enqueue_block_editor_assets', 'mesh_pay_enqueue_button_script' );
 add_action( 'admin_init', 'mesh_pay_register_settings' );
 add_action( 'admin_menu', 'mesh_pay_add_settings_page' );
 add_filter( 'plugin_action_links_' . plugin_basename( __FILE__ ), 'mesh_pay_settings_link' );

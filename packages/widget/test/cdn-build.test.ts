@@ -60,3 +60,10 @@ test('unpkg, jsDelivr and the exports map resolve to the script-tag bundle', () 
   assert.ok(existsSync(fileURLToPath(sri)));
   assert.ok(existsSync(fileURLToPath(import.meta.resolve('@mesh-pay/widget/dist/browser/mesh-pay-button.js'))));
 });
+
+test('the licenses of what the bundle inlines travel with it', () => {
+  const licenses = readFileSync(join(browserDir, 'THIRD-PARTY-LICENSES.md'), 'utf8');
+  for (const dependency of ['lit-html', '@lit/reactive-element', '@meshconnect/web-link-sdk']) {
+    assert.ok(licenses.includes(dependency), `${dependency} is missing from THIRD-PARTY-LICENSES.md`);
+  }
+});

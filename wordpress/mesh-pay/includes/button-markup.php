@@ -11,7 +11,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * @param array $args { order_id, label, theme } as the author gave them.
+ * @param array $args { order_id, label, theme } as the author gave them; `disabled` for the editor's preview.
  * @return string HTML.
  */
 function mesh_pay_button_markup( $args ) {
@@ -37,6 +37,9 @@ function mesh_pay_button_markup( $args ) {
 	}
 	if ( '' !== $theme ) {
 		$html .= ' theme="' . esc_attr( $theme ) . '"';
+	}
+	if ( ! empty( $args['disabled'] ) ) {
+		$html .= ' disabled';
 	}
 	return $html . '></mesh-pay-button>';
 }

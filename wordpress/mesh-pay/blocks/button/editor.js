@@ -1,6 +1,7 @@
 /**
- * The block in the editor: three fields in the sidebar and a server-rendered preview, so what the
- * author sees is what visitors get. Saved as attributes only (`save` returns null): the page HTML
+ * The block in the editor: three fields in the sidebar and a server-rendered preview (the real,
+ * disabled button: the plugin loads its script in the editor too), so what the author sees is what
+ * visitors get. Saved as attributes only (`save` returns null): the page HTML
  * is always rendered by render.php, never stored.
  */
 ( function ( wp ) {
@@ -47,7 +48,11 @@
 						} )
 					)
 				),
-				el( 'div', useBlockProps(), el( ServerSideRender, { block: 'mesh-pay/button', attributes } ) )
+				el(
+					'div',
+					useBlockProps(),
+					el( ServerSideRender, { block: 'mesh-pay/button', attributes, urlQueryArgs: { mesh_pay_preview: 1 } } )
+				)
 			);
 		},
 		save() {

@@ -16,6 +16,9 @@ $mesh_pay_markup = mesh_pay_button_markup(
 		'order_id' => $attributes['orderId'] ?? '',
 		'label'    => $attributes['label'] ?? '',
 		'theme'    => $attributes['theme'] ?? '',
+		// The editor's live preview (editor.js asks the block renderer with this flag) shows the real
+		// button, but one that cannot start a payment while the author edits.
+		'disabled' => defined( 'REST_REQUEST' ) && REST_REQUEST && ! empty( $_GET['mesh_pay_preview'] ), // phpcs:ignore WordPress.Security.NonceVerification -- read-only display flag.
 	)
 );
 if ( '' !== $mesh_pay_markup ) {
