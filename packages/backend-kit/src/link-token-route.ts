@@ -11,7 +11,8 @@ import type { MeshEnvironment, ResolvedOrder } from './config.js';
 import { MeshPayError, describeError } from './errors.js';
 import { JsonNumber } from './lossless-json.js';
 import type { MeshClient } from './mesh-client.js';
-import { toIntegrationAccessTokens, type IntegrationAccessToken } from './return-users.js';
+import type { LinkTokenResponse } from '@mesh-pay/wire';
+import { toIntegrationAccessTokens } from './return-users.js';
 import type { Logger } from './config.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { markOpen } from './reconcile.js';
@@ -36,13 +37,8 @@ const resolvedOrderSchema = z.object({
     .min(1),
 });
 
-export interface LinkTokenResponse {
-  linkToken: string;
-  transactionId: string;
-  statusUrl: string;
-  environment: MeshEnvironment;
-  accessTokens?: IntegrationAccessToken[];
-}
+/** The route's `200` body: declared once, in `@mesh-pay/wire`, with the button that reads it. */
+export type { LinkTokenResponse };
 
 /**
  * The body sent to Mesh. `amountInFiat` is a JSON number in Mesh's schema; the merchant's decimal

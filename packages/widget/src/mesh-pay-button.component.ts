@@ -427,7 +427,7 @@ export class MeshPayButton extends LitElement {
       return;
     }
     if (this.status !== 'idle' && this.status !== 'cancelled') return;
-    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: '', receivedAt: 0 };
+    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: 'sandbox', receivedAt: 0 };
     if (saved.status === 'succeeded' || saved.status === 'failed' || saved.status === 'confirming') {
       this.#go('resume');
       // A settled stream sends nothing after its last id: ask for the current status instead.

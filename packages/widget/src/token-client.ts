@@ -1,25 +1,18 @@
+import type { LinkTokenResponse as WireLinkTokenResponse, Problem as WireProblem, ProblemCode } from '@mesh-pay/wire';
 import { MeshPayError } from './errors.js';
 
-/** What the kit's token route answers. */
-export interface LinkTokenResponse {
-  linkToken: string;
-  transactionId: string;
-  /** Absolute: resolved against the token route, not the page (the kit may live on another origin). */
-  statusUrl: string;
-  environment: string;
-  /** Saved return-user tokens; passed to Link so the customer skips signing in again. */
-  accessTokens?: unknown[];
-  /** Mesh's hosted pay page for this transaction (only an http(s) URL is kept). */
-  paymentLink?: string;
-  /** `Date.now()` when the token arrived: Mesh's tokens live 10 minutes. */
+/**
+ * The kit's token response (declared in `@mesh-pay/wire`) as the button keeps it: `statusUrl` made
+ * absolute against the token route (the kit may live on another origin), `paymentLink` kept only
+ * when it is an http(s) URL, and the time it arrived (Mesh's tokens live 10 minutes).
+ */
+export interface LinkTokenResponse extends WireLinkTokenResponse {
+  /** `Date.now()` when the token arrived. */
   receivedAt: number;
 }
 
-interface Problem {
-  title?: string;
-  detail?: string;
-  code?: string;
-}
+/** A problem+json body as far as a browser can trust it: any field may be missing. */
+type Problem = Partial<Pick<WireProblem, 'title' | 'detail' | 'code'>>;
 
 async function readProblem(res: Response): Promise<Problem> {
   try {
@@ -64,7 +57,7 @@ export function httpUrl(value: unknown): string | undefined {
 }
 
 /** The kit's 409 for an order that is already paid (the customer must not pay twice). */
-export const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID';
+export const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID' satisfies ProblemCode;
 
 /** Mints a fresh link token for `orderId` (every attempt gets its own: tokens are single-use). */
 export async function requestLinkToken(tokenUrl: string, orderId: string | undefined, signal?: AbortSignal): Promise<LinkTokenResponse> {
@@ -97,7 +90,8 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
       status: res.status,
     });
   }
-  const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  // Untrusted until checked: every field is read as `unknown` under the contract's own names.
+  const body = (await res.json().catch(() => undefined)) as { [K in keyof WireLinkTokenResponse]?: unknown } | undefined;
   if (!body || typeof body.linkToken !== 'string' || typeof body.statusUrl !== 'string' || typeof body.transactionId !== 'string') {
     throw new MeshPayError('MESH_PAY_TOKEN_REQUEST_FAILED', 'Token route answered without linkToken/statusUrl/transactionId', {
       retryable: false,
@@ -109,8 +103,8 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
     linkToken: body.linkToken,
     transactionId: body.transactionId,
     statusUrl: new URL(body.statusUrl, route).href,
-    environment: typeof body.environment === 'string' ? body.environment : 'sandbox',
-    ...(Array.isArray(body.accessTokens) ? { accessTokens: body.accessTokens as unknown[] } : {}),
+    environment: body.environment === 'production' ? 'production' : 'sandbox',
+    ...(Array.isArray(body.accessTokens) ? { accessTokens: body.accessTokens as NonNullable<WireLinkTokenResponse['accessTokens']> } : {}),
     ...(paymentLink ? { paymentLink } : {}),
     receivedAt: Date.now(),
   };
