@@ -17,3 +17,4 @@ export { decideExit, exitError, TRANSFER_STARTED_EVENTS } from './link-exit.js';
 export { displayFiatCurrency } from './fiat-currency.js';
 export { renderWebview } from './webview-view.js';
 export { LinkSession } from './link-session.js';
+export { preconnectLink } from './link-preconnect.js';

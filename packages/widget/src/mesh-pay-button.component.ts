@@ -13,6 +13,9 @@ import type { StatusStep, StatusStream, TransferStatusEvent } from './status-str
 import type { LinkTokenResponse } from './token-client.js';
 import { isInAppBrowser } from './webview-detect.js';
 
+/** Events that show the customer is about to pay (`keydown` only for Enter and Space). */
+const INTENT_EVENTS = ['pointerenter', 'focusin', 'pointerdown', 'keydown'] as const;
+
 /** `theme` values; `system` follows `prefers-color-scheme`. */
 export type MeshPayTheme = 'light' | 'dark' | 'system';
 /** `render-type` values: `embedded` (our dialog, CSP-safe) or `overlay` (the SDK's own popup). */
@@ -122,6 +125,8 @@ export class MeshPayButton extends LitElement {
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
+  /** Aborts the current attempt's token request. */
+  #abort: AbortController | undefined;
   #dialog: LinkDialog | undefined;
   /** Link while it shows (lazily loaded, like everything after intent). */
   #session: LinkSession | undefined;
@@ -175,22 +180,20 @@ export class MeshPayButton extends LitElement {
     if (!this.#internals && typeof this.attachInternals === 'function') this.#internals = this.attachInternals();
     this.#syncStates();
     if (this.getAttribute('status') !== this.#status) this.setAttribute('status', this.#status);
-    this.addEventListener('pointerenter', this.#onIntent);
-    this.addEventListener('focusin', this.#onIntent);
+    for (const type of INTENT_EVENTS) this.addEventListener(type, this.#onIntent);
     // Parsed attributes are already set here; a re-attached element picks its payment up again.
     this.#maybeResume();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.removeEventListener('pointerenter', this.#onIntent);
-    this.removeEventListener('focusin', this.#onIntent);
+    for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
     this.#stopFollowing();
     this.#resumedKey = undefined;
     // Removed mid-flow (SPA navigation): close Link, free the page's Link slot, abandon the attempt.
     // A confirming payment stays confirming and is followed again on re-attach (sessionStorage).
     if (this.status === 'preparing' || this.status === 'open' || this.#session || this.#dialog || this.#release) {
-      this.#attempt += 1;
+      this.#abandon();
       this.#teardownLink(false);
       if (this.status === 'preparing' || this.status === 'open') this.#go('exit');
     }
@@ -209,7 +212,7 @@ export class MeshPayButton extends LitElement {
     if (this.#resumedKey !== undefined) {
       // A different order: whatever the old one was doing is not this order's state.
       if (isBusy(this.status) && this.status !== 'confirming') return;
-      this.#attempt += 1;
+      this.#abandon();
       this.#stopFollowing();
       this.#token = undefined;
       this.#streamBroke = false;
@@ -233,13 +236,15 @@ export class MeshPayButton extends LitElement {
     // A new attempt is a new transaction: stop following any earlier one (e.g. resumed after reload).
     this.#stopFollowing();
     this.#go('start');
-    const attempt = ++this.#attempt;
-    void this.#run(attempt);
+    this.#abandon();
+    const attempt = this.#attempt;
+    const abort = (this.#abort = new AbortController());
+    void this.#run(attempt, abort.signal);
   }
 
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
   reset(): void {
-    this.#attempt += 1;
+    this.#abandon();
     this.#teardownLink(false);
     this.#reset();
   }
@@ -253,7 +258,20 @@ export class MeshPayButton extends LitElement {
     this.#go('reset');
   }
 
-  #onIntent = (): void => {
+  /** Ends the current attempt: its callbacks do nothing from now on and its token request is aborted. */
+  #abandon(): void {
+    this.#attempt += 1;
+    this.#abort?.abort();
+    this.#abort = undefined;
+  }
+
+  /**
+   * Intent (pointer near, focus, press): fetch Link's code now, so a click finds it here. A press
+   * (pointerdown, Enter/Space) comes ~100 ms before its click; the token is still minted only on
+   * the click, so a press that is dragged away mints nothing.
+   */
+  #onIntent = (event: Event): void => {
+    if (event.type === 'keydown' && (event as KeyboardEvent).key !== 'Enter' && (event as KeyboardEvent).key !== ' ') return;
     if (this.#disabled() || this.#inAppBrowser()) return;
     // Failures are reported when the customer actually clicks.
     loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
@@ -277,7 +295,7 @@ export class MeshPayButton extends LitElement {
     return this.#internals?.validationMessage ?? '';
   }
 
-  async #run(attempt: number): Promise<void> {
+  async #run(attempt: number, signal: AbortSignal): Promise<void> {
     try {
       const webview = this.#inAppBrowser();
       const sdkLoad = webview ? undefined : loadLinkSdk({ prewarm: this.prewarm });
@@ -285,8 +303,9 @@ export class MeshPayButton extends LitElement {
       const flow = await loadLinkFlow();
       if (attempt !== this.#attempt) return;
       flow.displayFiatCurrency(this.fiatCurrency);
-      const tokenRequest = flow.requestLinkToken(this.tokenUrl, this.orderId);
-      tokenRequest.catch(() => undefined);
+      const tokenRequest = flow.requestLinkToken(this.tokenUrl, this.orderId, signal);
+      // Link's origin is known the moment the token is: open the connection while the SDK builds its iframe.
+      tokenRequest.then((token) => flow.preconnectLink(token.linkToken), () => undefined);
       if (webview) {
         // Link's iframe would break here; Mesh's hosted pay page works in the system browser. Offer
         // it and follow this payment's server status meanwhile.
@@ -306,6 +325,7 @@ export class MeshPayButton extends LitElement {
         const proceed = await this.#dialog.showHint(flow.hintContent(this, s.hintTitle, s.continue));
         if (attempt !== this.#attempt) return;
         if (!proceed) {
+          this.#abort?.abort();
           this.#teardownLink(true);
           this.#go('exit');
           this.#emit('mesh-exit', { error: undefined, summary: undefined, reason: 'cancelled' });

@@ -59,6 +59,13 @@ export function httpUrl(value: unknown): string | undefined {
 /** The kit's 409 for an order that is already paid (the customer must not pay twice). */
 export const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID' satisfies ProblemCode;
 
+/** The caller's signal (an abandoned attempt) or our timeout, whichever fires first. */
+function withTimeout(signal: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(TOKEN_TIMEOUT_MS);
+  if (!signal) return timeout;
+  return typeof AbortSignal.any === 'function' ? AbortSignal.any([signal, timeout]) : signal;
+}
+
 /** Mints a fresh link token for `orderId` (every attempt gets its own: tokens are single-use). */
 export async function requestLinkToken(tokenUrl: string, orderId: string | undefined, signal?: AbortSignal): Promise<LinkTokenResponse> {
   if (!tokenUrl) throw new MeshPayError('MESH_PAY_CONFIG_INVALID', 'The token-url attribute is required', { retryable: false });
@@ -70,7 +77,7 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(orderId === undefined ? {} : { orderId }),
       credentials: isCrossOrigin(route) ? 'include' : 'same-origin',
-      signal: signal ?? AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+      signal: withTimeout(signal),
     });
   } catch (cause) {
     const timedOut = cause instanceof DOMException && cause.name === 'TimeoutError';

@@ -22,6 +22,8 @@ export interface Scenario {
   statusUrl?: string;
   /** The token route answers 409 MESH_PAY_ORDER_ALREADY_PAID. */
   alreadyPaid?: boolean;
+  /** The token route answers after this many ms. */
+  delayMs?: number;
 }
 
 export interface KitLog {
@@ -29,6 +31,8 @@ export interface KitLog {
   integrations: { tx: string; cap: string | null; cookie: string | null; body: unknown }[];
   streamConnects: { tx: string; lastEventId: string | null; at: number; origin: string | null; cap: string | null; cookie: string | null }[];
   tokenRequests: { origin: string | null; cookie: string | null }[];
+  /** Order ids whose token request the browser aborted before it was answered. */
+  tokenAborts: string[];
   linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];
 }
 

@@ -34,8 +34,8 @@ export function createFakeKit({ linkPagePath }) {
   const tokenCalls = new Map();
   /** @type {Map<string, {events: SentEvent[], clients: Set<ServerResponse>, ended: boolean, forbidden: boolean, busy: number, busyStatus: number, retryAfter: string, expired: boolean}>} */
   const streams = new Map();
-  /** @type {{ integrations: unknown[], streamConnects: unknown[], linkPages: unknown[], requests: unknown[], tokenRequests: unknown[] }} */
-  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [], tokenRequests: [] };
+  /** @type {{ integrations: unknown[], streamConnects: unknown[], linkPages: unknown[], requests: unknown[], tokenRequests: unknown[], tokenAborts: string[] }} */
+  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [], tokenRequests: [], tokenAborts: [] };
 
   /** @param {string} tx */
   function stream(tx) {
@@ -167,6 +167,10 @@ export function createFakeKit({ linkPagePath }) {
       const n = (tokenCalls.get(orderId) ?? 0) + 1;
       tokenCalls.set(orderId, n);
       const scenario = scenarios.get(orderId) ?? {};
+      // The browser gave up on the request (an abandoned attempt aborts its fetch): the connection closes unanswered.
+      res.on('close', () => {
+        if (!res.writableFinished) log.tokenAborts.push(orderId);
+      });
       if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
       if (scenario.alreadyPaid) {
         problem(res, { type: 'urn:mesh-pay:problem:order-already-paid', title: 'Order already paid', status: 409, detail: 'Order is already paid', code: 'MESH_PAY_ORDER_ALREADY_PAID' });
