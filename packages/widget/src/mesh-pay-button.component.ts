@@ -63,6 +63,24 @@ export type MeshPayRenderType = 'embedded' | 'overlay';
  * @cssprop --mesh-pay-button-focus-ring - Focus ring color.
  * @cssprop --mesh-pay-button-success - Background once paid.
  * @cssprop --mesh-pay-button-danger - Background on error or failure.
+ * @cssprop --mesh-pay-dialog-background - Link dialog background (the dialog is `dialog.mesh-pay-dialog` in the light DOM: set these on it or an ancestor).
+ * @cssprop --mesh-pay-dialog-color - Link dialog text color.
+ * @cssprop --mesh-pay-dialog-radius - Link dialog corner radius.
+ * @cssprop --mesh-pay-dialog-backdrop - Backdrop behind the Link dialog.
+ * @cssprop --mesh-pay-dialog-accent - Background of the hint's Continue button.
+ * @cssprop --mesh-pay-dialog-accent-text - Text color of the hint's Continue button.
+ * @cssprop --mesh-pay-dialog-focus-ring - Focus ring color inside the dialog.
+ *
+ * @cssstate idle - At rest: nothing started, or a new order.
+ * @cssstate preparing - Minting the link token and loading Link.
+ * @cssstate open - Link is showing.
+ * @cssstate confirming - The provider accepted the transfer; waiting for the server to confirm it.
+ * @cssstate succeeded - The server confirmed the payment (the only way to look paid).
+ * @cssstate failed - The server reported the transfer failed.
+ * @cssstate cancelled - The customer closed Link before paying.
+ * @cssstate error - Something failed; Retry is offered when it may help.
+ * @cssstate already-paid - With `error`: the token route said the order is already paid.
+ * @cssstate stream-expired - With `error`: the live status stopped before the payment settled.
  */
 export class MeshPayButton extends LitElement {
   static override styles = meshPayButtonStyles;
