@@ -27,7 +27,7 @@ async function readProblem(res: Response): Promise<Problem> {
 const TOKEN_TIMEOUT_MS = 30_000;
 
 /** The token route as an absolute URL (relative `token-url`s are relative to the page). */
-export function tokenRouteUrl(tokenUrl: string): URL {
+function tokenRouteUrl(tokenUrl: string): URL {
   return new URL(tokenUrl, location.href);
 }
 
@@ -36,13 +36,8 @@ export function tokenRouteUrl(tokenUrl: string): URL {
  * the kit's own origin, so cross-origin requests carry credentials (and the kit must answer CORS with
  * `Access-Control-Allow-Credentials: true` and the page's exact origin).
  */
-export function isCrossOrigin(url: URL): boolean {
+function isCrossOrigin(url: URL): boolean {
   return url.origin !== location.origin;
-}
-
-/** `statusUrl` (a path or absolute URL) resolved against the token route, never against the page. */
-export function resolveStatusUrl(statusUrl: string, tokenUrl: string): string {
-  return new URL(statusUrl, tokenRouteUrl(tokenUrl)).href;
 }
 
 /** An http(s) URL, or undefined: a `javascript:` or garbage pay link must never become an href. */
@@ -57,7 +52,7 @@ export function httpUrl(value: unknown): string | undefined {
 }
 
 /** The kit's 409 for an order that is already paid (the customer must not pay twice). */
-export const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID' satisfies ProblemCode;
+const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID' satisfies ProblemCode;
 
 /** The caller's signal (an abandoned attempt) or our timeout, whichever fires first. */
 function withTimeout(signal: AbortSignal | undefined): AbortSignal {
