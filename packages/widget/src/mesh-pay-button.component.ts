@@ -9,7 +9,8 @@ import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOve
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
 import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
-import type { StatusStep, StatusStream, TransferStatusEvent } from './status-stream.js';
+import type { StatusStep, TransferStatusEvent } from './status-stream.js';
+import { StatusStreamController } from './status-stream-controller.js';
 import type { LinkTokenResponse } from './token-client.js';
 import { isInAppBrowser } from './webview-detect.js';
 
@@ -149,12 +150,15 @@ export class MeshPayButton extends LitElement {
   /** Link while it shows (lazily loaded, like everything after intent). */
   #session: LinkSession | undefined;
   #release: (() => void) | undefined;
-  #stream: StatusStream | undefined;
+  /** Follows the payment's server status (EventSource life, Last-Event-ID kept with the payment). */
+  #statusStream = new StatusStreamController(this, {
+    key: () => (this.tokenUrl ? this.#key() : undefined),
+    onStatus: (event, step) => this.#onStatus(event, step),
+    onExpired: (error) => this.#onStreamExpired(error),
+    onError: (error) => this.#onStreamError(error),
+  });
   #token: LinkTokenResponse | undefined;
   #streamBroke = false;
-  /** Invalidates a stream that is still loading when another one (or none) is wanted. */
-  #streamGeneration = 0;
-  #following = false;
   #resumedKey: string | undefined;
   /** The lazily loaded half, once here (the in-app-browser view renders from it). */
   #flow: LinkFlow | undefined;
@@ -206,7 +210,6 @@ export class MeshPayButton extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
-    this.#stopFollowing();
     this.#resumedKey = undefined;
     // Removed mid-flow (SPA navigation): close Link, free the page's Link slot, abandon the attempt.
     // A confirming payment stays confirming and is followed again on re-attach (sessionStorage).
@@ -231,7 +234,7 @@ export class MeshPayButton extends LitElement {
       // A different order: whatever the old one was doing is not this order's state.
       if (isBusy(this.status) && this.status !== 'confirming') return;
       this.#abandon();
-      this.#stopFollowing();
+      this.#statusStream.stop();
       this.#token = undefined;
       this.#streamBroke = false;
       this.#notice = undefined;
@@ -248,11 +251,11 @@ export class MeshPayButton extends LitElement {
     if (this.status === 'error' && this.#streamBroke && this.#token) {
       this.#streamBroke = false;
       this.#go('resume');
-      this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
+      this.#statusStream.follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       return;
     }
     // A new attempt is a new transaction: stop following any earlier one (e.g. resumed after reload).
-    this.#stopFollowing();
+    this.#statusStream.stop();
     this.#go('start');
     this.#abandon();
     const attempt = this.#attempt;
@@ -268,7 +271,7 @@ export class MeshPayButton extends LitElement {
   }
 
   #reset(): void {
-    this.#stopFollowing();
+    this.#statusStream.stop();
     this.#token = undefined;
     this.#streamBroke = false;
     this.#notice = undefined;
@@ -332,7 +335,7 @@ export class MeshPayButton extends LitElement {
         this.#token = token;
         this.#go('opened');
         this.#save();
-        return this.#follow(token.statusUrl, undefined);
+        return this.#statusStream.follow(token.statusUrl, undefined);
       }
       const release = await acquireLinkSession();
       if (attempt !== this.#attempt) return release();
@@ -370,7 +373,7 @@ export class MeshPayButton extends LitElement {
       adopt: (token) => (this.#token = token),
       save: () => this.#save(),
       follow: () => {
-        if (!this.#following && this.#token) this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
+        if (!this.#statusStream.following && this.#token) this.#statusStream.follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       },
       fail: (error) => this.#fail(error),
       teardown: () => this.#teardownLink(true),
@@ -383,57 +386,23 @@ export class MeshPayButton extends LitElement {
     };
   }
 
-  #stopFollowing(): void {
-    this.#streamGeneration += 1;
-    this.#following = false;
-    this.#stream?.close();
-    this.#stream = undefined;
-  }
-
-  #follow(statusUrl: string, lastEventId: string | undefined): void {
-    this.#stopFollowing();
-    this.#following = true;
-    const generation = this.#streamGeneration;
-    loadLinkFlow().then(
-      (flow) => {
-        if (generation === this.#streamGeneration && this.isConnected) this.#stream = this.#openStream(flow, statusUrl, lastEventId);
-      },
-      (error: unknown) => {
-        if (generation !== this.#streamGeneration || this.status === 'idle') return;
-        this.#streamBroke = true;
-        this.#fail(toMeshPayError(error, 'MESH_PAY_SDK_LOAD_FAILED'));
-      },
-    );
-  }
-
-  #openStream(flow: LinkFlow, statusUrl: string, lastEventId: string | undefined): StatusStream {
-    return flow.openStatusStream(statusUrl, {
-      ...(lastEventId ? { lastEventId } : {}),
-      onStatus: (event, step) => this.#onStatus(event, step),
-      onExpired: (event) => this.#onStreamExpired(event),
-      onError: (error) => {
-        this.#stream = undefined;
-        this.#following = false;
-        if (this.status === 'idle' || this.status === 'cancelled') {
-          // A resumed record whose capability expired: nothing to show.
-          if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
-          return;
-        }
-        this.#streamBroke = true;
-        this.#fail(error);
-      },
-    });
+  #onStreamError(error: MeshPayError): void {
+    // The stream's code never arrived: only an idle button has nothing to say about it.
+    const quiet = error.code === 'MESH_PAY_SDK_LOAD_FAILED' ? this.status === 'idle' : this.status === 'idle' || this.status === 'cancelled';
+    if (quiet) {
+      // A resumed record whose capability expired: nothing to show.
+      if (error.code !== 'MESH_PAY_SDK_LOAD_FAILED' && this.tokenUrl) clearPayment(this.#key());
+      return;
+    }
+    this.#streamBroke = true;
+    this.#fail(error);
   }
 
   #onStatus(event: TransferStatusEvent, step: StatusStep | undefined): void {
     const saved = this.#saved();
     if (step === 'serverSucceeded') this.#transferId = event.transferId;
     if (step && nextStatus(this.status, step)) this.#go(step);
-    if (saved) savePayment(this.#key(), { ...saved, lastEventId: event.eventId, status: this.status });
-    if (this.status === 'succeeded' || this.status === 'failed') {
-      this.#stream = undefined;
-      this.#following = false;
-    }
+    if (saved) savePayment(this.#key(), { ...saved, status: this.status });
     this.#emit('mesh-status', event);
   }
 
@@ -442,8 +411,6 @@ export class MeshPayButton extends LitElement {
    * meet 403s, and a new payment could pay twice: tell the customer how to learn the outcome instead.
    */
   #onStreamExpired(error: MeshPayError): void {
-    this.#stream = undefined;
-    this.#following = false;
     if (this.status === 'idle' || this.status === 'cancelled') return;
     this.#notice = 'stream-expired';
     this.#fail(error);
@@ -461,7 +428,7 @@ export class MeshPayButton extends LitElement {
     if (!statusUrl) return clearPayment(key);
     if (this.status === 'confirming') {
       // Re-attached while confirming: pick the stream up where it stopped.
-      if (!this.#following) this.#follow(statusUrl, saved.lastEventId);
+      if (!this.#statusStream.following) this.#statusStream.follow(statusUrl, saved.lastEventId);
       return;
     }
     if (this.status !== 'idle' && this.status !== 'cancelled') return;
@@ -469,12 +436,12 @@ export class MeshPayButton extends LitElement {
     if (saved.status === 'succeeded' || saved.status === 'failed' || saved.status === 'confirming') {
       this.#go('resume');
       // A settled stream sends nothing after its last id: ask for the current status instead.
-      return this.#follow(statusUrl, saved.status === 'confirming' ? saved.lastEventId : undefined);
+      return this.#statusStream.follow(statusUrl, saved.status === 'confirming' ? saved.lastEventId : undefined);
     }
     // `open`: Link was showing when the page went away. Only the server knows whether a transfer
     // was sent, so follow the stream quietly; a `pending` moves us to confirming.
     if (saved.status !== 'open') return clearPayment(key);
-    this.#follow(statusUrl, saved.lastEventId);
+    this.#statusStream.follow(statusUrl, saved.lastEventId);
   }
 
   #fail(error: MeshPayError): void {

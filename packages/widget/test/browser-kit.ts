@@ -56,6 +56,7 @@ export const kit = {
   busy: (tx: string, times: number, retryAfter: string, status = 503) => post(`/kit/status/${encodeURIComponent(tx)}/busy`, { times, retryAfter, status }),
   expire: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/expire`, {}) as Promise<{ closed: number }>,
   drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
+  openStreams: async (tx: string): Promise<number> => ((await (await fetch(`/kit/status/${encodeURIComponent(tx)}/clients`)).json()) as { open: number }).open,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
 };
 

@@ -198,13 +198,18 @@ export function createFakeKit({ linkPagePath }) {
       json(res, 200, answer);
       return true;
     }
-    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop|\/busy|\/expire)?$/.exec(path);
+    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop|\/busy|\/expire|\/clients)?$/.exec(path);
     if (m) {
       const tx = decodeURIComponent(m[1] ?? '');
       const s = stream(tx);
       if (req.method === 'POST' && m[2] === '/integration') {
         log.integrations.push({ tx, cap: url.searchParams.get('cap'), cookie: req.headers.cookie ?? null, body: await readJson(req) });
         json(res, 200, { ok: true });
+        return true;
+      }
+      if (req.method === 'GET' && m[2] === '/clients') {
+        // How many status streams of this transaction are open right now, as the server sees them.
+        json(res, 200, { open: s.clients.size });
         return true;
       }
       if (req.method === 'POST' && m[2] === '/drop') {
