@@ -11,6 +11,7 @@ import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentSt
 import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
 import type { StatusStep, TransferStatusEvent } from './status-stream.js';
 import { StatusStreamController } from './status-stream-controller.js';
+import { AbortableTask } from './abortable-task.js';
 import type { LinkTokenResponse } from './token-client.js';
 import { isInAppBrowser } from './webview-detect.js';
 
@@ -144,8 +145,10 @@ export class MeshPayButton extends LitElement {
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
-  /** Aborts the current attempt's token request. */
-  #abort: AbortController | undefined;
+  /** The attempt's token request: abortable, and aborted with the attempt. */
+  #tokenTask = new AbortableTask(this, ([flow, tokenUrl, orderId]: [LinkFlow, string, string | undefined], { signal }) =>
+    flow.requestLinkToken(tokenUrl, orderId, signal),
+  );
   #dialog: LinkDialog | undefined;
   /** Link while it shows (lazily loaded, like everything after intent). */
   #session: LinkSession | undefined;
@@ -258,9 +261,7 @@ export class MeshPayButton extends LitElement {
     this.#statusStream.stop();
     this.#go('start');
     this.#abandon();
-    const attempt = this.#attempt;
-    const abort = (this.#abort = new AbortController());
-    void this.#run(attempt, abort.signal);
+    void this.#run(this.#attempt);
   }
 
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
@@ -282,8 +283,7 @@ export class MeshPayButton extends LitElement {
   /** Ends the current attempt: its callbacks do nothing from now on and its token request is aborted. */
   #abandon(): void {
     this.#attempt += 1;
-    this.#abort?.abort();
-    this.#abort = undefined;
+    this.#tokenTask.abort();
   }
 
   /**
@@ -316,7 +316,7 @@ export class MeshPayButton extends LitElement {
     return this.#internals?.validationMessage ?? '';
   }
 
-  async #run(attempt: number, signal: AbortSignal): Promise<void> {
+  async #run(attempt: number): Promise<void> {
     try {
       const webview = this.#inAppBrowser();
       const sdkLoad = webview ? undefined : loadLinkSdk({ prewarm: this.prewarm });
@@ -324,7 +324,7 @@ export class MeshPayButton extends LitElement {
       const flow = await loadLinkFlow();
       if (attempt !== this.#attempt) return;
       flow.displayFiatCurrency(this.fiatCurrency);
-      const tokenRequest = flow.requestLinkToken(this.tokenUrl, this.orderId, signal);
+      const tokenRequest = this.#tokenTask.run(flow, this.tokenUrl, this.orderId);
       // Link's origin is known the moment the token is: open the connection while the SDK builds its iframe.
       tokenRequest.then((token) => flow.preconnectLink(token.linkToken), () => undefined);
       if (webview) {
@@ -346,7 +346,7 @@ export class MeshPayButton extends LitElement {
         const proceed = await this.#dialog.showHint(flow.hintContent(this, s.hintTitle, s.continue));
         if (attempt !== this.#attempt) return;
         if (!proceed) {
-          this.#abort?.abort();
+          this.#tokenTask.abort();
           this.#teardownLink(true);
           this.#go('exit');
           this.#emit('mesh-exit', { error: undefined, summary: undefined, reason: 'cancelled' });
