@@ -53,8 +53,8 @@ export interface StatusEvent {
 /** Data of the final `event: expired`, sent just before the kit closes a stream whose capability runs out. */
 export interface StreamExpiredEvent {
   transactionId: string;
-  /** The last status the kit knew; the payment may still change after the stream stopped. */
-  status: TransferStatus;
+  /** The last status the kit knew (`null`: none yet); the payment may still change after the stream stopped. */
+  status: TransferStatus | null;
 }
 
 /** The SSE event names of the status stream. */

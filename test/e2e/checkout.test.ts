@@ -67,6 +67,12 @@ async function sandboxSourceAmount(demo: DemoProcess, transactionId: string): Pr
   return match[1]!;
 }
 
+/** The order as the paying shopper's browser sees it: with its session cookie (anyone else gets 404). */
+async function orderAs(shop: ShopPage, orderId: string): Promise<{ status: number; body: any }> {
+  const res = await shop.context.request.get(`${shop.baseUrl}/api/orders/${orderId}`);
+  return { status: res.status(), body: await res.json() };
+}
+
 function statusesOf(log: PageLogEntry[]): string[] {
   return log.filter((e) => e.kind === 'status').map((e) => e.name);
 }
@@ -98,7 +104,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     const shop = await openShop(demo);
     const linkFrames = watchLinkFrames(shop);
     const orderId = await shop.orderId();
-    assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).status, 404, 'no order before the click');
+    assert.equal((await orderAs(shop, orderId)).status, 404, 'no order before the click');
     assert.deepEqual(shop.requested.filter((u) => /web-link-sdk/.test(u)), [], 'the Mesh SDK is not loaded with the page');
 
     await shop.clickPay();
@@ -111,7 +117,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     assert.equal(await shop.status(), 'confirming');
     assert.match(await shop.statusLineText(), /confirm/i);
     assert.deepEqual(await ledgerFor(demo, orderId), [], 'no credit while confirming');
-    const midway = await getJson(`${demo.url}/api/orders/${orderId}`);
+    const midway = await orderAs(shop, orderId);
     assert.equal(midway.status, 200);
     assert.notEqual(midway.body.status, 'succeeded');
 
@@ -152,7 +158,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     assert.match(credit.txHash, /^0x[0-9a-f]{64}$/i);
     assert.equal((await getJson(`${demo.url}/api/ledger`)).body.entries.length, 1, 'one credit in the whole ledger');
 
-    const order = await getJson(`${demo.url}/api/orders/${orderId}`);
+    const order = await orderAs(shop, orderId);
     assert.deepEqual(order.body, {
       orderId,
       transactionId,
@@ -209,7 +215,7 @@ describe('a transfer that fails (autoplay: fail)', () => {
     assert.ok(log.some((e) => e.kind === 'event' && e.name === 'mesh-status' && (e.detail as { status?: string }).status === 'failed'));
     assertCleanPage(log);
     assert.deepEqual(await ledgerFor(demo, orderId), []);
-    assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'failed');
+    assert.equal((await orderAs(shop, orderId)).body.status, 'failed');
   });
 });
 
@@ -255,7 +261,7 @@ describe('a shopper who cancels (autoplay: cancel)', () => {
     assert.equal((await shop.linkTokens()).length, 2, 'one token per attempt, no more');
     assertCleanPage(await shop.log());
     assert.deepEqual(await ledgerFor(demo, orderId), []);
-    assert.notEqual((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'succeeded');
+    assert.notEqual((await orderAs(shop, orderId)).body.status, 'succeeded');
   });
 });
 
@@ -290,7 +296,7 @@ describe('a person clicks through the sandbox Link page (no autoplay)', () => {
     assertCleanPage(await shop.log());
     const entries = await ledgerFor(demo, orderId);
     assert.equal(entries.length, 1);
-    assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'succeeded');
+    assert.equal((await orderAs(shop, orderId)).body.status, 'succeeded');
   });
 
   it('works from http://localhost:<port>, the address npm start prints, though Link is framed from 127.0.0.1', async () => {

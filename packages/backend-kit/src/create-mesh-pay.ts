@@ -105,11 +105,21 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       kitSecret: config.kitSecret,
       heartbeatMs: config.heartbeatMs,
       registry: streams,
+      limits: config.streamLimits,
       logger,
       onOpenNonTerminal: (transactionId, createdAt) => reconciler.reconcileIfDue(transactionId, createdAt),
     }),
   );
-  browser.post('/status/:capability/integration', ...integrationRoute({ store, kitSecret: config.kitSecret }));
+  browser.post(
+    '/status/:capability/integration',
+    ...integrationRoute({
+      store,
+      kitSecret: config.kitSecret,
+      maxConnections: config.maxConnectionsPerShopper,
+      limits: config.integrationRateLimit,
+      logger,
+    }),
+  );
   browser.get('/networks', networksRoute(networks, config.networksCacheMs));
   router.use(browser);
   router.use(problemHandler(logger));

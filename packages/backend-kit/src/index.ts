@@ -28,7 +28,13 @@ export { parseLosslessJson, JsonNumber, LosslessJsonSyntaxError, type LosslessVa
 export { signCapability, verifyCapability, type CapabilityClaims } from './capability.js';
 export { decide, matchDestination, isTerminal, type Decision, type Verdict } from './fulfilment-decide.js';
 export { buildLinkTokenRequest, type LinkTokenResponse } from './link-token-route.js';
-export { toIntegrationAccessTokens, type IntegrationAccessToken } from './return-users.js';
+export {
+  toIntegrationAccessTokens,
+  type IntegrationAccessToken,
+  type IntegrationLimits,
+  type StoredConnection,
+} from './return-users.js';
+export type { StreamLimits } from './status-stream.js';
 export type { MeshNetwork, MeshTransfer } from './mesh-client.js';
 export type {
   Destination,
