@@ -13,7 +13,7 @@ type Measure = () => Promise<Section>;
 
 const benchmarks: Record<string, { title: string; load: () => Promise<Measure> }> = {
   'page-weight': { title: '1. Page weight', load: async () => (await import('./page-weight.js')).measure },
-  'click-to-link': { title: '2. Click to Link visible', load: async () => (await import('./click-to-link.js')).measure },
+  'click-to-link': { title: '2. Press to Link visible', load: async () => (await import('./click-to-link.js')).measure },
   'webhook-ack': { title: '3. Webhook ack', load: async () => (await import('./webhook-ack.js')).measure },
   'webhook-to-browser': {
     title: '4. Webhook to browser',

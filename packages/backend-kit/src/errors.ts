@@ -4,26 +4,10 @@
  * Mesh's raw error text.
  */
 import type { ErrorRequestHandler, Response } from 'express';
+import type { Problem, ProblemCode } from '@mesh-pay/wire';
 
-export type MeshPayErrorCode =
-  | 'MESH_PAY_INVALID_REQUEST'
-  | 'MESH_PAY_ORDER_NOT_FOUND'
-  | 'MESH_PAY_MESH_UNAVAILABLE'
-  | 'MESH_PAY_MESH_REFUSED'
-  | 'MESH_PAY_MESH_TIMEOUT'
-  | 'MESH_PAY_SIGNATURE_INVALID'
-  | 'MESH_PAY_PAYLOAD_TOO_LARGE'
-  | 'MESH_PAY_INVALID_EVENT'
-  | 'MESH_PAY_CAPABILITY_INVALID'
-  | 'MESH_PAY_CAPABILITY_EXPIRED'
-  | 'MESH_PAY_TRANSACTION_NOT_FOUND'
-  | 'MESH_PAY_SOURCE_FORBIDDEN'
-  | 'MESH_PAY_RATE_LIMITED'
-  | 'MESH_PAY_ORDER_ALREADY_PAID'
-  | 'MESH_PAY_TOO_MANY_STREAMS'
-  | 'MESH_PAY_BUSY'
-  | 'MESH_PAY_CONFIG_INVALID'
-  | 'MESH_PAY_INTERNAL';
+/** The codes are part of the wire contract (`@mesh-pay/wire`): the button reads them too. */
+export type MeshPayErrorCode = ProblemCode;
 
 const TITLES: Record<MeshPayErrorCode, string> = {
   MESH_PAY_INVALID_REQUEST: 'Invalid request',
@@ -65,14 +49,8 @@ export class MeshPayError extends Error {
   }
 }
 
-/** The problem+json body for an error. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: MeshPayErrorCode;
-}
+/** The problem+json body for an error (its shape is part of the wire contract). */
+export type { Problem };
 
 export function toProblem(error: MeshPayError): Problem {
   return {

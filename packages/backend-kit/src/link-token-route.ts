@@ -12,7 +12,8 @@ import { MeshPayError, describeError } from './errors.js';
 import { JsonNumber } from './lossless-json.js';
 import type { MeshClient } from './mesh-client.js';
 import type { MeshLinkTokenRequest, MeshLinkTokenTransferOptions, MeshToAddress } from './mesh-api-types.js';
-import { toIntegrationAccessTokens, type IntegrationAccessToken } from './return-users.js';
+import type { LinkTokenResponse } from '@mesh-pay/wire';
+import { toIntegrationAccessTokens } from './return-users.js';
 import type { Logger } from './config.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { markOpen } from './reconcile.js';
@@ -72,15 +73,8 @@ const resolvedOrderSchema = z
     path: ['amountInFiat'],
   });
 
-export interface LinkTokenResponse {
-  linkToken: string;
-  transactionId: string;
-  statusUrl: string;
-  environment: MeshEnvironment;
-  accessTokens?: IntegrationAccessToken[];
-  /** Mesh's hosted pay link, when the order asked for one (`generatePayLink`) and Mesh made it. */
-  paymentLink?: string;
-}
+/** The route's `200` body: declared once, in `@mesh-pay/wire`, with the button that reads it. */
+export type { LinkTokenResponse };
 
 /**
  * The body sent to Mesh, typed by Mesh's own generated client (a field Mesh does not define does

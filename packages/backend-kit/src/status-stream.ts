@@ -20,6 +20,7 @@ import { MeshPayError, describeError } from './errors.js';
 import { currentStatus, isTerminal } from './fulfilment-decide.js';
 import type { Logger } from './config.js';
 import type { KitStore, StoredStatus } from './store.js';
+import type { StreamExpiredEvent } from '@mesh-pay/wire';
 
 /** Formats one SSE message. `data` is single-line JSON, so one `data:` line suffices. */
 export function formatStatusEvent(status: StoredStatus): string {
@@ -113,7 +114,8 @@ function at(whenMs: number, fn: () => void): () => void {
 
 /** The last message of a stream whose capability runs out: `{transactionId, status}` (status null if none yet). */
 export function formatExpiredEvent(transactionId: string, status: string | null): string {
-  return `event: expired\ndata: ${JSON.stringify({ transactionId, status })}\n\n`;
+  const data: StreamExpiredEvent = { transactionId, status };
+  return `event: expired\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 export function statusStreamRoute(deps: {

@@ -7,14 +7,7 @@
  */
 
 /** Transfer statuses Mesh sends. Others are stored and shown but never credited. */
-export type TransferStatus =
-  | 'pending'
-  | 'processing'
-  | 'succeeded'
-  | 'failed'
-  | 'refundpending'
-  | 'refundsucceeded'
-  | (string & {});
+export type TransferStatus = import('@mesh-pay/wire').TransferStatus;
 
 /** One destination the merchant's resolver chose for a transaction. */
 export interface Destination {
@@ -80,18 +73,7 @@ export interface TransferEvent {
 }
 
 /** One message on a status stream; `seq` is the SSE `id:`, increasing per transaction. */
-export interface StatusUpdate {
-  transactionId: string;
-  transferId: string;
-  status: TransferStatus;
-  txHash?: string;
-  sourceAmount?: string;
-  destinationAmount?: string;
-  token?: string;
-  chain?: string;
-  /** ISO 8601 time the kit recorded the change. */
-  at: string;
-}
+export type StatusUpdate = import('@mesh-pay/wire').StatusEvent;
 
 export interface StoredStatus {
   seq: number;

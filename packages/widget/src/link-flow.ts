@@ -9,11 +9,9 @@ import enAfterIntent from './locales/en-after-intent.js';
 completeEnglish(enAfterIntent);
 
 export { LinkDialog, hintContent } from './link-dialog.js';
-export { requestLinkToken, saveIntegration, withPaymentLink } from './token-client.js';
+export { requestLinkToken, withPaymentLink } from './token-client.js';
 export { openStatusStream } from './status-stream.js';
-export { redactTokens } from './redact.js';
-export { createLink } from './link-create.js';
-export { decideExit, exitError, TRANSFER_STARTED_EVENTS } from './link-exit.js';
 export { displayFiatCurrency } from './fiat-currency.js';
 export { renderWebview } from './webview-view.js';
 export { LinkSession } from './link-session.js';
+export { preconnectLink } from './link-preconnect.js';

@@ -9,9 +9,14 @@ import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOve
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
 import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
-import type { StatusStep, StatusStream, TransferStatusEvent } from './status-stream.js';
+import type { StatusStep, TransferStatusEvent } from './status-stream.js';
+import { StatusStreamController } from './status-stream-controller.js';
+import { AbortableTask } from './abortable-task.js';
 import type { LinkTokenResponse } from './token-client.js';
 import { isInAppBrowser } from './webview-detect.js';
+
+/** Events that show the customer is about to pay (`keydown` only for Enter and Space). */
+const INTENT_EVENTS = ['pointerenter', 'focusin', 'pointerdown', 'keydown'] as const;
 
 /** `theme` values; `system` follows `prefers-color-scheme`. */
 export type MeshPayTheme = 'light' | 'dark' | 'system';
@@ -60,6 +65,24 @@ export type MeshPayRenderType = 'embedded' | 'overlay';
  * @cssprop --mesh-pay-button-focus-ring - Focus ring color.
  * @cssprop --mesh-pay-button-success - Background once paid.
  * @cssprop --mesh-pay-button-danger - Background on error or failure.
+ * @cssprop --mesh-pay-dialog-background - Link dialog background (the dialog is `dialog.mesh-pay-dialog` in the light DOM: set these on it or an ancestor).
+ * @cssprop --mesh-pay-dialog-color - Link dialog text color.
+ * @cssprop --mesh-pay-dialog-radius - Link dialog corner radius.
+ * @cssprop --mesh-pay-dialog-backdrop - Backdrop behind the Link dialog.
+ * @cssprop --mesh-pay-dialog-accent - Background of the hint's Continue button.
+ * @cssprop --mesh-pay-dialog-accent-text - Text color of the hint's Continue button.
+ * @cssprop --mesh-pay-dialog-focus-ring - Focus ring color inside the dialog.
+ *
+ * @cssstate idle - At rest: nothing started, or a new order.
+ * @cssstate preparing - Minting the link token and loading Link.
+ * @cssstate open - Link is showing.
+ * @cssstate confirming - The provider accepted the transfer; waiting for the server to confirm it.
+ * @cssstate succeeded - The server confirmed the payment (the only way to look paid).
+ * @cssstate failed - The server reported the transfer failed.
+ * @cssstate cancelled - The customer closed Link before paying.
+ * @cssstate error - Something failed; Retry is offered when it may help.
+ * @cssstate already-paid - With `error`: the token route said the order is already paid.
+ * @cssstate stream-expired - With `error`: the live status stopped before the payment settled.
  */
 export class MeshPayButton extends LitElement {
   static override styles = meshPayButtonStyles;
@@ -122,16 +145,23 @@ export class MeshPayButton extends LitElement {
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
+  /** The attempt's token request: abortable, and aborted with the attempt. */
+  #tokenTask = new AbortableTask(this, ([flow, tokenUrl, orderId]: [LinkFlow, string, string | undefined], { signal }) =>
+    flow.requestLinkToken(tokenUrl, orderId, signal),
+  );
   #dialog: LinkDialog | undefined;
   /** Link while it shows (lazily loaded, like everything after intent). */
   #session: LinkSession | undefined;
   #release: (() => void) | undefined;
-  #stream: StatusStream | undefined;
+  /** Follows the payment's server status (EventSource life, Last-Event-ID kept with the payment). */
+  #statusStream = new StatusStreamController(this, {
+    key: () => (this.tokenUrl ? this.#key() : undefined),
+    onStatus: (event, step) => this.#onStatus(event, step),
+    onExpired: (error) => this.#onStreamExpired(error),
+    onError: (error) => this.#onStreamError(error),
+  });
   #token: LinkTokenResponse | undefined;
   #streamBroke = false;
-  /** Invalidates a stream that is still loading when another one (or none) is wanted. */
-  #streamGeneration = 0;
-  #following = false;
   #resumedKey: string | undefined;
   /** The lazily loaded half, once here (the in-app-browser view renders from it). */
   #flow: LinkFlow | undefined;
@@ -175,22 +205,19 @@ export class MeshPayButton extends LitElement {
     if (!this.#internals && typeof this.attachInternals === 'function') this.#internals = this.attachInternals();
     this.#syncStates();
     if (this.getAttribute('status') !== this.#status) this.setAttribute('status', this.#status);
-    this.addEventListener('pointerenter', this.#onIntent);
-    this.addEventListener('focusin', this.#onIntent);
+    for (const type of INTENT_EVENTS) this.addEventListener(type, this.#onIntent);
     // Parsed attributes are already set here; a re-attached element picks its payment up again.
     this.#maybeResume();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.removeEventListener('pointerenter', this.#onIntent);
-    this.removeEventListener('focusin', this.#onIntent);
-    this.#stopFollowing();
+    for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
     this.#resumedKey = undefined;
     // Removed mid-flow (SPA navigation): close Link, free the page's Link slot, abandon the attempt.
     // A confirming payment stays confirming and is followed again on re-attach (sessionStorage).
     if (this.status === 'preparing' || this.status === 'open' || this.#session || this.#dialog || this.#release) {
-      this.#attempt += 1;
+      this.#abandon();
       this.#teardownLink(false);
       if (this.status === 'preparing' || this.status === 'open') this.#go('exit');
     }
@@ -209,8 +236,8 @@ export class MeshPayButton extends LitElement {
     if (this.#resumedKey !== undefined) {
       // A different order: whatever the old one was doing is not this order's state.
       if (isBusy(this.status) && this.status !== 'confirming') return;
-      this.#attempt += 1;
-      this.#stopFollowing();
+      this.#abandon();
+      this.#statusStream.stop();
       this.#token = undefined;
       this.#streamBroke = false;
       this.#notice = undefined;
@@ -227,25 +254,25 @@ export class MeshPayButton extends LitElement {
     if (this.status === 'error' && this.#streamBroke && this.#token) {
       this.#streamBroke = false;
       this.#go('resume');
-      this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
+      this.#statusStream.follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       return;
     }
     // A new attempt is a new transaction: stop following any earlier one (e.g. resumed after reload).
-    this.#stopFollowing();
+    this.#statusStream.stop();
     this.#go('start');
-    const attempt = ++this.#attempt;
-    void this.#run(attempt);
+    this.#abandon();
+    void this.#run(this.#attempt);
   }
 
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
   reset(): void {
-    this.#attempt += 1;
+    this.#abandon();
     this.#teardownLink(false);
     this.#reset();
   }
 
   #reset(): void {
-    this.#stopFollowing();
+    this.#statusStream.stop();
     this.#token = undefined;
     this.#streamBroke = false;
     this.#notice = undefined;
@@ -253,7 +280,19 @@ export class MeshPayButton extends LitElement {
     this.#go('reset');
   }
 
-  #onIntent = (): void => {
+  /** Ends the current attempt: its callbacks do nothing from now on and its token request is aborted. */
+  #abandon(): void {
+    this.#attempt += 1;
+    this.#tokenTask.abort();
+  }
+
+  /**
+   * Intent (pointer near, focus, press): fetch Link's code now, so a click finds it here. A press
+   * (pointerdown, Enter/Space) comes ~100 ms before its click; the token is still minted only on
+   * the click, so a press that is dragged away mints nothing.
+   */
+  #onIntent = (event: Event): void => {
+    if (event.type === 'keydown' && (event as KeyboardEvent).key !== 'Enter' && (event as KeyboardEvent).key !== ' ') return;
     if (this.#disabled() || this.#inAppBrowser()) return;
     // Failures are reported when the customer actually clicks.
     loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
@@ -285,8 +324,9 @@ export class MeshPayButton extends LitElement {
       const flow = await loadLinkFlow();
       if (attempt !== this.#attempt) return;
       flow.displayFiatCurrency(this.fiatCurrency);
-      const tokenRequest = flow.requestLinkToken(this.tokenUrl, this.orderId);
-      tokenRequest.catch(() => undefined);
+      const tokenRequest = this.#tokenTask.run(flow, this.tokenUrl, this.orderId);
+      // Link's origin is known the moment the token is: open the connection while the SDK builds its iframe.
+      tokenRequest.then((token) => flow.preconnectLink(token.linkToken), () => undefined);
       if (webview) {
         // Link's iframe would break here; Mesh's hosted pay page works in the system browser. Offer
         // it and follow this payment's server status meanwhile.
@@ -295,7 +335,7 @@ export class MeshPayButton extends LitElement {
         this.#token = token;
         this.#go('opened');
         this.#save();
-        return this.#follow(token.statusUrl, undefined);
+        return this.#statusStream.follow(token.statusUrl, undefined);
       }
       const release = await acquireLinkSession();
       if (attempt !== this.#attempt) return release();
@@ -306,6 +346,7 @@ export class MeshPayButton extends LitElement {
         const proceed = await this.#dialog.showHint(flow.hintContent(this, s.hintTitle, s.continue));
         if (attempt !== this.#attempt) return;
         if (!proceed) {
+          this.#tokenTask.abort();
           this.#teardownLink(true);
           this.#go('exit');
           this.#emit('mesh-exit', { error: undefined, summary: undefined, reason: 'cancelled' });
@@ -332,7 +373,7 @@ export class MeshPayButton extends LitElement {
       adopt: (token) => (this.#token = token),
       save: () => this.#save(),
       follow: () => {
-        if (!this.#following && this.#token) this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
+        if (!this.#statusStream.following && this.#token) this.#statusStream.follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       },
       fail: (error) => this.#fail(error),
       teardown: () => this.#teardownLink(true),
@@ -345,57 +386,23 @@ export class MeshPayButton extends LitElement {
     };
   }
 
-  #stopFollowing(): void {
-    this.#streamGeneration += 1;
-    this.#following = false;
-    this.#stream?.close();
-    this.#stream = undefined;
-  }
-
-  #follow(statusUrl: string, lastEventId: string | undefined): void {
-    this.#stopFollowing();
-    this.#following = true;
-    const generation = this.#streamGeneration;
-    loadLinkFlow().then(
-      (flow) => {
-        if (generation === this.#streamGeneration && this.isConnected) this.#stream = this.#openStream(flow, statusUrl, lastEventId);
-      },
-      (error: unknown) => {
-        if (generation !== this.#streamGeneration || this.status === 'idle') return;
-        this.#streamBroke = true;
-        this.#fail(toMeshPayError(error, 'MESH_PAY_SDK_LOAD_FAILED'));
-      },
-    );
-  }
-
-  #openStream(flow: LinkFlow, statusUrl: string, lastEventId: string | undefined): StatusStream {
-    return flow.openStatusStream(statusUrl, {
-      ...(lastEventId ? { lastEventId } : {}),
-      onStatus: (event, step) => this.#onStatus(event, step),
-      onExpired: (event) => this.#onStreamExpired(event),
-      onError: (error) => {
-        this.#stream = undefined;
-        this.#following = false;
-        if (this.status === 'idle' || this.status === 'cancelled') {
-          // A resumed record whose capability expired: nothing to show.
-          if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
-          return;
-        }
-        this.#streamBroke = true;
-        this.#fail(error);
-      },
-    });
+  #onStreamError(error: MeshPayError): void {
+    // The stream's code never arrived: only an idle button has nothing to say about it.
+    const quiet = error.code === 'MESH_PAY_SDK_LOAD_FAILED' ? this.status === 'idle' : this.status === 'idle' || this.status === 'cancelled';
+    if (quiet) {
+      // A resumed record whose capability expired: nothing to show.
+      if (error.code !== 'MESH_PAY_SDK_LOAD_FAILED' && this.tokenUrl) clearPayment(this.#key());
+      return;
+    }
+    this.#streamBroke = true;
+    this.#fail(error);
   }
 
   #onStatus(event: TransferStatusEvent, step: StatusStep | undefined): void {
     const saved = this.#saved();
     if (step === 'serverSucceeded') this.#transferId = event.transferId;
     if (step && nextStatus(this.status, step)) this.#go(step);
-    if (saved) savePayment(this.#key(), { ...saved, lastEventId: event.eventId, status: this.status });
-    if (this.status === 'succeeded' || this.status === 'failed') {
-      this.#stream = undefined;
-      this.#following = false;
-    }
+    if (saved) savePayment(this.#key(), { ...saved, status: this.status });
     this.#emit('mesh-status', event);
   }
 
@@ -404,8 +411,6 @@ export class MeshPayButton extends LitElement {
    * meet 403s, and a new payment could pay twice: tell the customer how to learn the outcome instead.
    */
   #onStreamExpired(error: MeshPayError): void {
-    this.#stream = undefined;
-    this.#following = false;
     if (this.status === 'idle' || this.status === 'cancelled') return;
     this.#notice = 'stream-expired';
     this.#fail(error);
@@ -423,20 +428,20 @@ export class MeshPayButton extends LitElement {
     if (!statusUrl) return clearPayment(key);
     if (this.status === 'confirming') {
       // Re-attached while confirming: pick the stream up where it stopped.
-      if (!this.#following) this.#follow(statusUrl, saved.lastEventId);
+      if (!this.#statusStream.following) this.#statusStream.follow(statusUrl, saved.lastEventId);
       return;
     }
     if (this.status !== 'idle' && this.status !== 'cancelled') return;
-    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: '', receivedAt: 0 };
+    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: 'sandbox', receivedAt: 0 };
     if (saved.status === 'succeeded' || saved.status === 'failed' || saved.status === 'confirming') {
       this.#go('resume');
       // A settled stream sends nothing after its last id: ask for the current status instead.
-      return this.#follow(statusUrl, saved.status === 'confirming' ? saved.lastEventId : undefined);
+      return this.#statusStream.follow(statusUrl, saved.status === 'confirming' ? saved.lastEventId : undefined);
     }
     // `open`: Link was showing when the page went away. Only the server knows whether a transfer
     // was sent, so follow the stream quietly; a `pending` moves us to confirming.
     if (saved.status !== 'open') return clearPayment(key);
-    this.#follow(statusUrl, saved.lastEventId);
+    this.#statusStream.follow(statusUrl, saved.lastEventId);
   }
 
   #fail(error: MeshPayError): void {

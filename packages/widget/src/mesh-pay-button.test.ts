@@ -228,7 +228,7 @@ describe('failing, retrying and cancelling', () => {
     expect(detail.code).to.equal('MESH_PAY_TOKEN_REQUEST_FAILED');
     expect(detail.retryable).to.equal(true);
     expect(detail.message).to.include('502');
-    expect(detail.message).to.include('MESH_UNAVAILABLE');
+    expect(detail.message).to.include('MESH_PAY_MESH_UNAVAILABLE');
     expect(el.status).to.equal('error');
     expect(el.matches(':state(error)')).to.equal(true);
     await el.updateComplete;

@@ -23,7 +23,9 @@ declare global {
   interface HTMLElementTagNameMap {
     'mesh-pay-button': MeshPayButton;
   }
-  interface HTMLElementEventMap {
+  // On the map HTMLElementEventMap, DocumentEventMap and WindowEventMap all extend: the events bubble
+  // and are composed, so `document.addEventListener('mesh-status', (e) => e.detail.status)` type-checks too.
+  interface GlobalEventHandlersEventMap {
     'mesh-click': CustomEvent<MeshPayEventDetailMap['mesh-click']>;
     'mesh-open': CustomEvent<MeshPayEventDetailMap['mesh-open']>;
     'mesh-integration-connected': CustomEvent<MeshPayEventDetailMap['mesh-integration-connected']>;

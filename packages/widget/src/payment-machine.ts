@@ -1,7 +1,9 @@
 /**
  * The payment flow as an explicit, pure state machine. The element never sets its status directly:
- * it asks `transition()`, so an impossible step (say, `succeeded` straight from `idle`) is rejected
- * instead of silently showing a lie to the customer.
+ * it asks `nextStatus()` for every event and ignores a step the table does not allow (say, `succeeded`
+ * straight from `preparing`), so no event arriving late or out of order can show the customer a lie.
+ * `transition()` is the strict form (it throws `InvalidTransitionError`), for tests and integrators.
+ * Only the server's stream (`serverSucceeded`) leads to `succeeded`; only `reset` leaves it.
  */
 
 /** Every status the button can be in; reflected as the `status` attribute and as `:state(<status>)`. */
@@ -96,11 +98,6 @@ export function transition(from: PaymentStatus, event: PaymentEvent): PaymentSta
 /** Statuses during which a click must not start another attempt (single flight). */
 export function isBusy(status: PaymentStatus): boolean {
   return status === 'preparing' || status === 'open' || status === 'confirming';
-}
-
-/** Statuses that no later stream event can change. */
-export function isFinal(status: PaymentStatus): boolean {
-  return status === 'succeeded';
 }
 
 export function isPaymentStatus(value: unknown): value is PaymentStatus {

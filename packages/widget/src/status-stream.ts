@@ -1,17 +1,8 @@
+import type { StatusEvent, StatusStreamEventName, StreamExpiredEvent } from '@mesh-pay/wire';
 import { MeshPayError } from './errors.js';
 
-/** One server status of the transfer, as the kit's status stream sends it. */
-export interface TransferStatusEvent {
-  transactionId: string;
-  transferId: string;
-  /** `pending`, `processing`, `succeeded`, `failed` (others are shown, never treated as paid). */
-  status: string;
-  txHash?: string;
-  sourceAmount?: string;
-  destinationAmount?: string;
-  token?: string;
-  chain?: string;
-  at: string;
+/** One server status of the transfer (`StatusEvent` of `@mesh-pay/wire`) and the SSE `id:` it came with. */
+export interface TransferStatusEvent extends StatusEvent {
   /** The SSE `id:` of this event. */
   eventId: string;
 }
@@ -27,11 +18,7 @@ const STEPS: ReadonlyMap<string, StatusStep> = new Map([
 ]);
 
 /** What the kit's final `expired` event says before it closes a stream whose capability runs out. */
-export interface StreamExpiredEvent {
-  transactionId: string;
-  /** The last status the kit knew; the payment may still change after the stream stopped. */
-  status: string;
-}
+export type { StreamExpiredEvent };
 
 export interface StatusStreamOptions {
   /** Resume after this event id (used after a reload; EventSource handles reconnects itself). */
@@ -72,6 +59,9 @@ export function resumeUrl(statusUrl: string, lastEventId: string | undefined, ba
   return url.href;
 }
 
+/** The optional string fields of a status event, copied only when they are strings. */
+const OPTIONAL_STATUS_FIELDS = ['txHash', 'sourceAmount', 'destinationAmount', 'token', 'chain'] as const satisfies readonly (keyof StatusEvent)[];
+
 /** Parses one `status` event's data; undefined for garbage the element must not act on. */
 export function parseStatusData(data: string, eventId: string): TransferStatusEvent | undefined {
   let value: unknown;
@@ -81,7 +71,7 @@ export function parseStatusData(data: string, eventId: string): TransferStatusEv
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
+  const v = value as { [K in keyof StatusEvent]?: unknown };
   if (typeof v.status !== 'string') return undefined;
   const out: TransferStatusEvent = {
     transactionId: typeof v.transactionId === 'string' ? v.transactionId : '',
@@ -90,7 +80,7 @@ export function parseStatusData(data: string, eventId: string): TransferStatusEv
     at: typeof v.at === 'string' ? v.at : '',
     eventId,
   };
-  for (const key of ['txHash', 'sourceAmount', 'destinationAmount', 'token', 'chain'] as const) {
+  for (const key of OPTIONAL_STATUS_FIELDS) {
     const field = v[key];
     if (typeof field === 'string') out[key] = field;
   }
@@ -100,7 +90,7 @@ export function parseStatusData(data: string, eventId: string): TransferStatusEv
 /** Parses the kit's final `expired` event; undefined for garbage. */
 export function parseExpiredData(data: string): StreamExpiredEvent | undefined {
   try {
-    const v = JSON.parse(data) as Record<string, unknown> | null;
+    const v = JSON.parse(data) as { [K in keyof StreamExpiredEvent]?: unknown } | null;
     if (typeof v !== 'object' || v === null) return undefined;
     return { transactionId: typeof v.transactionId === 'string' ? v.transactionId : '', status: typeof v.status === 'string' ? v.status : '' };
   } catch {
@@ -156,7 +146,7 @@ export function openStatusStream(statusUrl: string, options: StatusStreamOptions
     es.addEventListener('open', () => {
       busyRetries = 0;
     });
-    es.addEventListener('status', (message) => {
+    es.addEventListener('status' satisfies StatusStreamEventName, (message) => {
       const data = message as MessageEvent<string>;
       const event = parseStatusData(data.data, data.lastEventId);
       if (!event || closed) return;
@@ -164,7 +154,7 @@ export function openStatusStream(statusUrl: string, options: StatusStreamOptions
       if (TERMINAL.has(event.status)) close();
       options.onStatus(event, STEPS.get(event.status));
     });
-    es.addEventListener('expired', (message) => {
+    es.addEventListener('expired' satisfies StatusStreamEventName, (message) => {
       if (closed) return;
       close();
       const event = parseExpiredData((message as MessageEvent<string>).data) ?? { transactionId: '', status: '' };

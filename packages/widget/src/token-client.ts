@@ -1,25 +1,18 @@
+import type { LinkTokenResponse as WireLinkTokenResponse, Problem as WireProblem, ProblemCode } from '@mesh-pay/wire';
 import { MeshPayError } from './errors.js';
 
-/** What the kit's token route answers. */
-export interface LinkTokenResponse {
-  linkToken: string;
-  transactionId: string;
-  /** Absolute: resolved against the token route, not the page (the kit may live on another origin). */
-  statusUrl: string;
-  environment: string;
-  /** Saved return-user tokens; passed to Link so the customer skips signing in again. */
-  accessTokens?: unknown[];
-  /** Mesh's hosted pay page for this transaction (only an http(s) URL is kept). */
-  paymentLink?: string;
-  /** `Date.now()` when the token arrived: Mesh's tokens live 10 minutes. */
+/**
+ * The kit's token response (declared in `@mesh-pay/wire`) as the button keeps it: `statusUrl` made
+ * absolute against the token route (the kit may live on another origin), `paymentLink` kept only
+ * when it is an http(s) URL, and the time it arrived (Mesh's tokens live 10 minutes).
+ */
+export interface LinkTokenResponse extends WireLinkTokenResponse {
+  /** `Date.now()` when the token arrived. */
   receivedAt: number;
 }
 
-interface Problem {
-  title?: string;
-  detail?: string;
-  code?: string;
-}
+/** A problem+json body as far as a browser can trust it: any field may be missing. */
+type Problem = Partial<Pick<WireProblem, 'title' | 'detail' | 'code'>>;
 
 async function readProblem(res: Response): Promise<Problem> {
   try {
@@ -34,7 +27,7 @@ async function readProblem(res: Response): Promise<Problem> {
 const TOKEN_TIMEOUT_MS = 30_000;
 
 /** The token route as an absolute URL (relative `token-url`s are relative to the page). */
-export function tokenRouteUrl(tokenUrl: string): URL {
+function tokenRouteUrl(tokenUrl: string): URL {
   return new URL(tokenUrl, location.href);
 }
 
@@ -43,13 +36,8 @@ export function tokenRouteUrl(tokenUrl: string): URL {
  * the kit's own origin, so cross-origin requests carry credentials (and the kit must answer CORS with
  * `Access-Control-Allow-Credentials: true` and the page's exact origin).
  */
-export function isCrossOrigin(url: URL): boolean {
+function isCrossOrigin(url: URL): boolean {
   return url.origin !== location.origin;
-}
-
-/** `statusUrl` (a path or absolute URL) resolved against the token route, never against the page. */
-export function resolveStatusUrl(statusUrl: string, tokenUrl: string): string {
-  return new URL(statusUrl, tokenRouteUrl(tokenUrl)).href;
 }
 
 /** An http(s) URL, or undefined: a `javascript:` or garbage pay link must never become an href. */
@@ -64,7 +52,14 @@ export function httpUrl(value: unknown): string | undefined {
 }
 
 /** The kit's 409 for an order that is already paid (the customer must not pay twice). */
-export const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID';
+const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID' satisfies ProblemCode;
+
+/** The caller's signal (an abandoned attempt) or our timeout, whichever fires first. */
+function withTimeout(signal: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(TOKEN_TIMEOUT_MS);
+  if (!signal) return timeout;
+  return typeof AbortSignal.any === 'function' ? AbortSignal.any([signal, timeout]) : signal;
+}
 
 /** Mints a fresh link token for `orderId` (every attempt gets its own: tokens are single-use). */
 export async function requestLinkToken(tokenUrl: string, orderId: string | undefined, signal?: AbortSignal): Promise<LinkTokenResponse> {
@@ -77,7 +72,7 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(orderId === undefined ? {} : { orderId }),
       credentials: isCrossOrigin(route) ? 'include' : 'same-origin',
-      signal: signal ?? AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+      signal: withTimeout(signal),
     });
   } catch (cause) {
     const timedOut = cause instanceof DOMException && cause.name === 'TimeoutError';
@@ -97,7 +92,8 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
       status: res.status,
     });
   }
-  const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  // Untrusted until checked: every field is read as `unknown` under the contract's own names.
+  const body = (await res.json().catch(() => undefined)) as { [K in keyof WireLinkTokenResponse]?: unknown } | undefined;
   if (!body || typeof body.linkToken !== 'string' || typeof body.statusUrl !== 'string' || typeof body.transactionId !== 'string') {
     throw new MeshPayError('MESH_PAY_TOKEN_REQUEST_FAILED', 'Token route answered without linkToken/statusUrl/transactionId', {
       retryable: false,
@@ -109,8 +105,8 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
     linkToken: body.linkToken,
     transactionId: body.transactionId,
     statusUrl: new URL(body.statusUrl, route).href,
-    environment: typeof body.environment === 'string' ? body.environment : 'sandbox',
-    ...(Array.isArray(body.accessTokens) ? { accessTokens: body.accessTokens as unknown[] } : {}),
+    environment: body.environment === 'production' ? 'production' : 'sandbox',
+    ...(Array.isArray(body.accessTokens) ? { accessTokens: body.accessTokens as NonNullable<WireLinkTokenResponse['accessTokens']> } : {}),
     ...(paymentLink ? { paymentLink } : {}),
     receivedAt: Date.now(),
   };

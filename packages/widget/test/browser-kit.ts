@@ -22,6 +22,8 @@ export interface Scenario {
   statusUrl?: string;
   /** The token route answers 409 MESH_PAY_ORDER_ALREADY_PAID. */
   alreadyPaid?: boolean;
+  /** The token route answers after this many ms. */
+  delayMs?: number;
 }
 
 export interface KitLog {
@@ -29,6 +31,8 @@ export interface KitLog {
   integrations: { tx: string; cap: string | null; cookie: string | null; body: unknown }[];
   streamConnects: { tx: string; lastEventId: string | null; at: number; origin: string | null; cap: string | null; cookie: string | null }[];
   tokenRequests: { origin: string | null; cookie: string | null }[];
+  /** Order ids whose token request the browser aborted before it was answered. */
+  tokenAborts: string[];
   linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];
 }
 
@@ -52,6 +56,7 @@ export const kit = {
   busy: (tx: string, times: number, retryAfter: string, status = 503) => post(`/kit/status/${encodeURIComponent(tx)}/busy`, { times, retryAfter, status }),
   expire: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/expire`, {}) as Promise<{ closed: number }>,
   drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
+  openStreams: async (tx: string): Promise<number> => ((await (await fetch(`/kit/status/${encodeURIComponent(tx)}/clients`)).json()) as { open: number }).open,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
 };
 

@@ -1,21 +1,43 @@
+// @ts-check
 // A fake of the backend kit's HTTP contract (token route, status stream, return-user route) for the
 // widget's browser tests. Plain Node (req, res) so both web-test-runner (Koa) and Express mount it.
 // Tests steer it over HTTP: POST /kit/scenario, POST /kit/status/:tx/emit, GET /kit/log.
+
+// Its answers are typed by the wire contract the real kit and the button share (`@mesh-pay/wire`),
+// and `npm run typecheck` checks this file: the fake cannot drift from the kit unnoticed.
+
+/** @typedef {import('node:http').IncomingMessage} IncomingMessage */
+/** @typedef {import('node:http').ServerResponse} ServerResponse */
+/** @typedef {import('@mesh-pay/wire').LinkTokenResponse} LinkTokenResponse */
+/** @typedef {import('@mesh-pay/wire').StatusEvent} StatusEvent */
+/** @typedef {import('@mesh-pay/wire').StreamExpiredEvent} StreamExpiredEvent */
+/** @typedef {import('@mesh-pay/wire').Problem} Problem */
+/** @typedef {{ id: number, data: StatusEvent }} SentEvent */
+/**
+ * @typedef {object} FakeKit
+ * @property {(req: IncomingMessage, res: ServerResponse) => Promise<boolean>} handle true when the request was the kit's
+ * @property {() => void} close
+ * @property {Record<string, unknown[]>} log
+ * @property {boolean} sdkBroken when true the kit answers 503 for the Mesh SDK module (`/__mesh-sdk__/…`)
+ */
 
 const TERMINAL = new Set(['succeeded', 'failed']);
 
 /**
  * @param {{ linkPagePath: string }} options path of the fake Link page on the same origin
+ * @returns {FakeKit}
  */
 export function createFakeKit({ linkPagePath }) {
   /** @type {Map<string, any>} */
   const scenarios = new Map();
   /** @type {Map<string, number>} */
   const tokenCalls = new Map();
-  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean, busy: number, busyStatus: number, retryAfter: string, expired: boolean}>} */
+  /** @type {Map<string, {events: SentEvent[], clients: Set<ServerResponse>, ended: boolean, forbidden: boolean, busy: number, busyStatus: number, retryAfter: string, expired: boolean}>} */
   const streams = new Map();
-  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [], tokenRequests: [] };
+  /** @type {{ integrations: unknown[], streamConnects: unknown[], linkPages: unknown[], requests: unknown[], tokenRequests: unknown[], tokenAborts: string[] }} */
+  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [], tokenRequests: [], tokenAborts: [] };
 
+  /** @param {string} tx */
   function stream(tx) {
     let s = streams.get(tx);
     if (!s) {
@@ -25,11 +47,26 @@ export function createFakeKit({ linkPagePath }) {
     return s;
   }
 
+  /**
+   * @param {ServerResponse} res
+   * @param {number} status
+   * @param {unknown} body
+   */
   function json(res, status, body, type = 'application/json') {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
   }
 
+  /**
+   * A problem+json answer, with one of the kit's own codes.
+   * @param {ServerResponse} res
+   * @param {Problem} problem
+   */
+  function problem(res, problem) {
+    json(res, problem.status, problem, 'application/problem+json');
+  }
+
+  /** @param {IncomingMessage} req @returns {Promise<any>} */
   async function readJson(req) {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
@@ -37,11 +74,16 @@ export function createFakeKit({ linkPagePath }) {
     return text ? JSON.parse(text) : {};
   }
 
+  /** @param {ServerResponse} res @param {SentEvent} event */
   function writeEvent(res, event) {
     res.write(`event: status\nid: ${event.id}\ndata: ${JSON.stringify(event.data)}\n\n`);
   }
 
-  /** @returns {Promise<boolean>} true when the request was the kit's */
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @returns {Promise<boolean>} true when the request was the kit's
+   */
   async function handle(req, res, corsDone = false) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const path = url.pathname;
@@ -71,7 +113,7 @@ export function createFakeKit({ linkPagePath }) {
       }
     }
     if (noCredentials) {
-      req.url = req.url.replace('/kit/no-credentials/', '/kit/');
+      req.url = (req.url ?? '').replace('/kit/no-credentials/', '/kit/');
       return handle(req, res, true);
     }
 
@@ -80,7 +122,7 @@ export function createFakeKit({ linkPagePath }) {
       tokenCalls.clear();
       for (const s of streams.values()) for (const c of s.clients) c.end();
       streams.clear();
-      for (const key of Object.keys(log)) log[key] = [];
+      for (const key of /** @type {(keyof typeof log)[]} */ (Object.keys(log))) log[key] = [];
       json(res, 204, {});
       return true;
     }
@@ -118,45 +160,56 @@ export function createFakeKit({ linkPagePath }) {
       try {
         body = await readJson(req);
       } catch {
-        json(res, 400, { type: 'about:blank', title: 'Bad JSON', status: 400, code: 'BAD_JSON' }, 'application/problem+json');
+        problem(res, { type: 'urn:mesh-pay:problem:invalid-request', title: 'Invalid request', status: 400, detail: 'The request body could not be read.', code: 'MESH_PAY_INVALID_REQUEST' });
         return true;
       }
       const orderId = String(body.orderId ?? '');
       const n = (tokenCalls.get(orderId) ?? 0) + 1;
       tokenCalls.set(orderId, n);
       const scenario = scenarios.get(orderId) ?? {};
+      // The browser gave up on the request (an abandoned attempt aborts its fetch): the connection closes unanswered.
+      res.on('close', () => {
+        if (!res.writableFinished) log.tokenAborts.push(orderId);
+      });
       if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
       if (scenario.alreadyPaid) {
-        json(res, 409, { type: 'https://mesh-pay.dev/problems/order-already-paid', title: 'Order already paid', status: 409, detail: 'Order is already paid', code: 'MESH_PAY_ORDER_ALREADY_PAID' }, 'application/problem+json');
+        problem(res, { type: 'urn:mesh-pay:problem:order-already-paid', title: 'Order already paid', status: 409, detail: 'Order is already paid', code: 'MESH_PAY_ORDER_ALREADY_PAID' });
         return true;
       }
       const failures = scenario.failFirst ?? 0;
       if (n <= failures || (scenario.failCalls ?? []).includes(n)) {
         const status = scenario.failStatus ?? 502;
-        json(res, status, { type: 'https://mesh-pay.dev/problems/mesh-unavailable', title: 'Mesh is unreachable', status, detail: 'The Mesh API did not answer', code: 'MESH_UNAVAILABLE' }, 'application/problem+json');
+        problem(res, { type: 'urn:mesh-pay:problem:mesh-unavailable', title: 'Mesh is unavailable', status, detail: 'The Mesh API did not answer', code: 'MESH_PAY_MESH_UNAVAILABLE' });
         return true;
       }
       const links = scenario.links ?? [scenario.link ?? 'succeed'];
       const link = links[Math.min(n - failures - 1, links.length - 1)];
       const transactionId = `tx-${orderId}-${n}`;
       const page = scenario.linkUrl ?? `${origin}${linkPagePath}?scenario=${encodeURIComponent(link)}&tx=${encodeURIComponent(transactionId)}`;
-      json(res, 200, {
+      /** @type {LinkTokenResponse} */
+      const answer = {
         linkToken: Buffer.from(page).toString('base64'),
         transactionId,
         statusUrl: scenario.statusUrl ?? `/kit/status/${transactionId}?cap=test-capability`,
         environment: 'sandbox',
         ...(scenario.accessTokens ? { accessTokens: scenario.accessTokens } : {}),
         ...('paymentLink' in scenario ? { paymentLink: scenario.paymentLink } : {}),
-      });
+      };
+      json(res, 200, answer);
       return true;
     }
-    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop|\/busy|\/expire)?$/.exec(path);
+    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop|\/busy|\/expire|\/clients)?$/.exec(path);
     if (m) {
-      const tx = decodeURIComponent(m[1]);
+      const tx = decodeURIComponent(m[1] ?? '');
       const s = stream(tx);
       if (req.method === 'POST' && m[2] === '/integration') {
         log.integrations.push({ tx, cap: url.searchParams.get('cap'), cookie: req.headers.cookie ?? null, body: await readJson(req) });
         json(res, 200, { ok: true });
+        return true;
+      }
+      if (req.method === 'GET' && m[2] === '/clients') {
+        // How many status streams of this transaction are open right now, as the server sees them.
+        json(res, 200, { open: s.clients.size });
         return true;
       }
       if (req.method === 'POST' && m[2] === '/drop') {
@@ -179,8 +232,10 @@ export function createFakeKit({ linkPagePath }) {
       if (req.method === 'POST' && m[2] === '/expire') {
         // The capability runs out: a final `expired` event, then the kit closes; later connects are 403.
         const last = s.events.at(-1);
+        /** @type {StreamExpiredEvent} */
+        const expired = { transactionId: tx, status: last?.data.status ?? 'pending' };
         for (const client of s.clients) {
-          client.write(`event: expired\ndata: ${JSON.stringify({ transactionId: tx, status: last?.data.status ?? 'pending' })}\n\n`);
+          client.write(`event: expired\ndata: ${JSON.stringify(expired)}\n\n`);
           client.end();
         }
         const closed = s.clients.size;
@@ -195,11 +250,11 @@ export function createFakeKit({ linkPagePath }) {
         return true;
       }
       if (req.method === 'POST' && m[2] === '/emit') {
+        /** @type {Partial<StatusEvent> & Pick<StatusEvent, 'status'>} */
         const body = await readJson(req);
-        const event = {
-          id: s.events.length + 1,
-          data: { transactionId: tx, transferId: `tr-${tx}`, at: new Date().toISOString(), ...body },
-        };
+        /** @type {StatusEvent} */
+        const data = { transactionId: tx, transferId: `tr-${tx}`, at: new Date().toISOString(), ...body };
+        const event = { id: s.events.length + 1, data };
         s.events.push(event);
         for (const client of s.clients) {
           writeEvent(client, event);
@@ -218,17 +273,19 @@ export function createFakeKit({ linkPagePath }) {
         if (s.busy > 0) {
           s.busy -= 1;
           res.writeHead(s.busyStatus, { 'content-type': 'application/problem+json', 'retry-after': s.retryAfter, 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ type: 'about:blank', title: 'Too many status streams', status: s.busyStatus }));
+          /** @type {Problem} */
+          const busy = { type: 'urn:mesh-pay:problem:too-many-streams', title: 'Too many status streams', status: s.busyStatus, detail: 'Try again shortly.', code: 'MESH_PAY_TOO_MANY_STREAMS' };
+          res.end(JSON.stringify(busy));
           return true;
         }
         if (s.forbidden) {
-          json(res, 403, { type: 'about:blank', title: 'Forbidden', status: 403, code: 'CAPABILITY_INVALID' }, 'application/problem+json');
+          problem(res, { type: 'urn:mesh-pay:problem:capability-invalid', title: 'Invalid status capability', status: 403, detail: 'This status link is not valid.', code: 'MESH_PAY_CAPABILITY_INVALID' });
           return true;
         }
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         // A short reconnection delay keeps the reconnect test quick (the browser default is ~3 s).
         res.write('retry: 100\n: connected\n\n');
-        const after = lastEventId === undefined ? undefined : Number(lastEventId);
+        const after = lastEventId === undefined || lastEventId === null ? undefined : Number(lastEventId);
         const backlog = after === undefined ? s.events.slice(-1) : s.events.filter((e) => e.id > after);
         for (const event of backlog) writeEvent(res, event);
         const last = s.events.at(-1);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-// @ts-expect-error: a plain .mjs build script (the cem plugin), no declarations
+// A plain .mjs build script (the cem plugin): typed from its JavaScript (the root tsconfig has allowJs).
 import { manifestForFrameworks } from '../framework-types.mjs';
 
 // A merchant's React, Preact, Solid, Vue or Svelte project type-checks <mesh-pay-button> against the typings

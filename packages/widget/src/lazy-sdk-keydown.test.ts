@@ -1,0 +1,27 @@
+// Runs in its own page: the SDK is a module-level singleton, so "not loaded yet" is only true once.
+import { expect, fixture, html, nextFrame, waitUntil } from '@open-wc/testing';
+import './mesh-pay-button.js';
+import { linkSdkRequested } from './link-loader.js';
+import type { MeshPayButton } from './mesh-pay-button.component.js';
+import { buttonOf, kit, orderId } from '../test/browser-kit.js';
+
+const requested = (part: string) => performance.getEntriesByType('resource').filter((e) => e.name.includes(part));
+const key = (el: Element, name: string) => el.dispatchEvent(new KeyboardEvent('keydown', { key: name, bubbles: true, composed: true }));
+
+describe('a keyboard press starts loading Link', () => {
+  it('ignores other keys, then fetches the SDK on Enter keydown without minting a token', async () => {
+    const id = orderId('keypress');
+    const el = await fixture<MeshPayButton>(html`<mesh-pay-button token-url="/kit/token" order-id=${id}></mesh-pay-button>`);
+    await nextFrame();
+    key(buttonOf(el), 'Tab');
+    key(buttonOf(el), 'a');
+    await nextFrame();
+    expect(linkSdkRequested(), 'SDK asked for on a key that does not press the button').to.equal(false);
+
+    key(buttonOf(el), 'Enter');
+    expect(linkSdkRequested(), 'SDK asked for on Enter').to.equal(true);
+    await waitUntil(() => requested('__mesh-sdk__').length > 0, 'SDK requested after Enter', { timeout: 8000 });
+    expect((await kit.log()).tokenCalls[id], 'token minted on keydown alone').to.equal(undefined);
+    expect(el.status).to.equal('idle');
+  });
+});
