@@ -75,7 +75,7 @@ async function runToExit(env: Record<string, string>): Promise<{ code: number | 
 
 describe('someone with a typo in the environment', () => {
   it('gets a non-zero exit naming every bad variable, without a stack trace', async () => {
-    const { code, output } = await runToExit({ PORT: 'eighty', MESH_STORE: 'postgres://db', MESH_SANDBOX_AUTOPLAY: 'maybe' });
+    const { code, output } = await runToExit({ PORT: 'eighty', MESH_STORE: 'mongodb://db', MESH_SANDBOX_AUTOPLAY: 'maybe' });
     assert.equal(code, 1, output);
     for (const name of ['PORT', 'MESH_STORE', 'MESH_SANDBOX_AUTOPLAY']) assert.ok(output.includes(name), output);
     assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');

@@ -475,6 +475,11 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       return inOrder([k.mark(scope, key)], async () => {
         await open();
         const client: PoolClient = await pool.connect();
+        // While checked out, a connection the server drops emits 'error' on the client itself (the
+        // pool only listens to idle ones): unheard, that would crash the process. The statement in
+        // flight rejects with the same error, which is what reaches the caller.
+        const dropped = (): void => {};
+        client.on('error', dropped);
         let healthy = false;
         try {
           await client.query('BEGIN');
@@ -509,6 +514,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
           }
           throw error;
         } finally {
+          client.off('error', dropped);
           client.release(!healthy);
         }
       });

@@ -131,13 +131,22 @@ describe('transactional fulfilment on PostgreSQL under SIGKILL', () => {
     return new Map(rows.map((r) => [r.transfer_id, Number(r.n)]));
   }
 
-  /** The invariant at any instant: the ledger rows and the kit's credit marks are the same set. */
+  /**
+   * The invariant at any instant: the ledger rows and the kit's credit marks are the same set. Read
+   * in ONE statement, so one snapshot: a killed client's backend may still be finishing a COMMIT it
+   * received, and two separate reads could straddle it.
+   */
   async function assertBothOrNeither(store: PostgresStore, schema: string, transfers: string[]): Promise<number> {
-    const rows = await ledger(store, schema);
+    const { rows } = await store.pool.query<{ transfer_id: string; written: string; marked: boolean }>(
+      `SELECT t.transfer_id,
+              (SELECT count(*) FROM "${schema}".merchant_ledger l WHERE l.transfer_id = t.transfer_id) AS written,
+              EXISTS (SELECT 1 FROM "${schema}".marks m WHERE m.scope = 'credit' AND m.key = t.transfer_id) AS marked
+       FROM unnest($1::text[]) AS t(transfer_id)`,
+      [transfers],
+    );
     let credited = 0;
-    for (const transferId of transfers) {
-      const marked = await store.hasMark('credit', transferId);
-      const written = rows.get(transferId) ?? 0;
+    for (const { transfer_id: transferId, written: count, marked } of rows) {
+      const written = Number(count);
       assert.ok(written <= 1, `${transferId} credited ${written} times`);
       assert.equal(written === 1, marked, `${transferId}: ledger row ${written === 1 ? 'present' : 'absent'} but credit mark ${marked ? 'set' : 'unset'}`);
       if (marked) credited += 1;
