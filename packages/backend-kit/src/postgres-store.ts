@@ -96,6 +96,18 @@ export function encodeKey(key: string): string {
   return `\uFFFF${key.replaceAll('\uFFFF', '\uFFFF\uFFFF').replaceAll('\0', '\uFFFF0')}`;
 }
 
+/** The inverse of {@link encodeKey}, for keys read back from a column (e.g. ids a claim returns). */
+export function decodeKey(stored: string): string {
+  if (!stored.startsWith('\uFFFF')) return stored;
+  let out = '';
+  for (let i = 1; i < stored.length; i++) {
+    const c = stored[i]!;
+    if (c !== '\uFFFF') out += c;
+    else out += stored[++i] === '0' ? '\0' : '\uFFFF';
+  }
+  return out;
+}
+
 const int = (value: unknown): number => Number(value);
 
 interface InboxRow {

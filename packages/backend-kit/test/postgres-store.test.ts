@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore, StoreSpecError } from '../src/open-store.js';
 import { MIGRATIONS } from '../src/postgres-migrations.js';
-import { encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
+import { decodeKey, encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
 import type { StatusUpdate, TransferEvent } from '../src/store.js';
 import { startPostgresServer, findPostgresBin, type PostgresServer } from './postgres-server.js';
 import { storeContract, type TestStore } from './store-contract.js';
@@ -217,6 +217,7 @@ describe('postgres store in production situations', () => {
     const store = open({ schema: freshSchema() });
     const keys = ['a\0b', 'a\uFFFF0b', '\uFFFFa', '\uFFFF', 'a', '\0'];
     assert.equal(new Set(keys.map(encodeKey)).size, keys.length, 'the encoding is injective');
+    for (const key of [...keys, '\uFFFF\uFFFF0', 'x\uFFFF', '']) assert.equal(decodeKey(encodeKey(key)), key, JSON.stringify(key));
     for (const key of keys) assert.equal(await store.putOnce('weird', key, { key }), true, JSON.stringify(key));
     for (const key of keys) assert.deepEqual(await store.getRecord('weird', key), { key });
     const event: TransferEvent = { eventId: 'evt\0nul', id: 'd', transferId: 't\0', transactionId: 'tx\0', status: 'pending' };
