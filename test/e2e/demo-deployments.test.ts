@@ -107,6 +107,8 @@ describe('a merchant with credentials and a Mesh-compatible API URL', () => {
       webhookSecret: 'merchant-webhook-secret-0123456789',
       webhookUrl: () => (shopUrl ? `${shopUrl}/mesh/webhook` : undefined),
       autoplay: 'succeed',
+      // Mesh's Link page may be framed by the merchant's shop, which is another origin here.
+      frameAncestors: () => (shopUrl ? ["'self'", shopUrl] : ["'self'"]),
     });
     cleanups.push(() => mesh.close());
     browser ??= await launchChromium();

@@ -97,6 +97,11 @@ export interface MeshPayOptions {
   heartbeatMs?: number;
   /** How long the networks list is cached; default 10 min. */
   networksCacheMs?: number;
+  /**
+   * Pages on these origins may call the browser routes (token, status stream, integration) from
+   * another origin, with credentials. Exact origins only (`https://shop.example`); a malformed one
+   * throws `MESH_PAY_CONFIG_INVALID`. The webhook route never answers CORS.
+   */
   cors?: { origins: string[] };
   /** Per-IP limit on POST /link-token; default 30 per minute; `false` disables. */
   rateLimit?: { windowMs: number; limit: number } | false;

@@ -20,6 +20,7 @@ export {
   type TransferHookArgs,
   type UpdateHookArgs,
 } from './config.js';
+export { browserCors, parseAllowedOrigin, parseAllowedOrigins, InvalidOriginError, type CorsOptions } from './cors.js';
 export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './errors.js';
 export { verifyWebhookSignature, signWebhookBody } from './webhook-verify.js';
 export { parseTransferEvent } from './webhook-parse.js';
