@@ -96,16 +96,10 @@ export function encodeKey(key: string): string {
   return `\uFFFF${key.replaceAll('\uFFFF', '\uFFFF\uFFFF').replaceAll('\0', '\uFFFF0')}`;
 }
 
-/** The inverse of {@link encodeKey}, for keys read back from a column (e.g. ids a claim returns). */
+/** The inverse of {@link encodeKey}, for keys read back from a table (reconciliation index). */
 export function decodeKey(stored: string): string {
   if (!stored.startsWith('\uFFFF')) return stored;
-  let out = '';
-  for (let i = 1; i < stored.length; i++) {
-    const c = stored[i]!;
-    if (c !== '\uFFFF') out += c;
-    else out += stored[++i] === '0' ? '\0' : '\uFFFF';
-  }
-  return out;
+  return stored.slice(1).replace(/\uFFFF(\uFFFF|0)/g, (_, c: string) => (c === '0' ? '\0' : '\uFFFF'));
 }
 
 const int = (value: unknown): number => Number(value);
