@@ -4,7 +4,13 @@ import type { LedgerBook, LedgerEntry } from './ledger.js';
 /** What the book needs of a `pg` Pool: the kit's PostgreSQL store exposes its pool as `store.pool`. */
 export interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
-  connect(): Promise<HookTransaction & { release(destroy?: boolean): void }>;
+  connect(): Promise<
+    HookTransaction & {
+      release(destroy?: boolean): void;
+      on(event: 'error', listener: (error: Error) => void): unknown;
+      off(event: 'error', listener: (error: Error) => void): unknown;
+    }
+  >;
 }
 
 /** The merchant's own ledger table, beside (not inside) the kit's `mesh_pay` schema. */
@@ -21,6 +27,9 @@ export const LEDGER_TABLE = 'demo_ledger';
 export async function postgresLedgerBook(pool: Queryable): Promise<LedgerBook> {
   // Instances starting together: one creates the table, the others wait on the lock and find it.
   const client = await pool.connect();
+  // A connection dropped while checked out emits 'error' on the client; the query in flight rejects.
+  const dropped = (): void => {};
+  client.on('error', dropped);
   let healthy = false;
   try {
     await client.query('BEGIN');
@@ -41,6 +50,7 @@ export async function postgresLedgerBook(pool: Queryable): Promise<LedgerBook> {
     healthy = true;
   } finally {
     if (!healthy) await client.query('ROLLBACK').catch(() => {});
+    client.off('error', dropped);
     client.release(!healthy);
   }
 

@@ -1,6 +1,6 @@
 /**
  * 3. Webhook ack: how fast `/mesh/webhook` answers Mesh, under load (autocannon, saturating) and at
- * a steady 1,000 req/s, for the kit on SQLite and on Redis, against a bare Express route that only
+ * a steady 1,000 req/s, for the kit on SQLite, Redis and PostgreSQL, against a bare Express route that only
  * verifies the HMAC. Each server runs in a child process; autocannon runs here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon, { type Result } from 'autocannon';
 import { startChildServer, type ChildServer } from './child-server.js';
+import { startPostgres } from './postgres.js';
 import { startRedis } from './redis.js';
 import type { Section } from './report.js';
 import { int, ms, ratio, summarize, type Summary } from './stats.js';
@@ -195,9 +196,14 @@ export async function measure(): Promise<Section> {
       stops.push(redis.stop);
       const onRedis = await startChildServer('kit', { store: redis.url, webhookSecret, kitSecret });
       servers.push(onRedis);
+      const postgres = await startPostgres();
+      stops.push(postgres.stop);
+      const onPostgres = await startChildServer('kit', { store: postgres.url, webhookSecret, kitSecret });
+      servers.push(onPostgres);
       const mint = async (server: ChildServer) => (await Promise.all(Array.from({ length: 8 }, () => mintTransaction(server.url)))).map((t) => t.transactionId);
       targets.push(target('kit, SQLite store', sqlite, await mint(sqlite)));
       targets.push(target('kit, Redis store', onRedis, await mint(onRedis)));
+      targets.push(target('kit, PostgreSQL store', onPostgres, await mint(onPostgres)));
     }
     const fsyncBefore = fsyncLatency();
     await measureAll(targets);
@@ -275,11 +281,12 @@ process; the load generator runs in the benchmark process. Bodies are made befor
 transfer (\`pending\`, then \`succeeded\`) with a fresh \`EventId\` each, rotated through autocannon's
 \`setupRequest\`, so no request is a duplicate. **Ours:** the backend kit (verify, parse, store durably,
 200; fulfilment runs after the answer in the same process and competes for the CPU, as in production),
-with a SQLite file store and with a local redis-server (AOF, fsync on every write). **Baseline:** a bare Express route that
+with a SQLite file store, with a local redis-server (AOF, fsync on every write) and with a local PostgreSQL
+(fsync=on, synchronous_commit=on: each acknowledged insert is flushed to the WAL). **Baseline:** a bare Express route that
 reads the raw body, HMAC-SHA256s it and compares with \`crypto.timingSafeEqual\`, then answers 200, as
 Mesh's docs show: no parsing, no storage, no dedupe.
 
-All three servers stay up for the whole benchmark and take turns (who goes first rotates each round), so
+All servers stay up for the whole benchmark and take turns (who goes first rotates each round), so
 whatever else the machine does lands on all of them alike; before each run every server must have gone
 quiet (its fulfilment backlog drained, at most 30 s). Per server: 2 s warm-up; ${pacedRounds} × ${pacedSeconds} s at
 ${int(fixedRate)} req/s from an open-loop paced generator (test/bench/paced-load.ts; samples pooled; requests still

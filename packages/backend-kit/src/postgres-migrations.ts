@@ -95,6 +95,9 @@ export function quoteIdentifier(name: string): string {
 export async function migrate(pool: Pool, schema: string): Promise<number[]> {
   const s = quoteIdentifier(schema);
   const client = await pool.connect();
+  // A connection dropped while checked out emits 'error' on the client; the query in flight rejects.
+  const dropped = (): void => {};
+  client.on('error', dropped);
   const lockKey = `mesh-pay:migrate:${schema}`;
   const applied: number[] = [];
   let broken = false;
@@ -138,6 +141,7 @@ export async function migrate(pool: Pool, schema: string): Promise<number[]> {
     broken = true;
     throw error;
   } finally {
+    client.off('error', dropped);
     client.release(broken);
   }
   return applied;

@@ -96,6 +96,12 @@ export function encodeKey(key: string): string {
   return `\uFFFF${key.replaceAll('\uFFFF', '\uFFFF\uFFFF').replaceAll('\0', '\uFFFF0')}`;
 }
 
+/** The inverse of {@link encodeKey}, for keys read back from a table (reconciliation index). */
+export function decodeKey(stored: string): string {
+  if (!stored.startsWith('\uFFFF')) return stored;
+  return stored.slice(1).replace(/\uFFFF(\uFFFF|0)/g, (_, c: string) => (c === '0' ? '\0' : '\uFFFF'));
+}
+
 const int = (value: unknown): number => Number(value);
 
 interface InboxRow {
@@ -475,6 +481,11 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       return inOrder([k.mark(scope, key)], async () => {
         await open();
         const client: PoolClient = await pool.connect();
+        // While checked out, a connection the server drops emits 'error' on the client itself (the
+        // pool only listens to idle ones): unheard, that would crash the process. The statement in
+        // flight rejects with the same error, which is what reaches the caller.
+        const dropped = (): void => {};
+        client.on('error', dropped);
         let healthy = false;
         try {
           await client.query('BEGIN');
@@ -509,6 +520,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
           }
           throw error;
         } finally {
+          client.off('error', dropped);
           client.release(!healthy);
         }
       });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore, StoreSpecError } from '../src/open-store.js';
 import { MIGRATIONS } from '../src/postgres-migrations.js';
-import { encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
+import { decodeKey, encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
 import type { StatusUpdate, TransferEvent } from '../src/store.js';
 import { startPostgresServer, findPostgresBin, type PostgresServer } from './postgres-server.js';
 import { storeContract, type TestStore } from './store-contract.js';
@@ -195,10 +195,29 @@ describe('postgres store in production situations', () => {
     assert.deepEqual((await after.statusesSince('tx-kill9', 0)).map((s) => s.seq), [1]);
   });
 
+  it('delivers a status too large for a NOTIFY payload to another instance, read from the log', async () => {
+    const schema = freshSchema();
+    const watcher = open({ schema });
+    const writer = open({ schema });
+    const heard: { seq: number; txHash?: string }[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = await watcher.subscribe('tx-big', (s) => {
+      heard.push({ seq: s.seq, ...(s.update.txHash === undefined ? {} : { txHash: s.update.txHash }) });
+      wake?.();
+    });
+    const big = `0x${'ab'.repeat(6000)}`;
+    await writer.appendStatus({ ...status('tx-big', 'succeeded'), txHash: big });
+    const deadline = Date.now() + 20_000;
+    while (heard.length === 0 && Date.now() < deadline) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, 500)));
+    assert.deepEqual(heard, [{ seq: 1, txHash: big }]);
+    unsubscribe();
+  });
+
   it('keeps keys PostgreSQL text cannot hold (NUL) distinct and verbatim', async () => {
     const store = open({ schema: freshSchema() });
     const keys = ['a\0b', 'a\uFFFF0b', '\uFFFFa', '\uFFFF', 'a', '\0'];
     assert.equal(new Set(keys.map(encodeKey)).size, keys.length, 'the encoding is injective');
+    for (const key of [...keys, '\uFFFF\uFFFF0', 'x\uFFFF', '']) assert.equal(decodeKey(encodeKey(key)), key, JSON.stringify(key));
     for (const key of keys) assert.equal(await store.putOnce('weird', key, { key }), true, JSON.stringify(key));
     for (const key of keys) assert.deepEqual(await store.getRecord('weird', key), { key });
     const event: TransferEvent = { eventId: 'evt\0nul', id: 'd', transferId: 't\0', transactionId: 'tx\0', status: 'pending' };
@@ -286,11 +305,15 @@ describe('transactional fulfilment on postgres (markOnceWithin)', () => {
     assert.equal(await store.hasMark('credit', 'tr-swallow'), false);
   });
 
-  it('runs the work once among 20 concurrent callers; the others wait and see the mark', async () => {
+  it('runs the work once among 20 concurrent callers on two instances; the others wait and see the mark', async () => {
+    // A second instance on the same schema: its callers are kept apart from the first's only by
+    // PostgreSQL (the mark's row), not by anything in this process.
+    const other = postgresStore(database, { schema: store.schema, logger: quiet });
+    after(() => other.close());
     let runs = 0;
     const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        store.markOnceWithin('credit', 'tr-race', async (tx) => {
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? other : store).markOnceWithin('credit', 'tr-race', async (tx) => {
           runs += 1;
           await tx.query('INSERT INTO merchant_ledger VALUES ($1, $2)', ['tr-race', '7']);
         }),

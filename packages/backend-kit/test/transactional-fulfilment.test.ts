@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { encodeKey, postgresStore, type PostgresStore } from '../src/postgres-store.js';
+import { postgresStore, type PostgresStore } from '../src/postgres-store.js';
 import type { TransactionRecord, TransferEvent } from '../src/store.js';
 import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 
@@ -132,32 +132,23 @@ describe('transactional fulfilment on PostgreSQL under SIGKILL', () => {
 
   /**
    * The invariant at any instant: the ledger rows and the kit's credit marks are the same set. Read
-   * in one REPEATABLE READ snapshot, because a live instance may commit between two separate reads.
+   * in ONE statement, so one snapshot: a killed client's backend may still be finishing a COMMIT it
+   * received, and two separate reads could straddle it.
    */
   async function assertBothOrNeither(store: PostgresStore, schema: string, transfers: string[]): Promise<number> {
-    const client = await store.pool.connect();
-    let rows: Map<string, number>;
-    const marked = new Set<string>();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const ledgerRows = await client.query<{ transfer_id: string; n: string }>(
-        `SELECT transfer_id, count(*) AS n FROM "${schema}".merchant_ledger GROUP BY transfer_id`,
-      );
-      rows = new Map(ledgerRows.rows.map((r) => [r.transfer_id, Number(r.n)]));
-      for (const transferId of transfers) {
-        const mark = await client.query(`SELECT 1 FROM "${schema}".marks WHERE scope = $1 AND key = $2`, [encodeKey('credit'), encodeKey(transferId)]);
-        if (mark.rows.length > 0) marked.add(transferId);
-      }
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    const { rows } = await store.pool.query<{ transfer_id: string; written: string; marked: boolean }>(
+      `SELECT t.transfer_id,
+              (SELECT count(*) FROM "${schema}".merchant_ledger l WHERE l.transfer_id = t.transfer_id) AS written,
+              EXISTS (SELECT 1 FROM "${schema}".marks m WHERE m.scope = 'credit' AND m.key = t.transfer_id) AS marked
+       FROM unnest($1::text[]) AS t(transfer_id)`,
+      [transfers],
+    );
     let credited = 0;
-    for (const transferId of transfers) {
-      const written = rows.get(transferId) ?? 0;
+    for (const { transfer_id: transferId, written: count, marked } of rows) {
+      const written = Number(count);
       assert.ok(written <= 1, `${transferId} credited ${written} times`);
-      assert.equal(written === 1, marked.has(transferId), `${transferId}: ledger row ${written === 1 ? 'present' : 'absent'} but credit mark ${marked.has(transferId) ? 'set' : 'unset'}`);
-      if (marked.has(transferId)) credited += 1;
+      assert.equal(written === 1, marked, `${transferId}: ledger row ${written === 1 ? 'present' : 'absent'} but credit mark ${marked ? 'set' : 'unset'}`);
+      if (marked) credited += 1;
     }
     return credited;
   }
