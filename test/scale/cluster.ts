@@ -50,8 +50,9 @@ export async function startCluster({
     async addInstance(extra = {}) {
       const demo = await startDemo({
         store: storeUrl,
-        // The scale stories sign their own webhooks for transfers no Mesh made.
-        // TODO(sandbox): record them at the sandbox (POST /_sandbox/transfers) once it is on main, and verify.
+        // The scale stories sign their own webhooks for transfers no Mesh made, and each instance runs its
+        // own local sandbox. TODO: one standalone sandbox for the whole cluster (MESH_API_URL), each story
+        // recording its transfers there (POST /_sandbox/transfers) before posting, and verification on.
         env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, MESH_VERIFY_TRANSFERS: 'off', ...env, ...extra },
       });
       all.push(demo);
