@@ -17,6 +17,7 @@ import { StreamRegistry, statusStreamRoute } from './status-stream.js';
 import { transferConfirmer } from './transfer-verify.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { webhookRoute } from './webhook-route.js';
+import { createKitMetrics } from './metrics.js';
 
 export interface MeshPayKit {
   /**
@@ -68,11 +69,12 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   });
   const networks = new NetworksCache(mesh, config.networksCacheMs);
   const streams = new StreamRegistry();
+  const kitMetrics = createKitMetrics(() => streams.size, config.meterProvider);
 
   const router = express.Router();
   router.post(
     '/webhook',
-    ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger }),
+    ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger, metrics: kitMetrics }),
   );
 
   // Browser-facing routes: CORS (when configured) applies to these paths only, so not even a
@@ -93,6 +95,12 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     : [];
   browser.post(
     '/link-token',
+    (_req, res, next) => {
+      res.once('finish', () =>
+        res.statusCode === 200 ? kitMetrics.linkToken('minted') : kitMetrics.linkToken('refused', res.locals.meshPayProblemCode as string | undefined),
+      );
+      next();
+    },
     ...limiter,
     ...linkTokenRoute({
       store,
