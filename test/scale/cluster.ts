@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { redisCommand, startRedisServer, type RedisServer, type RedisServerOptions } from '../../packages/backend-kit/test/redis-server.js';
+import { startMeshSandbox, type StandaloneMeshSandbox } from '@mesh-pay/mesh-sandbox';
 import { startDemo, type DemoProcess } from '../support/demo-process.js';
 
 /**
@@ -14,6 +15,11 @@ export interface Cluster {
   command(...args: string[]): Promise<string>;
   webhookSecret: string;
   kitSecret: string;
+  /**
+   * With `sharedMesh`: the one Mesh (a standalone sandbox) every instance asks, where a story records
+   * the transfers it then posts webhooks about, so the kit's look-up before crediting finds them.
+   */
+  mesh?: StandaloneMeshSandbox;
   /** Running instances, in start order (killed ones are removed). */
   instances: DemoProcess[];
   /** Starts one more instance on the shared store. */
@@ -29,7 +35,8 @@ export async function startCluster({
   instances = 2,
   env = {},
   redis: redisOptions = {},
-}: { instances?: number; env?: Record<string, string>; redis?: RedisServerOptions } = {}): Promise<Cluster> {
+  sharedMesh = false,
+}: { instances?: number; env?: Record<string, string>; redis?: RedisServerOptions; sharedMesh?: boolean } = {}): Promise<Cluster> {
   // Other suites on the same machine run their own Redis servers and demo processes; one whose Redis
   // died keeps reconnecting to its old port, which may now be ours. They use database 0, so this
   // deployment lives in another one. (Not ACLs: on Redis 7.0 a restricted `default` user makes AOF
@@ -41,7 +48,14 @@ export async function startCluster({
   const webhookSecret = `scale-webhook-${randomBytes(16).toString('hex')}`;
   const kitSecret = randomBytes(32).toString('base64url');
   const all: DemoProcess[] = [];
+  const mesh = sharedMesh ? await startMeshSandbox() : undefined;
+  const meshEnv: Record<string, string> = mesh
+    ? { MESH_API_URL: mesh.url }
+    : // The other scale stories sign their own webhooks for transfers no Mesh made, and each instance runs
+      // its own local sandbox. TODO: every story on `sharedMesh`, recording its transfers first, verification on.
+      { MESH_VERIFY_TRANSFERS: 'off' };
   const cluster: Cluster = {
+    ...(mesh ? { mesh } : {}),
     redis,
     command: (...args) => redisCommand(redis.port, args, { db }),
     webhookSecret,
@@ -50,9 +64,7 @@ export async function startCluster({
     async addInstance(extra = {}) {
       const demo = await startDemo({
         store: storeUrl,
-        // The scale stories sign their own webhooks for transfers no Mesh made.
-        // TODO(sandbox): record them at the sandbox (POST /_sandbox/transfers) once it is on main, and verify.
-        env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, MESH_VERIFY_TRANSFERS: 'off', ...env, ...extra },
+        env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, ...meshEnv, ...env, ...extra },
       });
       all.push(demo);
       cluster.instances.push(demo);
@@ -68,6 +80,7 @@ export async function startCluster({
     output: () => all.map((d, i) => `--- instance ${i} (${d.url}) ---\n${d.output().slice(-4000)}`).join('\n'),
     async stop() {
       await Promise.allSettled(all.map((d) => d.stop()));
+      await mesh?.close();
       await redis.stop();
     },
   };

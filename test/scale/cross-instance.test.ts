@@ -16,7 +16,8 @@ let cluster: Cluster;
 let browser: Browser | undefined;
 
 before(async () => {
-  cluster = await startCluster({ instances: 2 });
+  // One Mesh for the deployment: both instances look transfers up there before crediting.
+  cluster = await startCluster({ instances: 2, sharedMesh: true });
 });
 
 after(async () => {
@@ -53,7 +54,8 @@ describe('a webhook received by instance A reaches a stream held by instance B',
     }, minted.statusUrl);
     await page.waitForFunction(() => (window as unknown as { opened: boolean }).opened, undefined, { timeout: 15_000 });
 
-    const transferId = 'tr-cross-instance-1';
+    // Mesh made the transfer (recorded at the shared sandbox), so instance A's look-up confirms it.
+    const transferId = cluster.mesh!.recordTransfer({ clientTransactionId: minted.transactionId, status: 'succeeded' }).id;
     assert.equal(await postWebhook(a.url, cluster.webhookSecret, transferEvent(order, { transferId, status: 'pending' })), 200);
     await viaFetch.next((m) => statusOf(m).status === 'pending', 20_000);
     await page.waitForFunction(() => (window as unknown as { seen: unknown[] }).seen.length >= 1, undefined, { timeout: 20_000 });
