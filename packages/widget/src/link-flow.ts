@@ -15,3 +15,4 @@ export { displayFiatCurrency } from './fiat-currency.js';
 export { renderWebview } from './webview-view.js';
 export { LinkSession } from './link-session.js';
 export { preconnectLink } from './link-preconnect.js';
+export { AbortableTask } from './abortable-task.js';

@@ -11,7 +11,7 @@ import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentSt
 import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
 import type { StatusStep, TransferStatusEvent } from './status-stream.js';
 import { StatusStreamController } from './status-stream-controller.js';
-import { AbortableTask } from './abortable-task.js';
+import type { AbortableTask } from './abortable-task.js';
 import type { LinkTokenResponse } from './token-client.js';
 import { isInAppBrowser } from './webview-detect.js';
 
@@ -145,10 +145,8 @@ export class MeshPayButton extends LitElement {
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
-  /** The attempt's token request: abortable, and aborted with the attempt. */
-  #tokenTask = new AbortableTask(this, ([flow, tokenUrl, orderId]: [LinkFlow, string, string | undefined], { signal }) =>
-    flow.requestLinkToken(tokenUrl, orderId, signal),
-  );
+  /** The attempt's token request, aborted with the attempt (made with the lazily loaded half). */
+  #tokenTask: AbortableTask<[string, string | undefined], LinkTokenResponse> | undefined;
   #dialog: LinkDialog | undefined;
   /** Link while it shows (lazily loaded, like everything after intent). */
   #session: LinkSession | undefined;
@@ -283,7 +281,7 @@ export class MeshPayButton extends LitElement {
   /** Ends the current attempt: its callbacks do nothing from now on and its token request is aborted. */
   #abandon(): void {
     this.#attempt += 1;
-    this.#tokenTask.abort();
+    this.#tokenTask?.abort();
   }
 
   /**
@@ -324,7 +322,8 @@ export class MeshPayButton extends LitElement {
       const flow = await loadLinkFlow();
       if (attempt !== this.#attempt) return;
       flow.displayFiatCurrency(this.fiatCurrency);
-      const tokenRequest = this.#tokenTask.run(flow, this.tokenUrl, this.orderId);
+      this.#tokenTask ??= new flow.AbortableTask(this, ([tokenUrl, orderId], { signal }) => flow.requestLinkToken(tokenUrl, orderId, signal));
+      const tokenRequest = this.#tokenTask.run(this.tokenUrl, this.orderId);
       // Link's origin is known the moment the token is: open the connection while the SDK builds its iframe.
       tokenRequest.then((token) => flow.preconnectLink(token.linkToken), () => undefined);
       if (webview) {
