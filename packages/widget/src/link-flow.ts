@@ -13,5 +13,6 @@ export { requestLinkToken, withPaymentLink } from './token-client.js';
 export { openStatusStream } from './status-stream.js';
 export { displayFiatCurrency } from './fiat-currency.js';
 export { renderWebview } from './webview-view.js';
-export { LinkSession } from './link-session.js';
+export { LinkSessionController } from './link-session-controller.js';
 export { preconnectLink } from './link-preconnect.js';
+export { AbortableTask } from './abortable-task.js';

@@ -2,16 +2,15 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import type { LinkEventType, LinkPayload, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
 import { toMeshPayError, type MeshPayError } from './errors.js';
 import type { MeshPayEventDetailMap } from './events.js';
-import type { LinkDialog } from './link-dialog.js';
-import { acquireLinkSession, loadLinkFlow, loadLinkSdk, type LinkFlow } from './link-loader.js';
-import type { LinkSession, LinkSessionHost } from './link-session.js';
+import { loadLinkFlow, loadLinkSdk, type LinkFlow } from './link-loader.js';
+import type { LinkControllerHost, LinkSessionController } from './link-session-controller.js';
 import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
 import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
 import type { StatusStep, TransferStatusEvent } from './status-stream.js';
 import { StatusStreamController } from './status-stream-controller.js';
-import { AbortableTask } from './abortable-task.js';
+import type { AbortableTask } from './abortable-task.js';
 import type { LinkTokenResponse } from './token-client.js';
 import { isInAppBrowser } from './webview-detect.js';
 
@@ -145,14 +144,10 @@ export class MeshPayButton extends LitElement {
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
-  /** The attempt's token request: abortable, and aborted with the attempt. */
-  #tokenTask = new AbortableTask(this, ([flow, tokenUrl, orderId]: [LinkFlow, string, string | undefined], { signal }) =>
-    flow.requestLinkToken(tokenUrl, orderId, signal),
-  );
-  #dialog: LinkDialog | undefined;
-  /** Link while it shows (lazily loaded, like everything after intent). */
-  #session: LinkSession | undefined;
-  #release: (() => void) | undefined;
+  /** The attempt's token request, aborted with the attempt (made with the lazily loaded half). */
+  #tokenTask: AbortableTask<[string, string | undefined], LinkTokenResponse> | undefined;
+  /** Link's slot, dialog and session (made with the lazily loaded half). */
+  #link: LinkSessionController | undefined;
   /** Follows the payment's server status (EventSource life, Last-Event-ID kept with the payment). */
   #statusStream = new StatusStreamController(this, {
     key: () => (this.tokenUrl ? this.#key() : undefined),
@@ -211,14 +206,15 @@ export class MeshPayButton extends LitElement {
   }
 
   override disconnectedCallback(): void {
+    // Removed mid-flow (SPA navigation): the controllers close Link (freeing the page's Link slot), the
+    // stream and the token request; the attempt is abandoned. A confirming payment stays confirming
+    // and is followed again on re-attach (sessionStorage).
+    const midFlow = this.status === 'preparing' || this.status === 'open' || this.#link?.active;
     super.disconnectedCallback();
     for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
     this.#resumedKey = undefined;
-    // Removed mid-flow (SPA navigation): close Link, free the page's Link slot, abandon the attempt.
-    // A confirming payment stays confirming and is followed again on re-attach (sessionStorage).
-    if (this.status === 'preparing' || this.status === 'open' || this.#session || this.#dialog || this.#release) {
+    if (midFlow) {
       this.#abandon();
-      this.#teardownLink(false);
       if (this.status === 'preparing' || this.status === 'open') this.#go('exit');
     }
   }
@@ -267,7 +263,7 @@ export class MeshPayButton extends LitElement {
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
   reset(): void {
     this.#abandon();
-    this.#teardownLink(false);
+    this.#link?.teardown(false);
     this.#reset();
   }
 
@@ -283,7 +279,7 @@ export class MeshPayButton extends LitElement {
   /** Ends the current attempt: its callbacks do nothing from now on and its token request is aborted. */
   #abandon(): void {
     this.#attempt += 1;
-    this.#tokenTask.abort();
+    this.#tokenTask?.abort();
   }
 
   /**
@@ -324,7 +320,8 @@ export class MeshPayButton extends LitElement {
       const flow = await loadLinkFlow();
       if (attempt !== this.#attempt) return;
       flow.displayFiatCurrency(this.fiatCurrency);
-      const tokenRequest = this.#tokenTask.run(flow, this.tokenUrl, this.orderId);
+      this.#tokenTask ??= new flow.AbortableTask(this, ([tokenUrl, orderId], { signal }) => flow.requestLinkToken(tokenUrl, orderId, signal));
+      const tokenRequest = this.#tokenTask.run(this.tokenUrl, this.orderId);
       // Link's origin is known the moment the token is: open the connection while the SDK builds its iframe.
       tokenRequest.then((token) => flow.preconnectLink(token.linkToken), () => undefined);
       if (webview) {
@@ -337,37 +334,17 @@ export class MeshPayButton extends LitElement {
         this.#save();
         return this.#statusStream.follow(token.statusUrl, undefined);
       }
-      const release = await acquireLinkSession();
-      if (attempt !== this.#attempt) return release();
-      this.#release = release;
-      if (this.#hasHint()) {
-        this.#dialog = this.#createDialog(flow);
-        const s = this.#strings();
-        const proceed = await this.#dialog.showHint(flow.hintContent(this, s.hintTitle, s.continue));
-        if (attempt !== this.#attempt) return;
-        if (!proceed) {
-          this.#tokenTask.abort();
-          this.#teardownLink(true);
-          this.#go('exit');
-          this.#emit('mesh-exit', { error: undefined, summary: undefined, reason: 'cancelled' });
-          return;
-        }
-      }
-      const token = await tokenRequest;
-      const sdk = await sdkLoad!;
-      if (attempt !== this.#attempt) return;
-      this.#session = new flow.LinkSession(this, this.#sessionHost(attempt, flow), sdk);
-      this.#session.open(token);
+      this.#link ??= new flow.LinkSessionController(this, this.#linkHost());
+      await this.#link.open(() => attempt === this.#attempt, tokenRequest, sdkLoad!);
     } catch (err) {
       if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
     }
   }
 
-  /** What the lazily loaded Link session may do to this element, for one attempt. */
-  #sessionHost(attempt: number, flow: LinkFlow): LinkSessionHost {
+  /** What the lazily loaded Link controller and its sessions may do to this element. */
+  #linkHost(): LinkControllerHost {
     return {
       lang: () => nearestLang(this),
-      live: () => attempt === this.#attempt,
       go: (event) => this.#go(event),
       emit: (type, detail) => this.#emit(type, detail),
       adopt: (token) => (this.#token = token),
@@ -376,13 +353,11 @@ export class MeshPayButton extends LitElement {
         if (!this.#statusStream.following && this.#token) this.#statusStream.follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       },
       fail: (error) => this.#fail(error),
-      teardown: () => this.#teardownLink(true),
       forget: () => this.tokenUrl && clearPayment(this.#key()),
-      dialog: (keep) => {
-        if (keep) return (this.#dialog ??= this.#createDialog(flow));
-        this.#dialog?.close();
-        return (this.#dialog = undefined);
-      },
+      strings: () => this.#strings(),
+      theme: () => this.#resolvedTheme(),
+      hasHint: () => Boolean(this.hint?.trim()) || this.querySelector(':scope > [slot="hint"]') !== null,
+      abortToken: () => this.#tokenTask?.abort(),
     };
   }
 
@@ -446,45 +421,10 @@ export class MeshPayButton extends LitElement {
 
   #fail(error: MeshPayError): void {
     if (error.code === 'MESH_PAY_ORDER_ALREADY_PAID') this.#notice = 'already-paid';
-    this.#teardownLink(true);
+    this.#link?.teardown(true);
     if (nextStatus(this.status, 'fail')) this.#go('fail');
     if (this.#notice) this.announcement = this.#noticeText(this.#strings())!;
     this.#emit('mesh-error', error.toDetail());
-  }
-
-  /** Closes Link and the dialog, frees the page's Link slot, returns focus to the button. */
-  #teardownLink(returnFocus: boolean): void {
-    this.#session?.close();
-    this.#session = undefined;
-    const dialog = this.#dialog;
-    this.#dialog = undefined;
-    dialog?.close(returnFocus && this.isConnected ? this : undefined);
-    this.#release?.();
-    this.#release = undefined;
-  }
-
-  #createDialog(flow: LinkFlow): LinkDialog {
-    const s = this.#strings();
-    return new flow.LinkDialog({
-      label: s.dialogLabel,
-      iframeTitle: s.iframeTitle,
-      closeLabel: s.close,
-      theme: this.#resolvedTheme(),
-      onCloseRequested: () => this.#onCloseRequested(),
-    });
-  }
-
-  #onCloseRequested(): void {
-    const dialog = this.#dialog;
-    if (dialog?.hintShowing) {
-      dialog.finishHint(false);
-      return;
-    }
-    if (!this.#session?.requestClose(dialog) && (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed')) this.#teardownLink(true);
-  }
-
-  #hasHint(): boolean {
-    return Boolean(this.hint?.trim()) || this.querySelector(':scope > [slot="hint"]') !== null;
   }
 
   #noticeText(s: MeshPayStrings): string | undefined {

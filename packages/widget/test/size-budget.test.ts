@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 
 const browserDir = fileURLToPath(new URL('../dist/browser/', import.meta.url));
 const entry = join(browserDir, 'mesh-pay-button.js');
-const BUDGET_BYTES = 12 * 1024;
+/** Only ever lowered: 12 KB before the controllers, 11.5 KB after them (11.44 KB measured). */
+const BUDGET_BYTES = 11.5 * 1024;
 
 /** Relative specifiers of static imports (`import … from "./x.js"`, `import "./x.js"`); `import()` is lazy and excluded. */
 function staticImports(code: string): string[] {
@@ -29,7 +30,7 @@ function eagerGraph(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-test('the script-tag entry loads at most 12 KB gzip before the customer shows intent', () => {
+test('the script-tag entry loads at most 11.5 KB gzip before the customer shows intent', () => {
   assert.ok(existsSync(entry), `missing ${entry}: run \`npm run build\` first`);
   const files = [...eagerGraph(entry)];
   let total = 0;
@@ -38,7 +39,7 @@ test('the script-tag entry loads at most 12 KB gzip before the customer shows in
     total += gz;
     console.log(`  eager  ${file.slice(browserDir.length).padEnd(40)} ${(gz / 1024).toFixed(2)} KB gzip`);
   }
-  console.log(`  total  ${(total / 1024).toFixed(2)} KB gzip of ${(BUDGET_BYTES / 1024).toFixed(0)} KB budget`);
+  console.log(`  total  ${(total / 1024).toFixed(2)} KB gzip of ${(BUDGET_BYTES / 1024).toFixed(2)} KB budget`);
   assert.ok(total <= BUDGET_BYTES, `eager script-tag bundle is ${total} B gzip, budget ${BUDGET_BYTES} B`);
 });
 

@@ -64,6 +64,11 @@ test('the kit cannot answer a token under another field name', () => {
   assert.ok(errors.some((e) => e.startsWith('packages/backend-kit/src/link-token-route.ts') && e.includes('statusURL')), errors.join('\n'));
 });
 
+test('the kit cannot end a stream with an expired event under another field name', () => {
+  const errors = errorsAfter(KIT_STREAM, 'const data: StreamExpiredEvent = { transactionId, status };', 'const data: StreamExpiredEvent = { transactionId, state: status };');
+  assert.ok(errors.some((e) => e.startsWith('packages/backend-kit/src/status-stream.ts') && e.includes('state')), errors.join('\n'));
+});
+
 test('the button cannot read a token or a status field under another name', () => {
   assert.ok(errorsAfter(TOKEN_CLIENT, 'typeof body.transactionId', 'typeof body.transactionID').some((e) => e.includes('transactionID')));
   assert.ok(errorsAfter(STATUS_STREAM, "['txHash', 'sourceAmount'", "['txhash', 'sourceAmount'").some((e) => e.includes('txhash')));

@@ -1,0 +1,118 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { hintContent, LinkDialog } from './link-dialog.js';
+import { acquireLinkSession, type LinkSdk } from './link-loader.js';
+import { LinkSession, type LinkSessionElement, type LinkSessionHost } from './link-session.js';
+import type { MeshPayStrings } from './locales.js';
+import type { LinkTokenResponse } from './token-client.js';
+
+/** What the Link session controller asks of its element, besides what one Link session asks. */
+export interface LinkControllerHost extends Omit<LinkSessionHost, 'live' | 'teardown' | 'dialog'> {
+  strings(): MeshPayStrings;
+  /** The dialog's theme (`system` already resolved). */
+  theme(): 'light' | 'dark';
+  hasHint(): boolean;
+  /** The customer backed out before Link: stop the token request. */
+  abortToken(): void;
+}
+
+/**
+ * Link for one element, as a Lit reactive controller (part of the lazily loaded half): the page's one
+ * Link slot, the dialog (pre-flight hint, then Link), one `LinkSession` per attempt, what the
+ * dialog's close button means, and tearing all of it down.
+ */
+export class LinkSessionController implements ReactiveController {
+  #dialog: LinkDialog | undefined;
+  #session: LinkSession | undefined;
+  #release: (() => void) | undefined;
+
+  constructor(
+    private readonly el: LinkSessionElement & HTMLElement & ReactiveControllerHost,
+    private readonly host: LinkControllerHost,
+  ) {
+    el.addController(this);
+  }
+
+  /** True while this element holds the Link slot, a dialog or a session. */
+  get active(): boolean {
+    return Boolean(this.#session || this.#dialog || this.#release);
+  }
+
+  /**
+   * Waits for the page's Link slot, shows the hint (when there is one) while the token and the SDK
+   * arrive, then opens Link. `live()` turns false when the attempt is abandoned: then nothing more happens.
+   */
+  async open(live: () => boolean, token: Promise<LinkTokenResponse>, sdk: Promise<LinkSdk>): Promise<void> {
+    const release = await acquireLinkSession();
+    if (!live()) return release();
+    this.#release = release;
+    if (this.host.hasHint()) {
+      const dialog = (this.#dialog = this.#createDialog());
+      const s = this.host.strings();
+      const proceed = await dialog.showHint(hintContent(this.el, s.hintTitle, s.continue));
+      if (!live()) return;
+      if (!proceed) {
+        this.host.abortToken();
+        this.teardown(true);
+        this.host.go('exit');
+        this.host.emit('mesh-exit', { error: undefined, summary: undefined, reason: 'cancelled' });
+        return;
+      }
+    }
+    const minted = await token;
+    const loaded = await sdk;
+    if (!live()) return;
+    this.#session = new LinkSession(
+      this.el,
+      {
+        ...this.host,
+        live,
+        teardown: () => this.teardown(true),
+        dialog: (keep) => {
+          if (keep) return (this.#dialog ??= this.#createDialog());
+          this.#dialog?.close();
+          return (this.#dialog = undefined);
+        },
+      },
+      loaded,
+    );
+    this.#session.open(minted);
+  }
+
+  /** An element removed mid-flow (SPA navigation) closes Link and frees the page's Link slot. */
+  hostDisconnected(): void {
+    this.teardown(false);
+  }
+
+  /** Closes Link and the dialog, frees the page's Link slot, returns focus to the button when asked. */
+  teardown(returnFocus: boolean): void {
+    this.#session?.close();
+    this.#session = undefined;
+    const dialog = this.#dialog;
+    this.#dialog = undefined;
+    dialog?.close(returnFocus && this.el.isConnected ? this.el : undefined);
+    this.#release?.();
+    this.#release = undefined;
+  }
+
+  #createDialog(): LinkDialog {
+    const s = this.host.strings();
+    return new LinkDialog({
+      label: s.dialogLabel,
+      iframeTitle: s.iframeTitle,
+      closeLabel: s.close,
+      theme: this.host.theme(),
+      onCloseRequested: () => this.#onCloseRequested(),
+    });
+  }
+
+  /** Our close button or Escape: end the hint, ask Link to close, or (once it is paid or confirming) just close. */
+  #onCloseRequested(): void {
+    const dialog = this.#dialog;
+    if (dialog?.hintShowing) {
+      dialog.finishHint(false);
+      return;
+    }
+    const settled = this.el.status === 'confirming' || this.el.status === 'succeeded' || this.el.status === 'failed';
+    if (!this.#session?.requestClose(dialog) && settled) this.teardown(true);
+  }
+}
