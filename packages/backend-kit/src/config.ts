@@ -51,6 +51,36 @@ export interface UpdateHookArgs extends TransferHookArgs {
   reason?: string;
 }
 
+/** What `onDead` is told when an event is given up on. */
+export interface DeadEventArgs {
+  event: TransferEvent;
+  /** `undefined` when the event names a transaction this kit never minted. */
+  transaction: TransactionRecord | undefined;
+  /** Attempts made in the retry window that just ended. */
+  attempts: number;
+  /** The last failure's message (never a body or secret). */
+  error: string;
+  /** `window`: retried for `retryForMs` without success; `attempts`: the deprecated `maxAttempts` cap; `mismatch`: paid to the wrong place. */
+  reason: 'window' | 'attempts' | 'mismatch';
+}
+
+export interface FulfilmentOptions {
+  /** How long a failing event keeps being retried before it is `dead`; default 72 h (259 200 000 ms). */
+  retryForMs?: number;
+  /** First retry delay, doubling each attempt (with jitter); default 1000 ms. */
+  baseDelayMs?: number;
+  /** Longest wait between two attempts; default 1 h. */
+  maxDelayMs?: number;
+  /**
+   * @deprecated Give up after this many attempts even inside the window. Attempts are no measure of
+   * an outage's length; use `retryForMs`. Unset by default (only the window counts).
+   */
+  maxAttempts?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  batchSize?: number;
+}
+
 export interface MeshPayOptions {
   store: KitStore;
   mesh: {
@@ -73,6 +103,12 @@ export interface MeshPayOptions {
   onTransferFailed?: (args: TransferHookArgs) => Promise<void> | void;
   /** Every accepted event, once per EventId (mismatches included, with `verdict: 'mismatch'`). */
   onTransferUpdate?: (args: UpdateHookArgs) => Promise<void> | void;
+  /**
+   * An event was given up on and kept as `dead` (after `fulfilment.retryForMs` of failures, or a
+   * mismatch): page someone. It is retried only by an operator (`kit.inbox.retry`, `mesh-pay inbox
+   * retry`). Runs once per instance that settles it; errors it throws are logged and ignored.
+   */
+  onDead?: (args: DeadEventArgs) => Promise<void> | void;
   /** Lifetime of a status capability; default 3600. */
   statusTtlSeconds?: number;
   /** A transaction without a terminal status after this long is looked up at Mesh; default 10 min. */
@@ -93,7 +129,7 @@ export interface MeshPayOptions {
    * its hook, stay reserved without renewal; they are renewed every `leaseMs / 3` while the worker
    * lives, so it bounds how soon a crashed instance's work is picked up, not how long a hook may run.
    */
-  fulfilment?: { maxAttempts?: number; baseDelayMs?: number; leaseMs?: number; pollMs?: number; batchSize?: number };
+  fulfilment?: FulfilmentOptions;
   /** Never given secrets, access tokens or raw webhook bodies. */
   logger?: Logger;
 }
@@ -109,7 +145,7 @@ export interface ResolvedConfig extends MeshPayOptions {
   networksCacheMs: number;
   rateLimit: { windowMs: number; limit: number } | false;
   webhookAllowIps: string[] | false;
-  fulfilment: { maxAttempts: number; baseDelayMs: number; leaseMs: number; pollMs: number; batchSize: number };
+  fulfilment: Required<FulfilmentOptions>;
   logger: Logger;
 }
 
@@ -129,6 +165,13 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
   const environment = options.mesh.environment ?? 'sandbox';
   if (!(environment in MESH_BASE_URLS)) throw bad('`mesh.environment` must be sandbox or production.');
   const f = options.fulfilment ?? {};
+  for (const name of ['retryForMs', 'baseDelayMs', 'maxDelayMs', 'maxAttempts', 'leaseMs', 'pollMs', 'batchSize'] as const) {
+    const v = f[name];
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && (Number.isSafeInteger(v) || v === Infinity))) {
+      throw bad(`\`fulfilment.${name}\` must be a positive whole number.`);
+    }
+  }
+  if (options.onDead !== undefined && typeof options.onDead !== 'function') throw bad('`onDead` must be a function.');
   return {
     ...options,
     environment,
@@ -142,8 +185,10 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
     rateLimit: options.rateLimit === undefined ? { windowMs: 60_000, limit: 30 } : options.rateLimit,
     webhookAllowIps: options.webhookAllowIps ?? false,
     fulfilment: {
-      maxAttempts: f.maxAttempts ?? 8,
+      retryForMs: f.retryForMs ?? 72 * 3600_000,
+      maxAttempts: f.maxAttempts ?? Infinity,
       baseDelayMs: f.baseDelayMs ?? 1000,
+      maxDelayMs: f.maxDelayMs ?? 3600_000,
       leaseMs: f.leaseMs ?? 15_000,
       pollMs: f.pollMs ?? 1000,
       batchSize: f.batchSize ?? 16,

@@ -5,6 +5,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type MeshPayOptions, type ResolvedConfig } from './config.js';
 import { MeshPayError, problemHandler, sendProblem } from './errors.js';
+import { createInboxAdmin, type InboxAdmin } from './inbox-admin.js';
 import { InboxWorker } from './inbox-worker.js';
 import { linkTokenRoute } from './link-token-route.js';
 import { MeshClient, type MeshNetwork } from './mesh-client.js';
@@ -33,6 +34,8 @@ export interface MeshPayKit {
   reconcileNow(): Promise<void>;
   /** Number of status streams open on this instance. */
   openStreamCount(): number;
+  /** The operator's view of the webhook inbox (list, inspect, retry), shared by every instance on the store. */
+  readonly inbox: InboxAdmin;
 }
 
 function corsMiddleware(origins: readonly string[]): RequestHandler {
@@ -155,5 +158,6 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     reconcile: (transactionId) => reconciler.reconcile(transactionId),
     reconcileNow: () => reconciler.sweep(),
     openStreamCount: () => streams.size,
+    inbox: createInboxAdmin(store, () => worker.kick()),
   };
 }

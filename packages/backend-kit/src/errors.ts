@@ -20,6 +20,7 @@ export type MeshPayErrorCode =
   | 'MESH_PAY_SOURCE_FORBIDDEN'
   | 'MESH_PAY_RATE_LIMITED'
   | 'MESH_PAY_CONFIG_INVALID'
+  | 'MESH_PAY_INBOX_EVENT_NOT_FOUND'
   | 'MESH_PAY_INTERNAL';
 
 const TITLES: Record<MeshPayErrorCode, string> = {
@@ -37,6 +38,7 @@ const TITLES: Record<MeshPayErrorCode, string> = {
   MESH_PAY_SOURCE_FORBIDDEN: 'Source address not allowed',
   MESH_PAY_RATE_LIMITED: 'Too many requests',
   MESH_PAY_CONFIG_INVALID: 'Invalid Mesh Pay configuration',
+  MESH_PAY_INBOX_EVENT_NOT_FOUND: 'No such webhook event in the inbox',
   MESH_PAY_INTERNAL: 'Internal error',
 };
 

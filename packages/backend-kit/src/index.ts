@@ -18,7 +18,11 @@ export {
   type SucceededHookArgs,
   type TransferHookArgs,
   type UpdateHookArgs,
+  type DeadEventArgs,
+  type FulfilmentOptions,
 } from './config.js';
+export { createInboxAdmin, isInboxState, type InboxAdmin, type InboxListQuery, type InboxRetryResult } from './inbox-admin.js';
+export { nextRetry, backoffCeiling, type RetryPolicy, type RetryVerdict } from './retry-schedule.js';
 export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './errors.js';
 export { verifyWebhookSignature, signWebhookBody } from './webhook-verify.js';
 export { parseTransferEvent } from './webhook-parse.js';
@@ -31,7 +35,10 @@ export type { MeshNetwork, MeshTransfer } from './mesh-client.js';
 export type {
   Destination,
   InboxEntry,
+  InboxPage,
+  InboxQuery,
   InboxState,
+  RequeueResult,
   KitStore,
   StatusUpdate,
   StoredStatus,

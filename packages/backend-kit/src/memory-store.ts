@@ -1,11 +1,13 @@
 import type {
   InboxEntry,
+  InboxState,
   KitStore,
   StatusUpdate,
   StoredStatus,
   TransactionRecord,
   TransferEvent,
 } from './store.js';
+import { inboxPageSize as pageSize } from './store.js';
 
 /**
  * Listener and subscription counts a store exposes for tests and health checks, so a leak (an SSE
@@ -34,6 +36,9 @@ function copy<T>(value: T): T {
 
 type Listener = (status: StoredStatus) => void;
 
+/** Not yet settled: waiting for an attempt, or in one. */
+const open_ = (state: InboxState): boolean => state === 'pending' || state === 'processing';
+
 /**
  * In-process store for tests and local development. Everything lives in this process and dies
  * with it; nothing here is shared between instances. Each method is atomic because it runs
@@ -56,6 +61,13 @@ export function memoryStore(): InspectableStore {
 
   const open = (): void => {
     if (closed) throw new Error('memory store is closed');
+  };
+  const requeue = (entry: InboxEntry, now: number): void => {
+    entry.state = 'pending';
+    entry.attempts = 0;
+    entry.nextAttemptAt = now;
+    entry.windowStart = now;
+    pending.add(entry.event.eventId);
   };
 
   return {
@@ -87,6 +99,7 @@ export function memoryStore(): InspectableStore {
         attempts: 0,
         nextAttemptAt: now,
         receivedAt: now,
+        windowStart: now,
       });
       pending.add(event.eventId);
       return true;
@@ -103,6 +116,7 @@ export function memoryStore(): InspectableStore {
       for (const entry of due) {
         entry.attempts += 1;
         entry.nextAttemptAt = now + leaseMs;
+        entry.state = 'processing';
       }
       return due.map((entry) => copy(entry));
     },
@@ -120,7 +134,8 @@ export function memoryStore(): InspectableStore {
       open();
       const entry = inbox.get(eventId);
       // A settled entry stays settled: a late retry from a worker whose lease lapsed must not revive it.
-      if (!entry || entry.state !== 'pending') return;
+      if (!entry || !open_(entry.state)) return;
+      entry.state = 'pending';
       entry.nextAttemptAt = nextAttemptAt;
       entry.lastError = error;
     },
@@ -133,9 +148,44 @@ export function memoryStore(): InspectableStore {
     async renewInboxLease(eventId, now, leaseMs) {
       open();
       const entry = inbox.get(eventId);
-      if (!entry || entry.state !== 'pending') return false;
+      if (!entry || !open_(entry.state)) return false;
       entry.nextAttemptAt = now + leaseMs;
       return true;
+    },
+
+    async listInbox({ state, cursor, limit }) {
+      open();
+      const size = pageSize(limit);
+      const ids = [...inbox.keys()]
+        .filter((id) => (cursor === undefined || id > cursor) && (state === undefined || inbox.get(id)!.state === state))
+        .sort()
+        .slice(0, size + 1);
+      const page = ids.slice(0, size);
+      return {
+        entries: page.map((id) => copy(inbox.get(id)!)),
+        ...(ids.length > size ? { cursor: page.at(-1)! } : {}),
+      };
+    },
+
+    async requeueInbox(eventId, now) {
+      open();
+      const entry = inbox.get(eventId);
+      if (!entry) return undefined;
+      const before = entry.state;
+      if (before === 'dead' || before === 'pending') requeue(entry, now);
+      return before;
+    },
+
+    async requeueDeadInbox(now, limit) {
+      open();
+      const ids: string[] = [];
+      for (const entry of inbox.values()) {
+        if (ids.length >= pageSize(limit)) break;
+        if (entry.state !== 'dead') continue;
+        requeue(entry, now);
+        ids.push(entry.event.eventId);
+      }
+      return ids;
     },
 
     async acquireLock(key, owner, ttlMs, now) {

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InspectableStore, StoreStats } from './memory-store.js';
 import { groupCommit } from './sqlite-group-commit.js';
-import type { InboxEntry, StoredStatus, TransactionRecord, TransferEvent } from './store.js';
+import { inboxPageSize, type InboxEntry, type StoredStatus, type TransactionRecord, type TransferEvent } from './store.js';
 
 /** Options for {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -36,7 +36,9 @@ const SCHEMA = `
     attempts INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
     received_at INTEGER NOT NULL,
-    last_error TEXT
+    last_error TEXT,
+    -- NULL: the window opened at received_at (files made before operator retries existed).
+    window_start INTEGER
   );
   CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_at);
   CREATE TABLE IF NOT EXISTS marks (
@@ -83,6 +85,7 @@ interface InboxRow {
   next_attempt_at: number;
   received_at: number;
   last_error: string | null;
+  window_start: number | null;
 }
 
 function toEntry(row: InboxRow): InboxEntry {
@@ -92,6 +95,7 @@ function toEntry(row: InboxRow): InboxEntry {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     receivedAt: row.received_at,
+    windowStart: row.window_start ?? row.received_at,
   };
   if (row.last_error !== null) entry.lastError = row.last_error;
   return entry;
@@ -135,7 +139,14 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
   db.pragma('synchronous = FULL');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   // Two processes creating the schema at once: the IMMEDIATE lock makes the second wait, then no-op.
-  db.transaction(() => db.exec(SCHEMA)).immediate();
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    // A file from before operator retries: add the column (NULL reads as "window opened at receipt").
+    const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(inbox)`).all();
+    if (!columns.some((c) => c.name === 'window_start')) db.exec(`ALTER TABLE inbox ADD COLUMN window_start INTEGER`);
+    // Operator listings page through one state in EventId order.
+    db.exec(`CREATE INDEX IF NOT EXISTS inbox_state ON inbox (state, event_id)`);
+  }).immediate();
 
   const q = {
     saveTx: db.prepare(
@@ -156,20 +167,21 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
        VALUES (?, ?, 'pending', 0, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
     ),
     due: db.prepare<[number, number], InboxRow>(
-      `SELECT * FROM inbox WHERE state = 'pending' AND next_attempt_at <= ?
+      `SELECT * FROM inbox WHERE state IN ('pending', 'processing') AND next_attempt_at <= ?
        ORDER BY next_attempt_at, received_at, event_id LIMIT ?`,
     ),
     lease: db.prepare(
-      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ? WHERE event_id = ?`,
+      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ?, state = 'processing' WHERE event_id = ?`,
     ),
     settle: db.prepare(
       `UPDATE inbox SET state = ?, last_error = COALESCE(?, last_error) WHERE event_id = ?`,
     ),
     retry: db.prepare(
-      `UPDATE inbox SET next_attempt_at = ?, last_error = ? WHERE event_id = ? AND state = 'pending'`,
+      `UPDATE inbox SET next_attempt_at = ?, last_error = ?, state = 'pending'
+       WHERE event_id = ? AND state IN ('pending', 'processing')`,
     ),
     renewLease: db.prepare(
-      `UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND state = 'pending'`,
+      `UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND state IN ('pending', 'processing')`,
     ),
     // One statement decides: the upsert only overwrites a lock that is ours or has run out.
     acquireLock: db.prepare(
@@ -180,6 +192,15 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     renewLock: db.prepare(`UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?`),
     releaseLock: db.prepare(`DELETE FROM locks WHERE key = ? AND owner = ?`),
     getInbox: db.prepare<[string], InboxRow>(`SELECT * FROM inbox WHERE event_id = ?`),
+    listAll: db.prepare<[string, number], InboxRow>(`SELECT * FROM inbox WHERE event_id > ? ORDER BY event_id LIMIT ?`),
+    listState: db.prepare<[string, string, number], InboxRow>(
+      `SELECT * FROM inbox WHERE state = ? AND event_id > ? ORDER BY event_id LIMIT ?`,
+    ),
+    requeue: db.prepare(
+      `UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = ?, window_start = ?
+       WHERE event_id = ? AND state IN ('pending', 'dead')`,
+    ),
+    deadIds: db.prepare<[number], { event_id: string }>(`SELECT event_id FROM inbox WHERE state = 'dead' LIMIT ?`),
     mark: db.prepare(`INSERT INTO marks (scope, key) VALUES (?, ?) ON CONFLICT DO NOTHING`),
     hasMark: db.prepare<[string, string], { one: number }>(
       `SELECT 1 AS one FROM marks WHERE scope = ? AND key = ?`,
@@ -219,7 +240,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     const until = now + leaseMs;
     return rows.map((row) => {
       q.lease.run(until, row.event_id);
-      return toEntry({ ...row, attempts: row.attempts + 1, next_attempt_at: until });
+      return toEntry({ ...row, state: 'processing', attempts: row.attempts + 1, next_attempt_at: until });
     });
   };
 
@@ -364,6 +385,37 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     async renewInboxLease(eventId, now, leaseMs) {
       open();
       return write(() => q.renewLease.run(now + leaseMs, eventId).changes === 1);
+    },
+
+    async listInbox({ state, cursor, limit }) {
+      open();
+      const size = inboxPageSize(limit);
+      const after = typeof cursor === 'string' ? cursor : '';
+      const rows = await read(() =>
+        state === undefined ? q.listAll.all(after, size + 1) : q.listState.all(state, after, size + 1),
+      );
+      const page = rows.slice(0, size).map(toEntry);
+      return { entries: page, ...(rows.length > size ? { cursor: page.at(-1)!.event.eventId } : {}) };
+    },
+
+    async requeueInbox(eventId, now) {
+      open();
+      return write(() => {
+        const row = q.getInbox.get(eventId);
+        if (!row) return undefined;
+        q.requeue.run(now, now, eventId);
+        return row.state;
+      });
+    },
+
+    async requeueDeadInbox(now, limit) {
+      open();
+      return write(() =>
+        q.deadIds.all(inboxPageSize(limit)).map(({ event_id }) => {
+          q.requeue.run(now, now, event_id);
+          return event_id;
+        }),
+      );
     },
 
     async acquireLock(key, owner, ttlMs, now) {

@@ -76,17 +76,51 @@ export interface StoredStatus {
   update: StatusUpdate;
 }
 
-export type InboxState = 'pending' | 'done' | 'dead';
+/**
+ * `pending`: waiting for its (next) attempt; `processing`: claimed by a worker whose lease has not
+ * lapsed; `done`: fulfilled; `dead`: given up on (retry window over, or a mismatch) and kept until
+ * an operator retries it.
+ */
+export type InboxState = 'pending' | 'processing' | 'done' | 'dead';
+
+export const INBOX_STATES: readonly InboxState[] = ['pending', 'processing', 'done', 'dead'];
 
 export interface InboxEntry {
   event: TransferEvent;
   state: InboxState;
+  /** Attempts in the current retry window (an operator's retry starts a new window at 0). */
   attempts: number;
-  /** Epoch ms before which the entry is not handed out again. */
+  /** Epoch ms before which the entry is not handed out again (for `processing`: the lease's end). */
   nextAttemptAt: number;
   receivedAt: number;
+  /** Epoch ms the current retry window opened: `receivedAt`, or an operator's last retry. */
+  windowStart: number;
   lastError?: string;
 }
+
+/** One page of {@link KitStore.listInbox}. */
+export interface InboxPage {
+  entries: InboxEntry[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  cursor?: string;
+}
+
+export interface InboxQuery {
+  state?: InboxState;
+  /** From a previous page; opaque. */
+  cursor?: string;
+  /** Page size, 1–1000. A page may hold fewer entries than this and still not be the last. */
+  limit: number;
+}
+
+/** Clamps a requested page size to 1–1000 (garbage → 100), the same for every store. */
+export function inboxPageSize(limit: unknown): number {
+  const n = typeof limit === 'number' && Number.isFinite(limit) ? Math.trunc(limit) : 100;
+  return Math.min(1000, Math.max(1, n));
+}
+
+/** What {@link KitStore.requeueInbox} found: the entry's state before, or `undefined` for an unknown id. */
+export type RequeueResult = InboxState | undefined;
 
 export interface KitStore {
   /** Human-readable kind for logs: `memory`, `sqlite:<path>`, `redis://…`. */
@@ -107,7 +141,8 @@ export interface KitStore {
   /**
    * Hands out up to `limit` pending entries whose `nextAttemptAt <= now`, each leased to the caller
    * until `now + leaseMs`: no other caller gets the same entry until the lease lapses (a crashed
-   * worker's entries come back by themselves). Increments `attempts`.
+   * worker's entries come back by themselves). Increments `attempts`; the entry is `processing`
+   * until settled or retried (or, once its lease lapses, claimable again).
    */
   claimInbox(now: number, leaseMs: number, limit: number): Promise<InboxEntry[]>;
   /** Marks an entry finished (`done`) or given up on (`dead`); it is never handed out again. */
@@ -115,6 +150,21 @@ export interface KitStore {
   /** Schedules a failed entry for another try at `nextAttemptAt`. */
   retryInbox(eventId: string, nextAttemptAt: number, error: string): Promise<void>;
   getInboxEntry(eventId: string): Promise<InboxEntry | undefined>;
+
+  /**
+   * Operator view: entries (optionally of one state) a page at a time, in a stable order, so a
+   * listing of millions never loads them all. Reads only; never changes an entry.
+   */
+  listInbox(query: InboxQuery): Promise<InboxPage>;
+  /**
+   * Operator retry: a `dead` or `pending` entry becomes `pending`, due at `now`, with a fresh retry
+   * window (`windowStart = now`, `attempts = 0`). A `done` or `processing` entry is left alone
+   * (`done` was fulfilled; `processing` is being tried right now). Atomic: concurrent requeues of
+   * one entry leave it requeued once. Returns the state it was in, or `undefined` if unknown.
+   */
+  requeueInbox(eventId: string, now: number): Promise<RequeueResult>;
+  /** Requeues up to `limit` `dead` entries as {@link requeueInbox} does; returns their EventIds (empty when none are left). */
+  requeueDeadInbox(now: number, limit: number): Promise<string[]>;
 
   /**
    * Pushes a lease this caller still holds out to `now + leaseMs`, so an entry whose hook runs long
