@@ -67,7 +67,24 @@ const envSchema = z.object({
       .min(0, 'DEMO_CREDIT_DELAY_MS must not be negative')
       .max(600_000, 'DEMO_CREDIT_DELAY_MS must be at most 600000 (10 minutes)'),
   ),
+  DEMO_CREDIT_FAIL_MS: optional(
+    z.coerce
+      .number({ error: 'DEMO_CREDIT_FAIL_MS must be a number of milliseconds' })
+      .int('DEMO_CREDIT_FAIL_MS must be a whole number of milliseconds')
+      .min(0, 'DEMO_CREDIT_FAIL_MS must not be negative')
+      .max(7 * 24 * 3600_000, 'DEMO_CREDIT_FAIL_MS must be at most 604800000 (7 days)'),
+  ),
+  MESH_FULFIL_RETRY_MS: optional(
+    z.coerce
+      .number({ error: 'MESH_FULFIL_RETRY_MS must be a number of milliseconds' })
+      .int('MESH_FULFIL_RETRY_MS must be a whole number of milliseconds')
+      .min(1, 'MESH_FULFIL_RETRY_MS must be at least 1')
+      .max(365 * 24 * 3600_000, 'MESH_FULFIL_RETRY_MS must be at most 31536000000 (a year)'),
+  ),
 });
+
+/** How long a failing fulfilment hook is retried before its event is dead (CONTRACT §2). */
+export const DEFAULT_FULFIL_RETRY_MS = 72 * 3600_000;
 
 export type SandboxAutoplay = z.infer<typeof autoplaySchema>;
 
@@ -87,6 +104,10 @@ export interface DemoConfig {
   kitSecretIsRandom: boolean;
   autoplay?: SandboxAutoplay;
   creditDelayMs: number;
+  /** `DEMO_CREDIT_FAIL_MS`: the credit hook throws for this long after start. */
+  creditFailMs: number;
+  /** `MESH_FULFIL_RETRY_MS`: the kit's `fulfilment.retryForMs`. */
+  fulfilRetryMs: number;
 }
 
 /** Reads the environment into a `DemoConfig`, or throws one `DemoConfigError` naming every problem. */
@@ -125,6 +146,8 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     kitSecret: e.MESH_KIT_SECRET ?? randomBytes(32).toString('base64url'),
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
+    creditFailMs: e.DEMO_CREDIT_FAIL_MS ?? 0,
+    fulfilRetryMs: e.MESH_FULFIL_RETRY_MS ?? DEFAULT_FULFIL_RETRY_MS,
   };
   if (mode === 'mesh') {
     config.mesh = { clientId: e.MESH_CLIENT_ID!, clientSecret: e.MESH_CLIENT_SECRET! };

@@ -65,9 +65,22 @@ function isLedgerEntry(value: unknown): value is LedgerEntry {
   return typeof v.transferId === 'string' && typeof v.transactionId === 'string' && typeof v.creditedAt === 'string';
 }
 
+/** Thrown by the demo's credit hook during a simulated outage (`DEMO_CREDIT_FAIL_MS`). */
+export class SimulatedOutageError extends Error {
+  readonly code = 'DEMO_LEDGER_DOWN';
+  constructor(remainingMs: number) {
+    super(`the demo ledger is down on purpose (DEMO_CREDIT_FAIL_MS) for another ${Math.ceil(remainingMs / 1000)} s`);
+    this.name = 'SimulatedOutageError';
+  }
+}
+
 export interface LedgerOptions {
   /** Simulated slow fulfilment (`DEMO_CREDIT_DELAY_MS`). */
   creditDelayMs?: number;
+  /** Simulated outage (`DEMO_CREDIT_FAIL_MS`): every credit throws until this long after the ledger was created. */
+  creditFailMs?: number;
+  /** The clock, for the outage window. */
+  now?: () => number;
   /** Where credits are announced; defaults to the console. */
   log?: (line: string) => void;
 }
@@ -76,10 +89,15 @@ export interface LedgerOptions {
 export function createLedger(store: LedgerStore, options: LedgerOptions = {}) {
   const delay = options.creditDelayMs ?? 0;
   const log = options.log ?? ((line: string) => console.log(line));
+  const now = options.now ?? Date.now;
+  const downUntil = now() + (options.creditFailMs ?? 0);
 
   /** Credits a succeeded transfer once. Returns whether this call made the credit. */
   async function onTransferSucceeded(succeeded: SucceededTransfer): Promise<boolean> {
     if (delay > 0) await sleep(delay);
+    const remaining = downUntil - now();
+    // The merchant's database is "down": the kit must retry, never lose the credit.
+    if (remaining > 0) throw new SimulatedOutageError(remaining);
     const entry = ledgerEntryFor(succeeded, new Date());
     const credited = await store.putOnce(LEDGER_COLLECTION, entry.transferId, entry);
     if (credited) log(`ledger: credited order ${entry.orderId} (${entry.sourceAmount ?? '?'} ${entry.token ?? ''} on ${entry.chain ?? '?'}, transfer ${entry.transferId})`);

@@ -72,7 +72,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
       })
     : undefined;
 
-  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs });
+  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs, creditFailMs: config.creditFailMs });
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
   const kit: MeshPayKit = createMeshPay({
@@ -88,6 +88,11 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     resolveOrder: createShopResolver(networks),
     onTransferSucceeded: async (succeeded: SucceededTransfer) => {
       await ledger.onTransferSucceeded(succeeded);
+    },
+    fulfilment: { retryForMs: config.fulfilRetryMs },
+    onDead: ({ event, reason, error }) => {
+      // A real shop pages someone here; `npx mesh-pay inbox retry --dead` brings these back.
+      console.error(`demo: webhook event ${event.eventId} (transfer ${event.transferId}) is dead (${reason}): ${error}`);
     },
   });
 
