@@ -44,7 +44,18 @@ const envSchema = z.object({
   ),
   MESH_CLIENT_ID: optional(z.string().max(200)),
   MESH_CLIENT_SECRET: optional(z.string().max(500)),
-  MESH_WEBHOOK_SECRET: optional(z.string().min(16, 'MESH_WEBHOOK_SECRET must be at least 16 characters')),
+  // A comma-separated list while rotating: the first signs (local sandbox), any one verifies.
+  MESH_WEBHOOK_SECRET: optional(
+    z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim()))
+      .pipe(
+        z
+          .array(z.string().min(16, 'MESH_WEBHOOK_SECRET: each secret must be at least 16 characters'))
+          .min(1)
+          .max(10, 'MESH_WEBHOOK_SECRET: at most 10 secrets at once'),
+      ),
+  ),
   MESH_ENV: optional(z.enum(['sandbox', 'production'], { error: 'MESH_ENV must be "sandbox" or "production"' })),
   MESH_API_URL: optional(
     z
@@ -97,7 +108,10 @@ export interface DemoConfig {
   meshEnv: 'sandbox' | 'production';
   /** Explicit base URL override; in sandbox mode `undefined` means "this server's /sandbox/mesh". */
   apiUrl?: string;
+  /** The secret the local sandbox signs with: the first of `webhookSecrets`. */
   webhookSecret: string;
+  /** Every secret that verifies (several while rotating). */
+  webhookSecrets: string[];
   webhookSecretIsDev: boolean;
   store: string;
   kitSecret: string;
@@ -140,7 +154,8 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     port: e.PORT ?? 3000,
     mode,
     meshEnv,
-    webhookSecret: e.MESH_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+    webhookSecret: e.MESH_WEBHOOK_SECRET?.[0] ?? DEV_WEBHOOK_SECRET,
+    webhookSecrets: e.MESH_WEBHOOK_SECRET ?? [DEV_WEBHOOK_SECRET],
     webhookSecretIsDev: e.MESH_WEBHOOK_SECRET === undefined,
     store: e.MESH_STORE ?? 'sqlite:.data/mesh-pay.db',
     kitSecret: e.MESH_KIT_SECRET ?? randomBytes(32).toString('base64url'),

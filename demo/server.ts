@@ -83,7 +83,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
       environment: config.meshEnv,
       apiUrl: config.apiUrl ?? `${origin}/sandbox/mesh`,
     },
-    webhookSecret: config.webhookSecret,
+    webhookSecret: config.webhookSecrets,
     kitSecret: config.kitSecret,
     resolveOrder: createShopResolver(networks),
     onTransferSucceeded: async (succeeded: SucceededTransfer) => {

@@ -67,6 +67,17 @@ describe('a developer sets the sandbox knobs', () => {
     assert.equal(config.fulfilRetryMs, 5000);
   });
 
+  it('rotates the webhook secret with a comma-separated list: the first signs, any one verifies', () => {
+    const config = parseDemoConfig({ MESH_WEBHOOK_SECRET: ' new-webhook-secret-0001 , old-webhook-secret-0002 ' });
+    assert.equal(config.webhookSecret, 'new-webhook-secret-0001');
+    assert.deepEqual(config.webhookSecrets, ['new-webhook-secret-0001', 'old-webhook-secret-0002']);
+    assert.equal(config.webhookSecretIsDev, false);
+    for (const bad of ['new-webhook-secret-0001,', 'new-webhook-secret-0001,short', ',,,', Array(11).fill('w'.repeat(16)).join(',')]) {
+      const problems = problemsOf({ MESH_WEBHOOK_SECRET: bad });
+      assert.ok(problems.some((p) => p.includes('MESH_WEBHOOK_SECRET')), `${bad}: ${problems.join('\n')}`);
+    }
+  });
+
   it('accepts memory and sqlite stores', () => {
     assert.equal(parseDemoConfig({ MESH_STORE: 'memory' }).store, 'memory');
     assert.equal(parseDemoConfig({ MESH_STORE: 'sqlite:/tmp/x.db' }).store, 'sqlite:/tmp/x.db');

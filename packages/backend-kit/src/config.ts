@@ -92,8 +92,11 @@ export interface MeshPayOptions {
     /** Per request to Mesh; default 10 000 ms. */
     timeoutMs?: number;
   };
-  /** HMAC secret Mesh signs webhooks with. */
-  webhookSecret: string;
+  /**
+   * HMAC secret Mesh signs webhooks with; several while rotating (any one verifies, see README
+   * "Rotating the webhook secret").
+   */
+  webhookSecret: string | readonly string[];
   /** Signs status capabilities; every instance of one deployment must share it. */
   kitSecret: string;
   /** Turns the browser's orderId into the transfer; `undefined` → 404. */
@@ -159,7 +162,10 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
   const bad = (detail: string) => new MeshPayError('MESH_PAY_CONFIG_INVALID', 500, detail);
   if (!options.store) throw bad('`store` is required.');
   if (!options.mesh?.clientId || !options.mesh.clientSecret) throw bad('`mesh.clientId` and `mesh.clientSecret` are required.');
-  if (!options.webhookSecret) throw bad('`webhookSecret` is required.');
+  const secrets = typeof options.webhookSecret === 'string' ? [options.webhookSecret] : options.webhookSecret;
+  if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw bad('`webhookSecret` is required: a non-empty string, or a non-empty list of them while rotating.');
+  }
   if (!options.kitSecret || options.kitSecret.length < 16) throw bad('`kitSecret` must be at least 16 characters.');
   if (typeof options.resolveOrder !== 'function') throw bad('`resolveOrder` must be a function.');
   const environment = options.mesh.environment ?? 'sandbox';

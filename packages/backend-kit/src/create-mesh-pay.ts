@@ -1,7 +1,7 @@
 /**
  * `createMeshPay(options)`: the kit a merchant mounts with `app.use('/mesh', kit.router)`.
  */
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type MeshPayOptions, type ResolvedConfig } from './config.js';
 import { MeshPayError, problemHandler, sendProblem } from './errors.js';
@@ -12,13 +12,17 @@ import { MeshClient, type MeshNetwork } from './mesh-client.js';
 import { NetworksCache, networksRoute } from './networks-route.js';
 import { Reconciler } from './reconcile.js';
 import { integrationRoute } from './return-users.js';
+import { warnOnEarlierBodyParsers } from './mount-check.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { webhookRoute } from './webhook-route.js';
 
 export interface MeshPayKit {
-  /** Mount it: `app.use('/mesh', kit.router)`. */
-  readonly router: Router;
+  /**
+   * Mount it: `app.use('/mesh', kit.router)`. An Express sub-app (so it can warn, when mounted, about
+   * body parsers registered before it); use it wherever a router goes.
+   */
+  readonly router: Express;
   readonly store: KitStore;
   readonly config: Readonly<ResolvedConfig>;
   /** Starts the inbox worker (resuming entries left unfinished by a previous process) and the reconciler. */
@@ -136,9 +140,15 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   router.use(browser);
   router.use(problemHandler(logger));
 
+  const app = express();
+  // The host app decides what it announces about itself.
+  app.disable('x-powered-by');
+  app.use(router);
+  app.on('mount', (parent) => warnOnEarlierBodyParsers(parent, app.mountpath, logger));
+
   let started = false;
   return {
-    router,
+    router: app,
     store,
     config,
     async start() {

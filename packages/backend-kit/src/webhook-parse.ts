@@ -7,6 +7,19 @@ import { MeshPayError } from './errors.js';
 import { JsonNumber, parseLosslessJson, type LosslessValue } from './lossless-json.js';
 import type { TransferEvent } from './store.js';
 
+/** Why a verified body was not a transfer event, for the merchant's logs. */
+export type EventRefusal = 'not-json' | 'missing-event-id' | 'malformed-event';
+
+/** `MESH_PAY_INVALID_EVENT` (400) with the reason a merchant can search their logs for. */
+export class InvalidEventError extends MeshPayError {
+  constructor(
+    readonly reason: EventRefusal,
+    detail: string,
+  ) {
+    super('MESH_PAY_INVALID_EVENT', 400, detail);
+  }
+}
+
 /** A string, or a JSON number kept as its source text. Booleans/objects are rejected. */
 const text = (max: number) =>
   z
@@ -65,18 +78,19 @@ export function parseTransferEvent(body: Buffer | string | LosslessValue): Trans
     try {
       value = parseLosslessJson(source);
     } catch {
-      throw new MeshPayError('MESH_PAY_INVALID_EVENT', 400, 'The webhook body is not valid JSON.');
+      throw new InvalidEventError('not-json', 'The webhook body is not valid JSON.');
     }
   } else {
     value = body;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof JsonNumber) {
-    throw new MeshPayError('MESH_PAY_INVALID_EVENT', 400, 'The webhook body is not a JSON object.');
+    throw new InvalidEventError('not-json', 'The webhook body is not a JSON object.');
   }
   const result = eventSchema.safeParse(camelizeKeys(value));
   if (!result.success) {
-    const fields = [...new Set(result.error.issues.map((i) => i.path.join('.')))].join(', ');
-    throw new MeshPayError('MESH_PAY_INVALID_EVENT', 400, `The webhook event is malformed (${fields}).`);
+    const paths = [...new Set(result.error.issues.map((i) => i.path.join('.')))];
+    const reason = paths.includes('eventId') ? 'missing-event-id' : 'malformed-event';
+    throw new InvalidEventError(reason, `The webhook event is malformed (${paths.join(', ')}).`);
   }
   const { transferStatus, ...rest } = result.data;
   const event: TransferEvent = { ...rest, status: transferStatus } as TransferEvent;

@@ -2,14 +2,29 @@
  * `POST /webhook`: Mesh's transfer-status webhook. In this order: source IP (optional allow-list),
  * raw body (64 KiB max → 413), signature over the exact bytes (→ 401), lossless parse and schema
  * (→ 400), durable `addToInbox` — and only then the 200. Fulfilment happens later, from the inbox.
+ *
+ * Every refusal is logged once with a reason code (never the secret, never the body), because a
+ * merchant whose webhooks are refused otherwise sees only Mesh retrying.
  */
-import express, { type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
 import type { KitStore } from './store.js';
-import { parseTransferEvent } from './webhook-parse.js';
-import { verifyWebhookSignature } from './webhook-verify.js';
+import { InvalidEventError, parseTransferEvent, type EventRefusal } from './webhook-parse.js';
+import { checkWebhookSignature, type SignatureRefusal } from './webhook-verify.js';
+
+/** Why the webhook route refused a delivery: the `reason` of its log line. */
+export type WebhookRefusal =
+  | SignatureRefusal
+  | EventRefusal
+  | 'source-forbidden'
+  | 'body-already-parsed'
+  | 'body-too-large'
+  | 'body-unreadable';
+
+/** Told about every refusal (metrics); the route has already logged it. */
+export type RefusalListener = (reason: WebhookRefusal) => void;
 
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
 export const SIGNATURE_HEADER = 'x-mesh-signature-256';
@@ -23,16 +38,23 @@ function normalizeIp(ip: string | undefined): string {
 export function webhookRoute(deps: {
   store: KitStore;
   worker: InboxWorker;
-  webhookSecret: string;
+  /** One secret, or several while rotating: any one verifies. */
+  webhookSecret: string | readonly string[];
   allowIps: string[] | false;
   logger: Logger;
-}): RequestHandler[] {
+  onRefused?: RefusalListener;
+}): (RequestHandler | ErrorRequestHandler)[] {
   const allowed = deps.allowIps ? new Set(deps.allowIps.map(normalizeIp)) : undefined;
+  const refused = (reason: WebhookRefusal, status: number): void => {
+    deps.logger.warn('mesh-pay: webhook refused', { reason, status });
+    deps.onRefused?.(reason);
+  };
 
   const checkSource: RequestHandler = (req, _res, next) => {
     // req.ip honours the host app's 'trust proxy' setting, so X-Forwarded-For is only believed when told.
     if (allowed && !allowed.has(normalizeIp(req.ip))) {
       deps.logger.warn('mesh-pay: webhook from a source outside the allow-list', { ip: req.ip });
+      deps.onRefused?.('source-forbidden');
       next(new MeshPayError('MESH_PAY_SOURCE_FORBIDDEN', 403, 'This source may not post webhooks.'));
       return;
     }
@@ -42,27 +64,57 @@ export function webhookRoute(deps: {
   let warnedParsedBody = false;
   const handler: RequestHandler = async (req, res) => {
     const body: unknown = req.body;
-    if (body !== undefined && !Buffer.isBuffer(body) && !warnedParsedBody) {
-      // A body parser of the host app ran first: the exact bytes are gone and no signature can match.
-      warnedParsedBody = true;
-      deps.logger.error(
-        'mesh-pay: the webhook body was already parsed by another middleware; mount the kit router before express.json() or exclude its /webhook path',
-      );
+    let raw: Buffer;
+    if (Buffer.isBuffer(body)) {
+      raw = body;
+    } else if (body === undefined) {
+      // express.raw leaves req.body undefined for a bodiless request: treat it as empty bytes.
+      raw = Buffer.alloc(0);
+    } else {
+      // A body parser of the host app ran first. If it kept the exact bytes (the
+      // `express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })` idiom), verify those.
+      const kept = (req as { rawBody?: unknown }).rawBody;
+      if (!Buffer.isBuffer(kept)) {
+        if (!warnedParsedBody) {
+          warnedParsedBody = true;
+          deps.logger.error(
+            'mesh-pay: the webhook body was already parsed by another middleware; mount the kit router before express.json() or exclude its /webhook path',
+          );
+        }
+        refused('body-already-parsed', 401);
+        throw new MeshPayError('MESH_PAY_SIGNATURE_INVALID', 401, 'Missing or invalid X-Mesh-Signature-256.');
+      }
+      raw = kept;
     }
-    // express.raw leaves req.body undefined for a bodiless request: treat it as empty bytes.
-    const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-    if (!verifyWebhookSignature(raw, req.get(SIGNATURE_HEADER), deps.webhookSecret)) {
+    const signature = checkWebhookSignature(raw, req.get(SIGNATURE_HEADER), deps.webhookSecret);
+    if (!signature.ok) {
+      refused(signature.reason, 401);
       throw new MeshPayError('MESH_PAY_SIGNATURE_INVALID', 401, 'Missing or invalid X-Mesh-Signature-256.');
     }
-    const event = parseTransferEvent(raw);
+    let event;
+    try {
+      event = parseTransferEvent(raw);
+    } catch (err) {
+      refused(err instanceof InvalidEventError ? err.reason : 'malformed-event', 400);
+      throw err;
+    }
     const fresh = await deps.store.addToInbox(event, Date.now());
     if (fresh) deps.worker.kick();
     res.status(200).json({ received: true, duplicate: !fresh });
   };
 
+  // Body-reading failures (too large, aborted) happen before the handler: name them here, then let
+  // the kit's problem handler answer as for every route.
+  const bodyRefused: ErrorRequestHandler = (err: unknown, _req, _res, next) => {
+    const type = (err as { type?: unknown } | null)?.type;
+    refused(type === 'entity.too.large' ? 'body-too-large' : 'body-unreadable', type === 'entity.too.large' ? 413 : 400);
+    next(err);
+  };
+
   return [
     checkSource,
     express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false }),
+    bodyRefused,
     handler,
   ];
 }
