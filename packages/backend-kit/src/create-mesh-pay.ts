@@ -122,6 +122,7 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       statusTtlSeconds: config.statusTtlSeconds,
       resolveOrder: config.resolveOrder,
       logger,
+      reconcileAfterMs: config.reconcileAfterMs,
     }),
   );
   browser.get(

@@ -51,6 +51,7 @@ export function memoryStore(): InspectableStore {
   // Only pending entries are ever scanned, so a long history of settled ones costs nothing per claim.
   const pending = new Set<string>();
   const marks = new Map<string, Set<string>>();
+  const reconcileDue = new Map<string, number>();
   const locks = new Map<string, { owner: string; expiresAt: number }>();
   const statuses = new Map<string, StoredStatus[]>();
   const accessTokens = new Map<string, Map<string, unknown>>();
@@ -207,6 +208,35 @@ export function memoryStore(): InspectableStore {
     async releaseLock(key, owner) {
       open();
       if (locks.get(key)?.owner === owner) locks.delete(key);
+    },
+
+    async scheduleReconcile(transactionId, dueAt) {
+      open();
+      reconcileDue.set(transactionId, dueAt);
+    },
+
+    async unscheduleReconcile(transactionId) {
+      open();
+      reconcileDue.delete(transactionId);
+    },
+
+    async claimReconcile(now, nextDueAt, limit) {
+      open();
+      const due = [...reconcileDue]
+        .filter(([, at]) => at <= now)
+        .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, pageSize(limit))
+        .map(([id]) => id);
+      for (const id of due) reconcileDue.set(id, nextDueAt);
+      return due;
+    },
+
+    async claimReconcileOne(transactionId, now, nextDueAt) {
+      open();
+      const at = reconcileDue.get(transactionId);
+      if (at === undefined || at > now) return false;
+      reconcileDue.set(transactionId, nextDueAt);
+      return true;
     },
 
     async markOnce(scope, key) {

@@ -164,6 +164,19 @@ redis.call('HSET', KEYS[1], 'exp', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
+/** KEYS: reconcile due set. ARGV: now, nextDueAt, limit. */
+const CLAIM_RECONCILE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids`;
+
+/** KEYS: reconcile due set. ARGV: transactionId, now, nextDueAt. */
+const CLAIM_RECONCILE_ONE = `
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not at or tonumber(at) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1`;
+
 /** KEYS: lock. ARGV: owner. */
 const RELEASE_LOCK = `
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
@@ -217,6 +230,8 @@ const SCRIPTS = {
   meshRenewLock: { numberOfKeys: 1, lua: RENEW_LOCK },
   meshReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
   meshAppendStatus: { numberOfKeys: 1, lua: APPEND_STATUS },
+  meshClaimReconcile: { numberOfKeys: 1, lua: CLAIM_RECONCILE },
+  meshClaimReconcileOne: { numberOfKeys: 1, lua: CLAIM_RECONCILE_ONE },
   meshPutOnce: { numberOfKeys: 2, lua: PUT_ONCE },
   meshUpsertOrdered: { numberOfKeys: 2, lua: UPSERT_ORDERED },
   meshListOrdered: { numberOfKeys: 2, lua: LIST_ORDERED },
@@ -300,6 +315,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     inboxDue: `${prefix}inbox:due`,
     inboxWindow: `${prefix}inbox:window`,
     inboxDead: `${prefix}inbox:dead`,
+    reconcileDue: `${prefix}reconcile:due`,
     marks: (scope: string) => `${prefix}marks:${scope}`,
     lock: (key: string) => `${prefix}lock:${key}`,
     statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
@@ -553,6 +569,26 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     async releaseLock(key, owner) {
       open();
       await script('meshReleaseLock')(k.lock(key), owner);
+    },
+
+    async scheduleReconcile(transactionId, dueAt) {
+      open();
+      await redis.zadd(k.reconcileDue, Math.trunc(dueAt), transactionId);
+    },
+
+    async unscheduleReconcile(transactionId) {
+      open();
+      await redis.zrem(k.reconcileDue, transactionId);
+    },
+
+    async claimReconcile(now, nextDueAt, limit) {
+      open();
+      return (await script('meshClaimReconcile')(k.reconcileDue, Math.trunc(now), Math.trunc(nextDueAt), inboxPageSize(limit))) as string[];
+    },
+
+    async claimReconcileOne(transactionId, now, nextDueAt) {
+      open();
+      return (await script('meshClaimReconcileOne')(k.reconcileDue, transactionId, Math.trunc(now), Math.trunc(nextDueAt))) === 1;
     },
 
     async markOnce(scope, key) {

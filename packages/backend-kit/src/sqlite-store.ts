@@ -41,6 +41,13 @@ const SCHEMA = `
     window_start INTEGER
   );
   CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_at);
+  -- Transactions waiting for a terminal status, by next reconciliation lookup: sweeps read only
+  -- the overdue head of this index, never every transaction ever minted.
+  CREATE TABLE IF NOT EXISTS reconcile_due (
+    transaction_id TEXT PRIMARY KEY,
+    due_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS reconcile_due_at ON reconcile_due (due_at, transaction_id);
   CREATE TABLE IF NOT EXISTS marks (
     scope TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -201,6 +208,15 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
        WHERE event_id = ? AND state IN ('pending', 'dead')`,
     ),
     deadIds: db.prepare<[number], { event_id: string }>(`SELECT event_id FROM inbox WHERE state = 'dead' LIMIT ?`),
+    scheduleReconcile: db.prepare(
+      `INSERT INTO reconcile_due (transaction_id, due_at) VALUES (?, ?)
+       ON CONFLICT (transaction_id) DO UPDATE SET due_at = excluded.due_at`,
+    ),
+    unscheduleReconcile: db.prepare(`DELETE FROM reconcile_due WHERE transaction_id = ?`),
+    dueReconcile: db.prepare<[number, number], { transaction_id: string }>(
+      `SELECT transaction_id FROM reconcile_due WHERE due_at <= ? ORDER BY due_at, transaction_id LIMIT ?`,
+    ),
+    moveReconcile: db.prepare(`UPDATE reconcile_due SET due_at = ? WHERE transaction_id = ? AND due_at <= ?`),
     mark: db.prepare(`INSERT INTO marks (scope, key) VALUES (?, ?) ON CONFLICT DO NOTHING`),
     hasMark: db.prepare<[string, string], { one: number }>(
       `SELECT 1 AS one FROM marks WHERE scope = ? AND key = ?`,
@@ -431,6 +447,32 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     async releaseLock(key, owner) {
       open();
       await write(() => q.releaseLock.run(key, owner));
+    },
+
+    async scheduleReconcile(transactionId, dueAt) {
+      open();
+      await write(() => q.scheduleReconcile.run(transactionId, Math.trunc(dueAt)));
+    },
+
+    async unscheduleReconcile(transactionId) {
+      open();
+      await write(() => q.unscheduleReconcile.run(transactionId));
+    },
+
+    async claimReconcile(now, nextDueAt, limit) {
+      open();
+      // Inside the batch's BEGIN IMMEDIATE: no other process selects the same rows meanwhile.
+      return write(() =>
+        q.dueReconcile.all(now, inboxPageSize(limit)).map(({ transaction_id }) => {
+          q.moveReconcile.run(Math.trunc(nextDueAt), transaction_id, now);
+          return transaction_id;
+        }),
+      );
+    },
+
+    async claimReconcileOne(transactionId, now, nextDueAt) {
+      open();
+      return write(() => q.moveReconcile.run(Math.trunc(nextDueAt), transactionId, now).changes === 1);
     },
 
     async markOnce(scope, key) {

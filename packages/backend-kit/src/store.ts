@@ -187,6 +187,22 @@ export interface KitStore {
   releaseLock(key: string, owner: string): Promise<void>;
 
   /**
+   * Reconciliation index: the transactions still waiting for a terminal status, by when they are
+   * next due for a lookup at Mesh. A sweep reads only what is overdue, a page at a time, so it costs
+   * what is open, not everything that ever happened. `scheduleReconcile` upserts the due time.
+   */
+  scheduleReconcile(transactionId: string, dueAt: number): Promise<void>;
+  /** Removes a transaction from the index (it reached a terminal status, or is past looking up). */
+  unscheduleReconcile(transactionId: string): Promise<void>;
+  /**
+   * Up to `limit` transactions due at `now` (oldest due first), each moved to `nextDueAt` in the
+   * same atomic step: two instances sweeping at once never look the same one up twice.
+   */
+  claimReconcile(now: number, nextDueAt: number, limit: number): Promise<string[]>;
+  /** The same for one transaction: `true` (and moved to `nextDueAt`) only if it is indexed and due. */
+  claimReconcileOne(transactionId: string, now: number, nextDueAt: number): Promise<boolean>;
+
+  /**
    * Atomic once-guard: `true` only to the first caller for `(scope, key)`, ever, across instances.
    * Used for "success hook once per TransferId" and "update hook once per EventId".
    */

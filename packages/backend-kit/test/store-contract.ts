@@ -455,6 +455,53 @@ export function storeContract(
       });
     });
 
+    describe('reconciliation index (what is open, by due time)', () => {
+      it('hands out only overdue transactions, oldest first, a page at a time, each moved ahead', async () => {
+        const ids = [uid('tx'), uid('tx'), uid('tx'), uid('tx')];
+        for (const [i, id] of ids.entries()) await store.scheduleReconcile(id, 1000 + i);
+        await store.scheduleReconcile(uid('tx-not-yet'), 9000);
+        assert.deepEqual(await store.claimReconcile(1002, 5000, 2), ids.slice(0, 2));
+        assert.deepEqual(await store.claimReconcile(1002, 5000, 2), [ids[2]], 'the claimed ones moved to 5000');
+        assert.deepEqual(await store.claimReconcile(4999, 5000, 10), [ids[3]]);
+        assert.deepEqual(await store.claimReconcile(4999, 6000, 10), []);
+        assert.deepEqual((await store.claimReconcile(5000, 6000, 10)).sort(), [...ids].sort(), 'due again after their interval');
+      });
+
+      it('never gives one transaction to two instances sweeping at once', async () => {
+        const other = await second();
+        const ids = Array.from({ length: 30 }, () => uid('tx'));
+        for (const id of ids) await store.scheduleReconcile(id, 1000);
+        const pages = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).claimReconcile(2000, 100_000, 5)));
+        const claimed = pages.flat();
+        assert.equal(claimed.length, 30);
+        assert.deepEqual(new Set(claimed), new Set(ids));
+      });
+
+      it('forgets a closed transaction, and re-scheduling moves rather than duplicates', async () => {
+        const open = uid('tx');
+        const closed = uid('tx');
+        await store.scheduleReconcile(open, 1000);
+        await store.scheduleReconcile(open, 3000);
+        await store.scheduleReconcile(closed, 1000);
+        await store.unscheduleReconcile(closed);
+        await store.unscheduleReconcile('never-scheduled');
+        assert.deepEqual(await store.claimReconcile(2999, 10_000, 10), []);
+        assert.deepEqual(await store.claimReconcile(3000, 10_000, 10), [open]);
+      });
+
+      it('claims one transaction (a status stream opened) only when it is indexed and due', async () => {
+        const id = uid('tx');
+        assert.equal(await store.claimReconcileOne(id, 5000, 6000), false, 'not indexed');
+        await store.scheduleReconcile(id, 2000);
+        assert.equal(await store.claimReconcileOne(id, 1999, 6000), false, 'not due yet');
+        const other = await second();
+        const [a, b] = await Promise.all([store.claimReconcileOne(id, 2000, 6000), other.claimReconcileOne(id, 2000, 6000)]);
+        assert.equal(Number(a) + Number(b), 1, 'one of two racing instances looks it up');
+        assert.deepEqual(await store.claimReconcile(5999, 9000, 10), []);
+        assert.deepEqual(await store.claimReconcile(6000, 9000, 10), [id]);
+      });
+    });
+
     describe('once-guards', () => {
       it('lets exactly one of 50 concurrent callers, across instances, run the success hook', async () => {
         const other = await second();
