@@ -5,6 +5,7 @@
 import type { Request } from 'express';
 import { MeshPayError } from './errors.js';
 import type { Decision } from './fulfilment-decide.js';
+import type { RetentionOptions } from './retention.js';
 import type { Destination, KitStore, TransactionRecord, TransferEvent } from './store.js';
 
 export const MESH_BASE_URLS = {
@@ -133,6 +134,13 @@ export interface MeshPayOptions {
    * lives, so it bounds how soon a crashed instance's work is picked up, not how long a hook may run.
    */
   fulfilment?: FulfilmentOptions;
+  /**
+   * Bounded storage: `done` inbox entries and closed transactions (record, status log) are deleted
+   * `afterMs` (default 30 days) after they settled, in batches of `batchSize` (500) every
+   * `intervalMs` (60 s). EventId de-duplication covers `afterMs`; a webhook whose `SentTimestamp` is
+   * older than that is acknowledged and ignored. `false` keeps everything (and ignores no webhook).
+   */
+  retention?: { afterMs?: number; intervalMs?: number; batchSize?: number } | false;
   /** Never given secrets, access tokens or raw webhook bodies. */
   logger?: Logger;
 }
@@ -149,6 +157,7 @@ export interface ResolvedConfig extends MeshPayOptions {
   rateLimit: { windowMs: number; limit: number } | false;
   webhookAllowIps: string[] | false;
   fulfilment: Required<FulfilmentOptions>;
+  retention: RetentionOptions | false;
   logger: Logger;
 }
 
@@ -178,6 +187,14 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
     }
   }
   if (options.onDead !== undefined && typeof options.onDead !== 'function') throw bad('`onDead` must be a function.');
+  const r = options.retention === false ? undefined : (options.retention ?? {});
+  for (const name of ['afterMs', 'intervalMs', 'batchSize'] as const) {
+    const v = r?.[name];
+    if (v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v > 0)) {
+      throw bad(`\`retention.${name}\` must be a positive whole number.`);
+    }
+  }
+  if (r?.batchSize !== undefined && r.batchSize > 1000) throw bad('`retention.batchSize` must be at most 1000.');
   return {
     ...options,
     environment,
@@ -199,6 +216,9 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
       pollMs: f.pollMs ?? 1000,
       batchSize: f.batchSize ?? 16,
     },
+    retention: r
+      ? { afterMs: r.afterMs ?? 30 * 24 * 3600_000, intervalMs: r.intervalMs ?? 60_000, batchSize: r.batchSize ?? 500 }
+      : false,
     logger: options.logger ?? consoleLogger,
   };
 }

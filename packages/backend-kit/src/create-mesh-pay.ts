@@ -11,6 +11,7 @@ import { linkTokenRoute } from './link-token-route.js';
 import { MeshClient, type MeshNetwork } from './mesh-client.js';
 import { NetworksCache, networksRoute } from './networks-route.js';
 import { Reconciler } from './reconcile.js';
+import { Pruner } from './retention.js';
 import { integrationRoute } from './return-users.js';
 import { warnOnEarlierBodyParsers } from './mount-check.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
@@ -36,6 +37,8 @@ export interface MeshPayKit {
   reconcile(transactionId: string): Promise<number>;
   /** Runs one reconciliation sweep over overdue open transactions. */
   reconcileNow(): Promise<void>;
+  /** Runs one retention pass now (the kit also runs one every `retention.intervalMs`). */
+  pruneNow(): Promise<void>;
   /** Number of status streams open on this instance. */
   openStreamCount(): number;
   /** The operator's view of the webhook inbox (list, inspect, retry), shared by every instance on the store. */
@@ -87,13 +90,21 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     intervalMs: config.reconcileIntervalMs,
     logger,
   });
+  const pruner = config.retention ? new Pruner(store, config.retention, logger) : undefined;
   const networks = new NetworksCache(mesh, config.networksCacheMs);
   const streams = new StreamRegistry();
 
   const router = express.Router();
   router.post(
     '/webhook',
-    ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger }),
+    ...webhookRoute({
+      store,
+      worker,
+      webhookSecret: config.webhookSecret,
+      allowIps: config.webhookAllowIps,
+      logger,
+      ...(config.retention ? { staleAfterMs: config.retention.afterMs } : {}),
+    }),
   );
 
   // Browser-facing routes: CORS (when configured) applies to these only, never to the webhook.
@@ -157,17 +168,20 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       started = true;
       worker.start();
       reconciler.start();
+      pruner?.start();
     },
     async close() {
       started = false;
       streams.closeAll();
       await reconciler.stop();
+      await pruner?.stop();
       await worker.stop();
     },
     getNetworks: () => networks.get(),
     getTransactionByOrder: (orderId) => store.findTransactionByOrder(orderId),
     reconcile: (transactionId) => reconciler.reconcile(transactionId),
     reconcileNow: () => reconciler.sweep(),
+    pruneNow: async () => pruner?.pruneNow(),
     openStreamCount: () => streams.size,
     inbox: createInboxAdmin(store, () => worker.kick()),
   };

@@ -144,6 +144,7 @@ export class InboxWorker {
       } else if (err instanceof MismatchError) {
         const message = `mismatch: ${err.message}`;
         await this.store.settleInbox(event.eventId, 'dead', message).catch(() => {});
+        await this.store.keepTransaction(event.transactionId).catch(() => {});
         await this.reportDead(entry, message, 'mismatch');
       } else {
         const verdict = nextRetry(this.options, entry.attempts, entry.windowStart, Date.now(), Math.random());
@@ -158,6 +159,8 @@ export class InboxWorker {
           await this.store.settleInbox(event.eventId, 'dead', error).catch((e: unknown) =>
             this.logger.error('mesh-pay: could not mark an event dead; it will be tried again', { eventId: event.eventId, error: describeError(e) }),
           );
+          // An operator may retry it any time: its transaction must outlive the retention period.
+          await this.store.keepTransaction(event.transactionId).catch(() => {});
           await this.reportDead(entry, error, verdict.reason);
         } else {
           this.logger.warn('mesh-pay: fulfilment failed, will retry', {

@@ -52,6 +52,7 @@ export function memoryStore(): InspectableStore {
   const pending = new Set<string>();
   const marks = new Map<string, Set<string>>();
   const reconcileDue = new Map<string, number>();
+  const pruneDue = new Map<string, number>();
   const locks = new Map<string, { owner: string; expiresAt: number }>();
   const statuses = new Map<string, StoredStatus[]>();
   const accessTokens = new Map<string, Map<string, unknown>>();
@@ -237,6 +238,43 @@ export function memoryStore(): InspectableStore {
       if (at === undefined || at > now) return false;
       reconcileDue.set(transactionId, nextDueAt);
       return true;
+    },
+
+    async closeTransaction(transactionId, closedAt) {
+      open();
+      reconcileDue.delete(transactionId);
+      pruneDue.set(transactionId, closedAt);
+    },
+
+    async keepTransaction(transactionId) {
+      open();
+      pruneDue.delete(transactionId);
+    },
+
+    async pruneSettled(before, limit) {
+      open();
+      const max = pageSize(limit);
+      let inboxCount = 0;
+      for (const [eventId, entry] of inbox) {
+        if (inboxCount >= max) break;
+        // A done entry's nextAttemptAt is its last lease: when it was settled, or just after.
+        if (entry.state !== 'done' || entry.nextAttemptAt >= before) continue;
+        inbox.delete(eventId);
+        marks.get('update')?.delete(eventId);
+        inboxCount++;
+      }
+      let txCount = 0;
+      for (const [transactionId, closedAt] of pruneDue) {
+        if (txCount >= max) break;
+        if (closedAt >= before) continue;
+        const tx = transactions.get(transactionId);
+        transactions.delete(transactionId);
+        if (tx && latestByOrder.get(tx.orderId) === transactionId) latestByOrder.delete(tx.orderId);
+        statuses.delete(transactionId);
+        pruneDue.delete(transactionId);
+        txCount++;
+      }
+      return { inbox: inboxCount, transactions: txCount };
     },
 
     async markOnce(scope, key) {

@@ -27,9 +27,9 @@ export async function markOpen(store: KitStore, tx: TransactionRecord, reconcile
   await store.scheduleReconcile(tx.transactionId, tx.createdAt + reconcileAfterMs);
 }
 
-/** A terminal status arrived: nothing left to look up. */
-export async function markClosed(store: KitStore, transactionId: string): Promise<void> {
-  await store.unscheduleReconcile(transactionId);
+/** A terminal status arrived: nothing left to look up; pruned after the retention period. */
+export async function markClosed(store: KitStore, transactionId: string, now: number = Date.now()): Promise<void> {
+  await store.closeTransaction(transactionId, now);
 }
 
 /** A Mesh transfer as an inbox event. The EventId is stable per transfer and status, so sweeps never duplicate. */
@@ -104,8 +104,13 @@ export class Reconciler {
   /** A claimed transaction: too old to bother Mesh about → dropped from the index; else looked up. */
   private async lookUp(transactionId: string, now: number): Promise<void> {
     const tx = await this.deps.store.getTransaction(transactionId);
-    if (!tx || now - tx.createdAt > GIVE_UP_AFTER_MS) {
+    if (!tx) {
       await this.deps.store.unscheduleReconcile(transactionId);
+      return;
+    }
+    if (now - tx.createdAt > GIVE_UP_AFTER_MS) {
+      // Never finished and no longer worth asking Mesh about: closed, so retention prunes it.
+      await markClosed(this.deps.store, transactionId, now);
       return;
     }
     await this.reconcile(transactionId);

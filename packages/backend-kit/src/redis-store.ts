@@ -87,12 +87,14 @@ for i, id in ipairs(ids) do
 end
 return out`;
 
-/** The dead index (score 0, so it pages in EventId order) is what operators list and retry. KEYS: state, error, due, dead. ARGV: eventId, state, error?. */
+/** The dead index (score 0, so it pages in EventId order) is what operators list and retry. KEYS: state, error, due, dead, done, next. ARGV: eventId, state, error?. */
 const SETTLE_INBOX = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if ARGV[2] == 'dead' then redis.call('ZADD', KEYS[4], 0, ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+-- Done entries, by their last lease (≈ when settled), are what retention prunes.
+if ARGV[2] == 'done' then redis.call('ZADD', KEYS[5], tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0'), ARGV[1]) end
 if #ARGV >= 3 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
 return 1`;
 
@@ -164,6 +166,33 @@ redis.call('HSET', KEYS[1], 'exp', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
+/**
+ * Retention: up to `limit` done entries settled before `before`, each removed from every inbox hash
+ * and its `update` mark. KEYS: done, events, state, attempts, next, received, error, window, updateMarks.
+ * ARGV: before, limit.
+ */
+const PRUNE_INBOX = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  for i = 2, 8 do redis.call('HDEL', KEYS[i], id) end
+  redis.call('HDEL', KEYS[9], id)
+  redis.call('ZREM', KEYS[1], id)
+end
+return #ids`;
+
+/** One closed transaction. KEYS: tx, status log, order pointer, prune set. ARGV: transactionId. */
+const PRUNE_TX = `
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[4], ARGV[1])
+return 1`;
+
+/** KEYS: reconcile due set, prune set. ARGV: transactionId, closedAt. */
+const CLOSE_TX = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1`;
+
 /** KEYS: reconcile due set. ARGV: now, nextDueAt, limit. */
 const CLAIM_RECONCILE = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
@@ -220,7 +249,10 @@ return out`;
 const SCRIPTS = {
   meshAddToInbox: { numberOfKeys: 6, lua: ADD_TO_INBOX },
   meshClaimInbox: { numberOfKeys: 8, lua: CLAIM_INBOX },
-  meshSettleInbox: { numberOfKeys: 4, lua: SETTLE_INBOX },
+  meshSettleInbox: { numberOfKeys: 6, lua: SETTLE_INBOX },
+  meshPruneInbox: { numberOfKeys: 9, lua: PRUNE_INBOX },
+  meshPruneTx: { numberOfKeys: 4, lua: PRUNE_TX },
+  meshCloseTx: { numberOfKeys: 2, lua: CLOSE_TX },
   meshRetryInbox: { numberOfKeys: 4, lua: RETRY_INBOX },
   meshGetInbox: { numberOfKeys: 7, lua: GET_INBOX },
   meshRequeueInbox: { numberOfKeys: 6, lua: REQUEUE_INBOX },
@@ -316,6 +348,8 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     inboxWindow: `${prefix}inbox:window`,
     inboxDead: `${prefix}inbox:dead`,
     reconcileDue: `${prefix}reconcile:due`,
+    pruneDue: `${prefix}prune:due`,
+    inboxDone: `${prefix}inbox:done`,
     marks: (scope: string) => `${prefix}marks:${scope}`,
     lock: (key: string) => `${prefix}lock:${key}`,
     statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
@@ -485,7 +519,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
 
     async settleInbox(eventId, state, error) {
       open();
-      const args: (string | number)[] = [k.inboxState, k.inboxError, k.inboxDue, k.inboxDead, eventId, state];
+      const args: (string | number)[] = [k.inboxState, k.inboxError, k.inboxDue, k.inboxDead, k.inboxDone, k.inboxNext, eventId, state];
       if (error !== undefined) args.push(error);
       await script('meshSettleInbox')(...args);
     },
@@ -589,6 +623,37 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     async claimReconcileOne(transactionId, now, nextDueAt) {
       open();
       return (await script('meshClaimReconcileOne')(k.reconcileDue, transactionId, Math.trunc(now), Math.trunc(nextDueAt))) === 1;
+    },
+
+    async closeTransaction(transactionId, closedAt) {
+      open();
+      await script('meshCloseTx')(k.reconcileDue, k.pruneDue, transactionId, Math.trunc(closedAt));
+    },
+
+    async keepTransaction(transactionId) {
+      open();
+      await redis.zrem(k.pruneDue, transactionId);
+    },
+
+    async pruneSettled(before, limit) {
+      open();
+      const max = inboxPageSize(limit);
+      const inbox = Number(
+        await script('meshPruneInbox')(
+          k.inboxDone, k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxWindow,
+          k.marks('update'), Math.trunc(before), max,
+        ),
+      );
+      const closed = await redis.zrangebyscore(k.pruneDue, '-inf', `(${Math.trunc(before)}`, 'LIMIT', 0, max);
+      // The order pointer's key needs the orderId, which only the record knows: read it first.
+      const records = await Promise.all(closed.map((id) => redis.get(k.tx(id))));
+      await Promise.all(
+        closed.map((id, i) => {
+          const orderId = records[i] ? (JSON.parse(records[i]!) as TransactionRecord).orderId : `${id}:no-record`;
+          return script('meshPruneTx')(k.tx(id), k.statusLog(id), k.order(orderId), k.pruneDue, id);
+        }),
+      );
+      return { inbox, transactions: closed.length };
     },
 
     async markOnce(scope, key) {

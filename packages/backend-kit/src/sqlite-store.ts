@@ -48,6 +48,12 @@ const SCHEMA = `
     due_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS reconcile_due_at ON reconcile_due (due_at, transaction_id);
+  -- Closed transactions by when they closed: pruned after the retention period.
+  CREATE TABLE IF NOT EXISTS prune_due (
+    transaction_id TEXT PRIMARY KEY,
+    closed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS prune_due_at ON prune_due (closed_at, transaction_id);
   CREATE TABLE IF NOT EXISTS marks (
     scope TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -217,6 +223,25 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       `SELECT transaction_id FROM reconcile_due WHERE due_at <= ? ORDER BY due_at, transaction_id LIMIT ?`,
     ),
     moveReconcile: db.prepare(`UPDATE reconcile_due SET due_at = ? WHERE transaction_id = ? AND due_at <= ?`),
+    closePrune: db.prepare(
+      `INSERT INTO prune_due (transaction_id, closed_at) VALUES (?, ?)
+       ON CONFLICT (transaction_id) DO UPDATE SET closed_at = excluded.closed_at`,
+    ),
+    keep: db.prepare(`DELETE FROM prune_due WHERE transaction_id = ?`),
+    // A done entry's next_attempt_at is its last lease (settled then, or just before): the
+    // (state, next_attempt_at) index finds the oldest without a new index on every insert.
+    oldDone: db.prepare<[number, number], { event_id: string }>(
+      `SELECT event_id FROM inbox WHERE state = 'done' AND next_attempt_at < ? ORDER BY next_attempt_at LIMIT ?`,
+    ),
+    deleteInbox: db.prepare(`DELETE FROM inbox WHERE event_id = ?`),
+    deleteUpdateMark: db.prepare(`DELETE FROM marks WHERE scope = 'update' AND key = ?`),
+    oldClosed: db.prepare<[number, number], { transaction_id: string }>(
+      `SELECT transaction_id FROM prune_due WHERE closed_at < ? ORDER BY closed_at LIMIT ?`,
+    ),
+    txOrder: db.prepare<[string], { order_id: string }>(`SELECT order_id FROM transactions WHERE transaction_id = ?`),
+    deleteTx: db.prepare(`DELETE FROM transactions WHERE transaction_id = ?`),
+    deleteOrderPointer: db.prepare(`DELETE FROM order_latest WHERE order_id = ? AND transaction_id = ?`),
+    deleteStatuses: db.prepare(`DELETE FROM statuses WHERE transaction_id = ?`),
     mark: db.prepare(`INSERT INTO marks (scope, key) VALUES (?, ?) ON CONFLICT DO NOTHING`),
     hasMark: db.prepare<[string, string], { one: number }>(
       `SELECT 1 AS one FROM marks WHERE scope = ? AND key = ?`,
@@ -473,6 +498,40 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     async claimReconcileOne(transactionId, now, nextDueAt) {
       open();
       return write(() => q.moveReconcile.run(Math.trunc(nextDueAt), transactionId, now).changes === 1);
+    },
+
+    async closeTransaction(transactionId, closedAt) {
+      open();
+      await write(() => {
+        q.unscheduleReconcile.run(transactionId);
+        q.closePrune.run(transactionId, Math.trunc(closedAt));
+      });
+    },
+
+    async keepTransaction(transactionId) {
+      open();
+      await write(() => q.keep.run(transactionId));
+    },
+
+    async pruneSettled(before, limit) {
+      open();
+      const max = inboxPageSize(limit);
+      return write(() => {
+        const done = q.oldDone.all(before, max);
+        for (const { event_id } of done) {
+          q.deleteInbox.run(event_id);
+          q.deleteUpdateMark.run(event_id);
+        }
+        const closed = q.oldClosed.all(before, max);
+        for (const { transaction_id } of closed) {
+          const order = q.txOrder.get(transaction_id);
+          q.deleteTx.run(transaction_id);
+          if (order) q.deleteOrderPointer.run(order.order_id, transaction_id);
+          q.deleteStatuses.run(transaction_id);
+          q.keep.run(transaction_id);
+        }
+        return { inbox: done.length, transactions: closed.length };
+      });
     },
 
     async markOnce(scope, key) {

@@ -203,6 +203,23 @@ export interface KitStore {
   claimReconcileOne(transactionId: string, now: number, nextDueAt: number): Promise<boolean>;
 
   /**
+   * A transaction reached a terminal status (or is past looking up): it leaves the reconciliation
+   * index and joins the retention index, to be pruned once `closedAt` is older than the retention
+   * period. Atomic.
+   */
+  closeTransaction(transactionId: string, closedAt: number): Promise<void>;
+  /** Exempts a transaction from pruning: one of its events is dead and an operator may retry it. */
+  keepTransaction(transactionId: string): Promise<void>;
+  /**
+   * Bounded storage: deletes up to `limit` `done` inbox entries settled before `before` (with their
+   * `update` once-marks), and up to `limit` transactions closed before `before` (record, the order's
+   * pointer if it still points at it, status log). Never touches `dead` or unsettled entries, the
+   * `credit`/`failed` marks (they keep a transfer from being credited twice, however late a resend
+   * comes) or merchant records. Each call is small, so it never holds up webhooks for long.
+   */
+  pruneSettled(before: number, limit: number): Promise<{ inbox: number; transactions: number }>;
+
+  /**
    * Atomic once-guard: `true` only to the first caller for `(scope, key)`, ever, across instances.
    * Used for "success hook once per TransferId" and "update hook once per EventId".
    */

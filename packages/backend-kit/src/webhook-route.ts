@@ -10,6 +10,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
+import { isStaleDelivery } from './retention.js';
 import type { KitStore } from './store.js';
 import { InvalidEventError, parseTransferEvent, type EventRefusal } from './webhook-parse.js';
 import { checkWebhookSignature, type SignatureRefusal } from './webhook-verify.js';
@@ -43,6 +44,8 @@ export function webhookRoute(deps: {
   allowIps: string[] | false;
   logger: Logger;
   onRefused?: RefusalListener;
+  /** De-duplication's memory (the retention period): a delivery sent longer ago is acknowledged and ignored. */
+  staleAfterMs?: number;
 }): (RequestHandler | ErrorRequestHandler)[] {
   const allowed = deps.allowIps ? new Set(deps.allowIps.map(normalizeIp)) : undefined;
   const refused = (reason: WebhookRefusal, status: number): void => {
@@ -98,7 +101,17 @@ export function webhookRoute(deps: {
       refused(err instanceof InvalidEventError ? err.reason : 'malformed-event', 400);
       throw err;
     }
-    const fresh = await deps.store.addToInbox(event, Date.now());
+    const now = Date.now();
+    if (deps.staleAfterMs !== undefined && isStaleDelivery(event.sentTimestamp, now, deps.staleAfterMs)) {
+      // Its de-duplication record may already be pruned: storing it could fulfil it a second time.
+      deps.logger.info('mesh-pay: ignored a webhook sent before the retention period (stale SentTimestamp)', {
+        eventId: event.eventId,
+        sentTimestamp: event.sentTimestamp,
+      });
+      res.status(200).json({ received: true, duplicate: false, ignored: 'stale' });
+      return;
+    }
+    const fresh = await deps.store.addToInbox(event, now);
     if (fresh) deps.worker.kick();
     res.status(200).json({ received: true, duplicate: !fresh });
   };

@@ -502,6 +502,85 @@ export function storeContract(
       });
     });
 
+    describe('retention (bounded storage)', () => {
+      /** A done entry settled around `at`, a dead one and a pending one, all received at `at`. */
+      async function settledInbox(at: number) {
+        const [done, dead, pending] = [event(), event(), event()];
+        for (const e of [done, dead, pending]) await store.addToInbox(e, at);
+        await store.claimInbox(at, 100, 10);
+        await store.settleInbox(done.eventId, 'done');
+        await store.settleInbox(dead.eventId, 'dead', 'hook threw');
+        await store.retryInbox(pending.eventId, at + 1_000_000, 'hook threw');
+        await store.markOnce('update', done.eventId);
+        await store.markOnce('credit', done.transferId);
+        return { done, dead, pending };
+      }
+
+      it('prunes done entries settled before the cutoff, with their update marks, and nothing else', async () => {
+        const old = await settledInbox(1000);
+        const recent = await settledInbox(50_000);
+        await store.putOnce('ledger', old.done.transferId, { credited: true });
+        const other = await second();
+        assert.deepEqual(await other.pruneSettled(10_000, 100), { inbox: 1, transactions: 0 });
+        assert.equal(await store.getInboxEntry(old.done.eventId), undefined);
+        assert.equal(await store.hasMark('update', old.done.eventId), false);
+        assert.equal(await store.hasMark('credit', old.done.transferId), true, 'credit marks stay: no double credit, however late');
+        assert.deepEqual(await store.getRecord('ledger', old.done.transferId), { credited: true }, "the merchant's records stay");
+        assert.equal((await store.getInboxEntry(old.dead.eventId))?.state, 'dead', 'dead entries are kept for the operator');
+        assert.equal((await store.getInboxEntry(old.pending.eventId))?.state, 'pending');
+        assert.equal((await store.getInboxEntry(recent.done.eventId))?.state, 'done', 'inside the retention period');
+        assert.deepEqual(await store.pruneSettled(10_000, 100), { inbox: 0, transactions: 0 });
+        // The de-duplication record went with it: the same EventId would now be accepted again,
+        // which is why the kit ignores deliveries older than the retention period.
+        assert.equal(await store.addToInbox(old.done, 60_000), true);
+      });
+
+      it('prunes closed transactions before the cutoff (record, order pointer, status log), never open or kept ones', async () => {
+        const [closedOld, closedNew, open, kept] = [transaction(), transaction(), transaction(), transaction()];
+        const newerForSameOrder = transaction({ orderId: closedOld.orderId });
+        for (const tx of [closedOld, closedNew, open, kept]) {
+          await store.saveTransaction(tx);
+          await store.scheduleReconcile(tx.transactionId, 1000);
+          await store.appendStatus(update(tx.transactionId, 'succeeded'));
+        }
+        await store.closeTransaction(closedOld.transactionId, 2000);
+        await store.closeTransaction(kept.transactionId, 2000);
+        await store.keepTransaction(kept.transactionId);
+        await store.closeTransaction(closedNew.transactionId, 90_000);
+        assert.deepEqual(await store.claimReconcile(5000, 9000, 10), [open.transactionId], 'closing leaves the reconciliation index');
+
+        const other = await second();
+        assert.deepEqual(await other.pruneSettled(10_000, 100), { inbox: 0, transactions: 1 });
+        assert.equal(await store.getTransaction(closedOld.transactionId), undefined);
+        assert.equal(await store.findTransactionByOrder(closedOld.orderId), undefined);
+        assert.deepEqual(await store.statusesSince(closedOld.transactionId, 0), []);
+        for (const tx of [closedNew, open, kept]) {
+          assert.deepEqual(await store.getTransaction(tx.transactionId), tx);
+          assert.equal((await store.statusesSince(tx.transactionId, 0)).length, 1);
+        }
+        // An order paid again after its old transaction closed keeps pointing at the new one.
+        await store.saveTransaction(newerForSameOrder);
+        await store.closeTransaction(newerForSameOrder.transactionId, 3000);
+        const again = transaction({ orderId: newerForSameOrder.orderId });
+        await store.saveTransaction(again);
+        assert.deepEqual(await store.pruneSettled(10_000, 100), { inbox: 0, transactions: 1 });
+        assert.deepEqual(await store.findTransactionByOrder(again.orderId), again);
+      });
+
+      it('prunes in batches of at most `limit`', async () => {
+        for (let i = 0; i < 7; i++) await settledInbox(1000);
+        for (let i = 0; i < 5; i++) {
+          const tx = transaction();
+          await store.saveTransaction(tx);
+          await store.closeTransaction(tx.transactionId, 1000);
+        }
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 3, transactions: 3 });
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 3, transactions: 2 });
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 1, transactions: 0 });
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 0, transactions: 0 });
+      });
+    });
+
     describe('once-guards', () => {
       it('lets exactly one of 50 concurrent callers, across instances, run the success hook', async () => {
         const other = await second();
