@@ -85,6 +85,13 @@ const envSchema = z.object({
       .min(0, 'DEMO_CREDIT_FAIL_MS must not be negative')
       .max(7 * 24 * 3600_000, 'DEMO_CREDIT_FAIL_MS must be at most 604800000 (7 days)'),
   ),
+  DEMO_CREDIT_FAIL_ONE_IN: optional(
+    z.coerce
+      .number({ error: 'DEMO_CREDIT_FAIL_ONE_IN must be a whole number' })
+      .int('DEMO_CREDIT_FAIL_ONE_IN must be a whole number')
+      .min(2, 'DEMO_CREDIT_FAIL_ONE_IN must be at least 2 (1 would fail every credit for ever)')
+      .max(1_000_000, 'DEMO_CREDIT_FAIL_ONE_IN must be at most 1000000'),
+  ),
   MESH_FULFIL_RETRY_MS: optional(
     z.coerce
       .number({ error: 'MESH_FULFIL_RETRY_MS must be a number of milliseconds' })
@@ -120,6 +127,8 @@ export interface DemoConfig {
   creditDelayMs: number;
   /** `DEMO_CREDIT_FAIL_MS`: the credit hook throws for this long after start. */
   creditFailMs: number;
+  /** `DEMO_CREDIT_FAIL_ONE_IN`: each credit attempt throws with probability 1/N (0: never). */
+  creditFailOneIn: number;
   /** `MESH_FULFIL_RETRY_MS`: the kit's `fulfilment.retryForMs`. */
   fulfilRetryMs: number;
 }
@@ -162,6 +171,7 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
     creditFailMs: e.DEMO_CREDIT_FAIL_MS ?? 0,
+    creditFailOneIn: e.DEMO_CREDIT_FAIL_ONE_IN ?? 0,
     fulfilRetryMs: e.MESH_FULFIL_RETRY_MS ?? DEFAULT_FULFIL_RETRY_MS,
   };
   if (mode === 'mesh') {

@@ -74,11 +74,24 @@ export class SimulatedOutageError extends Error {
   }
 }
 
+/** Thrown by the demo's credit hook at random (`DEMO_CREDIT_FAIL_ONE_IN`), for chaos tests. */
+export class FlakyLedgerError extends Error {
+  readonly code = 'DEMO_LEDGER_FLAKY';
+  constructor(oneIn: number) {
+    super(`the demo ledger failed on purpose (DEMO_CREDIT_FAIL_ONE_IN=${oneIn})`);
+    this.name = 'FlakyLedgerError';
+  }
+}
+
 export interface LedgerOptions {
   /** Simulated slow fulfilment (`DEMO_CREDIT_DELAY_MS`). */
   creditDelayMs?: number;
   /** Simulated outage (`DEMO_CREDIT_FAIL_MS`): every credit throws until this long after the ledger was created. */
   creditFailMs?: number;
+  /** Flaky ledger (`DEMO_CREDIT_FAIL_ONE_IN`): each credit attempt throws with probability 1/N. */
+  creditFailOneIn?: number;
+  /** The dice for `creditFailOneIn`, a number in [0, 1). */
+  random?: () => number;
   /** The clock, for the outage window. */
   now?: () => number;
   /** Where credits are announced; defaults to the console. */
@@ -91,6 +104,8 @@ export function createLedger(store: LedgerStore, options: LedgerOptions = {}) {
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? Date.now;
   const downUntil = now() + (options.creditFailMs ?? 0);
+  const failOneIn = options.creditFailOneIn ?? 0;
+  const random = options.random ?? Math.random;
 
   /** Credits a succeeded transfer once. Returns whether this call made the credit. */
   async function onTransferSucceeded(succeeded: SucceededTransfer): Promise<boolean> {
@@ -98,6 +113,7 @@ export function createLedger(store: LedgerStore, options: LedgerOptions = {}) {
     const remaining = downUntil - now();
     // The merchant's database is "down": the kit must retry, never lose the credit.
     if (remaining > 0) throw new SimulatedOutageError(remaining);
+    if (failOneIn > 0 && random() * failOneIn < 1) throw new FlakyLedgerError(failOneIn);
     const entry = ledgerEntryFor(succeeded, new Date());
     const credited = await store.putOnce(LEDGER_COLLECTION, entry.transferId, entry);
     if (credited) log(`ledger: credited order ${entry.orderId} (${entry.sourceAmount ?? '?'} ${entry.token ?? ''} on ${entry.chain ?? '?'}, transfer ${entry.transferId})`);

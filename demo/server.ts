@@ -72,7 +72,11 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
       })
     : undefined;
 
-  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs, creditFailMs: config.creditFailMs });
+  const ledger = createLedger(store, {
+    creditDelayMs: config.creditDelayMs,
+    creditFailMs: config.creditFailMs,
+    creditFailOneIn: config.creditFailOneIn,
+  });
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
   const kit: MeshPayKit = createMeshPay({
