@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 /**
  * Builds @mesh-pay/widget twice (run from the repo root):
  * - `vite build` (mode `production`): the script-tag bundle `packages/widget/dist/browser/mesh-pay-button.js`,
- *   self-contained (lit inlined), minified, with the Mesh SDK split into a lazily imported chunk under
- *   `dist/browser/chunks/`. The demo serves `dist/browser/` at its site root.
+ *   self-contained (lit inlined), minified, with the Mesh SDK split into a lazily imported chunk next to
+ *   it. Flat on purpose: CDNs serve it as is, and some hosts (Shopify theme assets, a WordPress
+ *   plugin's folder) allow no subfolders. The demo serves `dist/browser/` at its site root. The build
+ *   also writes `sri.json` (the Subresource Integrity hash of every browser file) and `snippet.html`
+ *   (the pinned, integrity-checked script tag for unpkg and jsDelivr).
  * - `vite build --mode npm`: ESM for bundlers in `packages/widget/dist/*.js`, lit and the SDK external.
  * Type declarations come from `tsc -p packages/widget/tsconfig.build.json`.
  */
@@ -31,8 +36,45 @@ const npm: UserConfig = {
   },
 };
 
+const pkg = JSON.parse(readFileSync(widget('package.json'), 'utf8')) as { name: string; version: string };
+
+/** `sha384-…` of a file's exact bytes, as `<script integrity>` wants it. */
+const sri = (bytes: string | Uint8Array) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+
+/**
+ * Writes the integrity of each emitted script, so a page loading the bundle from a CDN can pin its
+ * bytes (a compromised CDN then serves nothing rather than something else).
+ */
+function subresourceIntegrity(): Plugin {
+  return {
+    name: 'mesh-pay-sri',
+    apply: 'build',
+    // From the written files, not the in-memory bundle: the hash must be of the exact bytes served.
+    writeBundle(options, bundle) {
+      const dir = options.dir!;
+      const hashes: Record<string, string> = {};
+      for (const [fileName, output] of Object.entries(bundle).sort(([a], [b]) => a.localeCompare(b))) {
+        if (output.type === 'chunk') hashes[fileName] = sri(readFileSync(`${dir}/${fileName}`));
+      }
+      writeFileSync(`${dir}/sri.json`, `${JSON.stringify(hashes, null, 2)}\n`);
+      const tag = (cdn: string) =>
+        `<script type="module" src="${cdn}/${pkg.name}@${pkg.version}/dist/browser/mesh-pay-button.js" integrity="${hashes['mesh-pay-button.js']}" crossorigin="anonymous"></script>`;
+      writeFileSync(
+        `${dir}/snippet.html`,
+        [
+          `<!-- ${pkg.name}@${pkg.version}: the button from a CDN, pinned to these exact bytes. Use one of the two. -->`,
+          tag('https://cdn.jsdelivr.net/npm'),
+          tag('https://unpkg.com'),
+          '',
+        ].join('\n'),
+      );
+    },
+  };
+}
+
 const browser: UserConfig = {
   publicDir: false,
+  plugins: [subresourceIntegrity()],
   // The SDK's dependencies expect Node's `global` and `process.env.NODE_ENV`.
   define: { global: 'globalThis', 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
@@ -47,7 +89,7 @@ const browser: UserConfig = {
     },
     rolldownOptions: {
       // Lib mode leaves ES output unminified by default; the script-tag bundle is for browsers, not bundlers.
-      output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', minify: true },
+      output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', minify: true },
     },
   },
 };

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseAllowedOrigin } from '@mesh-pay/backend-kit';
 
 /**
  * The demo server's configuration, read from the environment exactly as CONTRACT.md §2 lists it.
@@ -28,7 +30,9 @@ export const MESH_BASE_URLS = {
  */
 export const DEV_WEBHOOK_SECRET = 'mesh-pay-dev-webhook-secret';
 
-const autoplaySchema = z.enum(['succeed', 'fail', 'cancel']);
+// The contract's three, plus the sandbox's `close-after-approve` (the customer closes Link after
+// approving the transfer, before its success screen: the payment still completes).
+const autoplaySchema = z.enum(['succeed', 'fail', 'cancel', 'close-after-approve']);
 
 /** Empty strings count as unset: `FOO= npm start` is how people unset things in a shell. */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -65,11 +69,14 @@ const envSchema = z.object({
   MESH_STORE: optional(
     z
       .string()
-      .regex(/^(memory|sqlite:.+|rediss?:\/\/.+)$/, 'MESH_STORE must be "memory", "sqlite:<path>" or "redis://host:port[/db]"'),
+      .regex(
+        /^(memory|sqlite:.+|rediss?:\/\/.+|postgres(ql)?:\/\/.+)$/,
+        'MESH_STORE must be "memory", "sqlite:<path>", "redis://host:port[/db]" or "postgres://user[:pass]@host[:port]/db"',
+      ),
   ),
   MESH_KIT_SECRET: optional(z.string().min(32, 'MESH_KIT_SECRET must be at least 32 characters')),
   MESH_SANDBOX_AUTOPLAY: optional(
-    z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail" or "cancel"' }),
+    z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail", "cancel" or "close-after-approve"' }),
   ),
   DEMO_CREDIT_DELAY_MS: optional(
     z.coerce
@@ -99,10 +106,44 @@ const envSchema = z.object({
       .min(1, 'MESH_FULFIL_RETRY_MS must be at least 1')
       .max(365 * 24 * 3600_000, 'MESH_FULFIL_RETRY_MS must be at most 31536000000 (a year)'),
   ),
+  HOST: optional(
+    z
+      .string()
+      .trim()
+      .transform((h) => h.replace(/^\[(.*)\]$/, '$1'))
+      .refine(isBindAddress, 'HOST must be an IP address (127.0.0.1, 0.0.0.0, ::1, ::) or a host name like localhost'),
+  ),
+  MESH_ALLOWED_ORIGINS: optional(
+    z.string().transform((list, ctx) => {
+      const origins: string[] = [];
+      for (const item of list.split(',')) {
+        if (item.trim() === '') continue;
+        try {
+          origins.push(parseAllowedOrigin(item.trim()));
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `MESH_ALLOWED_ORIGINS: ${(err as Error).message.replace(/^MESH_PAY_\w+: /, '')}` });
+        }
+      }
+      return [...new Set(origins)];
+    }),
+  ),
+  MESH_RATE_LIMIT: optional(
+    z.coerce
+      .number({ error: 'MESH_RATE_LIMIT must be a number of requests per minute' })
+      .int('MESH_RATE_LIMIT must be a whole number of requests per minute')
+      .min(0, 'MESH_RATE_LIMIT must not be negative (0 turns the limit off)')
+      .max(1_000_000, 'MESH_RATE_LIMIT must be at most 1000000 per minute (0 turns the limit off)'),
+  ),
 });
 
 /** How long a failing fulfilment hook is retried before its event is dead (CONTRACT §2). */
 export const DEFAULT_FULFIL_RETRY_MS = 72 * 3600_000;
+
+/** An address `listen()` can bind: an IP literal, or a DNS name the resolver can look up. */
+function isBindAddress(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  return host.length <= 253 && /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i.test(host);
+}
 
 export type SandboxAutoplay = z.infer<typeof autoplaySchema>;
 
@@ -131,6 +172,12 @@ export interface DemoConfig {
   creditFailOneIn: number;
   /** `MESH_FULFIL_RETRY_MS`: the kit's `fulfilment.retryForMs`. */
   fulfilRetryMs: number;
+  /** Address the server binds (`HOST`); IPv6 without brackets. */
+  host: string;
+  /** Page origins that may use the kit and the widget bundle from another origin (`MESH_ALLOWED_ORIGINS`). */
+  allowedOrigins: string[];
+  /** Link-token requests per minute per client address; 0 means no limit (`MESH_RATE_LIMIT`). */
+  rateLimit: number;
 }
 
 /** Reads the environment into a `DemoConfig`, or throws one `DemoConfigError` naming every problem. */
@@ -173,6 +220,9 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     creditFailMs: e.DEMO_CREDIT_FAIL_MS ?? 0,
     creditFailOneIn: e.DEMO_CREDIT_FAIL_ONE_IN ?? 0,
     fulfilRetryMs: e.MESH_FULFIL_RETRY_MS ?? DEFAULT_FULFIL_RETRY_MS,
+    host: e.HOST ?? '127.0.0.1',
+    allowedOrigins: e.MESH_ALLOWED_ORIGINS ?? [],
+    rateLimit: e.MESH_RATE_LIMIT ?? 30,
   };
   if (mode === 'mesh') {
     config.mesh = { clientId: e.MESH_CLIENT_ID!, clientSecret: e.MESH_CLIENT_SECRET! };

@@ -1,13 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { HookTransaction } from '@mesh-pay/backend-kit';
 import { Router, type Request, type Response } from 'express';
 import { sendProblem } from './problem.js';
 
 /**
  * The demo's fulfilment: crediting a paid order in the merchant's ledger. It is the hook the backend
  * kit calls once a `succeeded` webhook is stored. The kit calls it at least once per TransferId; the
- * ledger makes the credit exactly once by writing it with the store's atomic insert-if-absent keyed
- * by TransferId, so a re-run after a crash, a duplicate webhook or a second instance sharing the
- * store all land on the same single entry.
+ * ledger makes the credit exactly once by writing it with an atomic insert-if-absent keyed by
+ * TransferId, so a re-run after a crash, a duplicate webhook or a second instance sharing the store
+ * all land on the same single entry.
+ *
+ * Where the entries live is a {@link LedgerBook}: by default the kit store's records (any store);
+ * on PostgreSQL a real table written through the hook's `tx` (postgres-ledger.ts), so the credit
+ * commits in the same transaction as the kit's "credited" mark.
  */
 
 /** The store collection the ledger lives in (shared by every instance that shares `MESH_STORE`). */
@@ -34,6 +39,8 @@ export interface LedgerStore {
 
 /** The fields of the kit's success-hook argument the ledger reads. */
 export interface SucceededTransfer {
+  /** The kit's database transaction, on PostgreSQL only. */
+  tx?: HookTransaction;
   event: {
     transferId: string;
     transactionId: string;
@@ -83,7 +90,25 @@ export class FlakyLedgerError extends Error {
   }
 }
 
+/** Where ledger entries are kept. */
+export interface LedgerBook {
+  /** Adds the entry unless its transfer is already credited; `true` when this call added it. */
+  add(entry: LedgerEntry, tx?: HookTransaction): Promise<boolean>;
+  /** Every entry, oldest first. */
+  list(): Promise<unknown[]>;
+}
+
+/** The ledger in the kit store's records collection `ledger`: works on every store. */
+export function recordsLedgerBook(store: LedgerStore): LedgerBook {
+  return {
+    add: (entry) => store.putOnce(LEDGER_COLLECTION, entry.transferId, entry),
+    list: () => store.listRecords(LEDGER_COLLECTION),
+  };
+}
+
 export interface LedgerOptions {
+  /** Where entries live. Default: the store's records ({@link recordsLedgerBook}). */
+  book?: LedgerBook;
   /** Simulated slow fulfilment (`DEMO_CREDIT_DELAY_MS`). */
   creditDelayMs?: number;
   /** Simulated outage (`DEMO_CREDIT_FAIL_MS`): every credit throws until this long after the ledger was created. */
@@ -101,6 +126,7 @@ export interface LedgerOptions {
 /** The demo ledger: the kit's `onTransferSucceeded` hook and the `GET /api/ledger` route. */
 export function createLedger(store: LedgerStore, options: LedgerOptions = {}) {
   const delay = options.creditDelayMs ?? 0;
+  const book = options.book ?? recordsLedgerBook(store);
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? Date.now;
   const downUntil = now() + (options.creditFailMs ?? 0);
@@ -115,13 +141,13 @@ export function createLedger(store: LedgerStore, options: LedgerOptions = {}) {
     if (remaining > 0) throw new SimulatedOutageError(remaining);
     if (failOneIn > 0 && random() * failOneIn < 1) throw new FlakyLedgerError(failOneIn);
     const entry = ledgerEntryFor(succeeded, new Date());
-    const credited = await store.putOnce(LEDGER_COLLECTION, entry.transferId, entry);
+    const credited = await book.add(entry, succeeded.tx);
     if (credited) log(`ledger: credited order ${entry.orderId} (${entry.sourceAmount ?? '?'} ${entry.token ?? ''} on ${entry.chain ?? '?'}, transfer ${entry.transferId})`);
     return credited;
   }
 
   async function entries(): Promise<LedgerEntry[]> {
-    return (await store.listRecords(LEDGER_COLLECTION)).filter(isLedgerEntry);
+    return (await book.list()).filter(isLedgerEntry);
   }
 
   const router = Router();

@@ -3,15 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createMeshPay, openStore, type KitStore, type MeshPayKit } from '@mesh-pay/backend-kit';
+import { createMeshPay, openStore, type KitStore, type MeshPayKit, type PostgresStore } from '@mesh-pay/backend-kit';
 import { createMeshSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type MeshSandbox } from '@mesh-pay/mesh-sandbox';
+import { allowedHosts, hostCheck, isWildcardAddress } from './allowed-hosts.js';
 import { parseDemoConfig, type DemoConfig } from './config.js';
 import { contentSecurityPolicy, linkFrameOrigins } from './csp.js';
 import { reserveFreePort } from './free-port.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
 import { createOrdersRouter } from './orders-route.js';
+import { postgresLedgerBook } from './postgres-ledger.js';
 import { sendProblem } from './problem.js';
 import { createShopResolver, createShopRouter, type MeshNetworkLike } from './shop.js';
+import { widgetFiles } from './widget-files.js';
 
 /** How long a client may take to send its headers, then its whole request (webhook bodies are ≤ 64 KiB). */
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -23,6 +26,10 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
+function isPostgresStore(store: KitStore): store is PostgresStore {
+  return /^postgres(ql)?:/.test(store.kind) && 'pool' in store && 'markOnceWithin' in store;
+}
+
 /** The shop page: plain HTML, CSS and one script, no build step. */
 export const PUBLIC_DIR = resolve(here, 'public');
 /** The widget's script-tag bundle, produced by `npm run build` at the root. */
@@ -55,8 +62,11 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   const config = parseDemoConfig(env);
   // The local sandbox serves when no credentials are set and no other Mesh URL was given.
   const useSandbox = config.mode === 'sandbox' && config.apiUrl === undefined;
-  const port = useSandbox && config.port === 0 ? await reserveFreePort() : config.port;
-  const origin = `http://127.0.0.1:${port}`;
+  // How this process reaches itself (the kit calls the sandbox's API, the sandbox posts webhooks):
+  // the bound address, or loopback when it binds every interface.
+  const selfHost = isWildcardAddress(config.host) ? (config.host === '::' ? '::1' : '127.0.0.1') : config.host;
+  const port = useSandbox && config.port === 0 ? await reserveFreePort(selfHost) : config.port;
+  const origin = `http://${selfHost.includes(':') ? `[${selfHost}]` : selfHost}:${port}`;
   let listening = false;
 
   const store = await openStore(config.store);
@@ -68,14 +78,20 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
         // Until the server listens there is nobody to deliver to.
         webhookUrl: () => (listening ? `${origin}/mesh/webhook` : undefined),
         webhookSecret: config.webhookSecret,
+        // The kit mints tokens at 127.0.0.1, so Link is framed from there while the shop may be
+        // browsed at localhost: both are this demo and may frame its Link page.
+        frameAncestors: ["'self'", origin, `http://localhost:${port}`],
         ...(config.autoplay ? { autoplay: config.autoplay } : {}),
       })
     : undefined;
 
+  // On PostgreSQL the ledger is a table written in the kit's fulfilment transaction (args.tx).
+  const book = isPostgresStore(store) ? await postgresLedgerBook(store.pool) : undefined;
   const ledger = createLedger(store, {
     creditDelayMs: config.creditDelayMs,
     creditFailMs: config.creditFailMs,
     creditFailOneIn: config.creditFailOneIn,
+    ...(book ? { book } : {}),
   });
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
@@ -90,6 +106,8 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     webhookSecret: config.webhookSecrets,
     kitSecret: config.kitSecret,
     resolveOrder: createShopResolver(networks),
+    ...(config.allowedOrigins.length > 0 ? { cors: { origins: config.allowedOrigins } } : {}),
+    rateLimit: config.rateLimit === 0 ? false : { windowMs: 60_000, limit: config.rateLimit },
     onTransferSucceeded: async (succeeded: SucceededTransfer) => {
       await ledger.onTransferSucceeded(succeeded);
     },
@@ -103,6 +121,8 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // Before anything else: a request addressed to another name (DNS rebinding) gets nothing.
+  app.use(hostCheck(allowedHosts(config.host), (req) => req.method === 'POST' && req.path === '/mesh/webhook'));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Referrer-Policy', 'no-referrer');
@@ -119,7 +139,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   // The page and the widget bundle run under a strict CSP: no inline script or style anywhere.
   const csp = contentSecurityPolicy({
     mode: config.mode,
-    frameOrigins: useSandbox ? [origin, `http://localhost:${port}`] : linkFrameOrigins(config.apiUrl),
+    frameOrigins: useSandbox ? [...new Set([origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`])] : linkFrameOrigins(config.apiUrl),
   });
   app.use((_req, res, next) => {
     res.set('Content-Security-Policy', csp);
@@ -127,7 +147,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     next();
   });
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', fallthrough: true }));
-  app.use(express.static(WIDGET_BUNDLE_DIR, { index: false, fallthrough: true }));
+  app.use(widgetFiles(WIDGET_BUNDLE_DIR, config.allowedOrigins));
   app.get('/mesh-pay-button.js', (_req, res) => {
     res
       .status(404)
@@ -159,13 +179,13 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
       },
       app,
     );
-    await new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', ok));
+    await new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, config.host, ok));
     const actual = (server.address() as AddressInfo).port;
     listening = true;
     await kit.start();
     let closing: Promise<void> | undefined;
     return {
-      url: `http://127.0.0.1:${actual}`,
+      url: `http://${selfHost.includes(':') ? `[${selfHost}]` : selfHost}:${actual}`,
       port: actual,
       close: () =>
         (closing ??= (async () => {
@@ -207,7 +227,9 @@ async function main(): Promise<void> {
     await demo.store.close().catch(() => {});
     process.exit(1);
   }
-  const shown = `http://localhost:${running.port}`;
+  // Loopback and every-interface binds are reached as localhost; a specific address by itself.
+  const loopbackOrAll = isWildcardAddress(config.host) || ['127.0.0.1', '::1', 'localhost'].includes(config.host);
+  const shown = loopbackOrAll ? `http://localhost:${running.port}` : new URL(running.url).origin;
   console.log(`Mesh Pay demo shop: ${shown}`);
   console.log(
     demo.sandbox

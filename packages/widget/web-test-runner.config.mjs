@@ -1,5 +1,7 @@
 // Browser tests of <mesh-pay-button>: system Chromium, the REAL Mesh SDK, a fake kit and a fake
 // Link page served by this dev server (see test/fake-kit.mjs and test/fake-link.js).
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
@@ -12,6 +14,27 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SDK_PATH = '/__mesh-sdk__/web-link-sdk';
 
 const kit = createFakeKit({ linkPagePath: '/packages/widget/test/fake-link.html' });
+
+// The same fake kit on a second port: another ORIGIN of the same SITE (like shop.example and
+// pay.shop.example), so a kit cookie reaches it only when the button sends credentials. It also
+// serves the fake Link page, which its link tokens point at. The page learns its URL from
+// GET /kit/second-origin on the test server.
+const secondKit = createServer((req, res) => {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const file = { '/packages/widget/test/fake-link.html': 'text/html', '/packages/widget/test/fake-link.js': 'text/javascript' }[path];
+  if (file) {
+    readFile(new URL(`.${path.slice('/packages/widget'.length)}`, import.meta.url)).then((body) => {
+      res.writeHead(200, { 'content-type': file });
+      res.end(body);
+    });
+    return;
+  }
+  kit.handle(req, res).then((handled) => {
+    if (!handled) res.writeHead(404).end();
+  });
+});
+const secondOrigin = new Promise((resolve) => secondKit.listen(0, () => resolve(`http://localhost:${secondKit.address().port}`)));
+secondKit.unref();
 
 // The SDK's published files are extensionless ESM with CommonJS-era dependencies (solana, comlink):
 // bundle it once with esbuild, as the script-tag build does with Vite, and serve it at one URL (the
@@ -56,6 +79,10 @@ export default {
     }),
   ],
   middleware: [
+    async function secondOriginUrl(context, next) {
+      if (context.path !== '/kit/second-origin') return next();
+      context.body = { origin: await secondOrigin };
+    },
     async function fakeKit(context, next) {
       if (await kit.handle(context.req, context.res)) {
         context.respond = false;

@@ -16,20 +16,21 @@ import { ShopPage, type PageLogEntry } from '../support/shop-page.js';
 const CREDIT_DELAY_MS = 2500;
 
 let browser: Browser;
-const demos: Partial<Record<'succeed' | 'fail' | 'cancel' | 'person', DemoProcess>> = {};
+const demos: Partial<Record<'succeed' | 'fail' | 'cancel' | 'person' | 'closeAfterApprove', DemoProcess>> = {};
 const pages: ShopPage[] = [];
 
 before(async () => {
   // Four independent shops (autoplay is per process); starting them together saves a few seconds.
-  const [b, succeed, fail, cancel, person] = await Promise.all([
+  const [b, succeed, fail, cancel, person, closeAfterApprove] = await Promise.all([
     launchChromium(),
     startDemo({ autoplay: 'succeed', creditDelayMs: CREDIT_DELAY_MS }),
     startDemo({ autoplay: 'fail' }),
     startDemo({ autoplay: 'cancel', store: 'memory' }),
     startDemo({}),
+    startDemo({ autoplay: 'close-after-approve', store: 'memory' }),
   ]);
   browser = b;
-  Object.assign(demos, { succeed, fail, cancel, person });
+  Object.assign(demos, { succeed, fail, cancel, person, closeAfterApprove });
 });
 
 after(async () => {
@@ -209,6 +210,25 @@ describe('a transfer that fails (autoplay: fail)', () => {
     assertCleanPage(log);
     assert.deepEqual(await ledgerFor(demo, orderId), []);
     assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'failed');
+  });
+});
+
+describe('a shopper who closes Link after approving (autoplay: close-after-approve)', () => {
+  it('is not cancelled: the button keeps confirming and ends paid, credited once', async () => {
+    const demo = demos.closeAfterApprove!;
+    const shop = await openShop(demo);
+    const orderId = await shop.orderId();
+    await shop.clickPay();
+    await shop.waitForStatus('succeeded');
+    const log = await shop.log();
+    const exit = log.find((e) => e.kind === 'event' && e.name === 'mesh-exit');
+    assert.equal((exit?.detail as { reason?: string } | undefined)?.reason, 'closed-after-transfer');
+    assert.ok(!log.some((e) => e.kind === 'event' && e.name === 'mesh-transfer-finished'), 'Link never showed its success screen');
+    assert.ok(!statusesOf(log).includes('cancelled'));
+    const statuses = statusesOf(log);
+    assert.ok(statuses.includes('confirming') && statuses.indexOf('confirming') < statuses.indexOf('succeeded'), statuses.join(' → '));
+    assertCleanPage(log);
+    assert.equal((await ledgerFor(demo, orderId)).length, 1);
   });
 });
 

@@ -81,9 +81,11 @@ describe('a developer sets the sandbox knobs', () => {
     }
   });
 
-  it('accepts memory and sqlite stores', () => {
+  it('accepts memory, sqlite and postgres stores', () => {
     assert.equal(parseDemoConfig({ MESH_STORE: 'memory' }).store, 'memory');
     assert.equal(parseDemoConfig({ MESH_STORE: 'sqlite:/tmp/x.db' }).store, 'sqlite:/tmp/x.db');
+    assert.equal(parseDemoConfig({ MESH_STORE: 'postgres://shop@db:5432/shop' }).store, 'postgres://shop@db:5432/shop');
+    assert.equal(parseDemoConfig({ MESH_STORE: 'postgresql://db/shop' }).store, 'postgresql://db/shop');
   });
 });
 
@@ -120,7 +122,7 @@ describe('a typo in the environment', () => {
       PORT: 'three thousand',
       MESH_ENV: 'staging',
       MESH_API_URL: 'ftp://mesh.example.test',
-      MESH_STORE: 'postgres://db',
+      MESH_STORE: 'mongodb://db',
       MESH_KIT_SECRET: 'short',
       MESH_SANDBOX_AUTOPLAY: 'win',
       DEMO_CREDIT_DELAY_MS: '-5',

@@ -75,7 +75,7 @@ async function runToExit(env: Record<string, string>): Promise<{ code: number | 
 
 describe('someone with a typo in the environment', () => {
   it('gets a non-zero exit naming every bad variable, without a stack trace', async () => {
-    const { code, output } = await runToExit({ PORT: 'eighty', MESH_STORE: 'postgres://db', MESH_SANDBOX_AUTOPLAY: 'maybe' });
+    const { code, output } = await runToExit({ PORT: 'eighty', MESH_STORE: 'mongodb://db', MESH_SANDBOX_AUTOPLAY: 'maybe' });
     assert.equal(code, 1, output);
     for (const name of ['PORT', 'MESH_STORE', 'MESH_SANDBOX_AUTOPLAY']) assert.ok(output.includes(name), output);
     assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
@@ -107,6 +107,8 @@ describe('a merchant with credentials and a Mesh-compatible API URL', () => {
       webhookSecret: 'merchant-webhook-secret-0123456789',
       webhookUrl: () => (shopUrl ? `${shopUrl}/mesh/webhook` : undefined),
       autoplay: 'succeed',
+      // Mesh's Link page may be framed by the merchant's shop, which is another origin here.
+      frameAncestors: () => (shopUrl ? ["'self'", shopUrl] : ["'self'"]),
     });
     cleanups.push(() => mesh.close());
     browser ??= await launchChromium();

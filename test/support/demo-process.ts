@@ -13,7 +13,7 @@ import { REPO_ROOT, ensureWidgetBundle } from './widget-bundle.js';
 
 export interface DemoProcessOptions {
   /** `MESH_SANDBOX_AUTOPLAY`; omitted → a person clicks through the sandbox Link page. */
-  autoplay?: 'succeed' | 'fail' | 'cancel';
+  autoplay?: 'succeed' | 'fail' | 'cancel' | 'close-after-approve';
   /** `DEMO_CREDIT_DELAY_MS`. */
   creditDelayMs?: number;
   /** `MESH_STORE`; default a fresh SQLite file in a temporary folder removed on stop. */

@@ -55,7 +55,7 @@ Commands:
   resend <eventId> [--url <kit URL>]        post a stored event to the kit again, signed
 
 Environment:
-  MESH_STORE           the store (memory, sqlite:<path>, redis://host:port[/db]); default ${DEFAULT_STORE}
+  MESH_STORE           the store (sqlite:<path>, redis://host:port[/db], postgres://user[:pass]@host:port/db); default ${DEFAULT_STORE}
   MESH_WEBHOOK_SECRET  webhook secret (the first one if comma-separated); default the demo's dev secret
   MESH_API_URL         Mesh base URL for trigger (a local sandbox's, to register the transfer)
   PORT                 where the kit runs when --url is not given (http://127.0.0.1:$PORT/mesh); default 3000
@@ -138,7 +138,7 @@ function webhookSecret(env: CliIo['env']): string {
 
 async function withStore<T>(io: CliIo, run: (store: KitStore) => Promise<T>): Promise<T> {
   const spec = (io.env.MESH_STORE ?? '').trim() || DEFAULT_STORE;
-  if (spec === 'memory') throw new CliError('MESH_STORE=memory lives inside one process: the CLI cannot see it; use sqlite: or redis://');
+  if (spec === 'memory') throw new CliError('MESH_STORE=memory lives inside one process: the CLI cannot see it; use sqlite:, redis:// or postgres://');
   if (spec.startsWith('sqlite:')) {
     // Opening a missing file would create an empty store and report "nothing here" — a lie.
     const file = resolve(io.cwd, spec.slice('sqlite:'.length));

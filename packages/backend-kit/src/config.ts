@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import { MeshPayError } from './errors.js';
 import type { Decision } from './fulfilment-decide.js';
 import type { RetentionOptions } from './retention.js';
-import type { Destination, KitStore, TransactionRecord, TransferEvent } from './store.js';
+import type { Destination, HookTransaction, KitStore, TransactionRecord, TransferEvent } from './store.js';
 
 export const MESH_BASE_URLS = {
   sandbox: 'https://integration-api.meshconnect.com',
@@ -43,6 +43,17 @@ export interface TransferHookArgs {
 export interface SucceededHookArgs extends TransferHookArgs {
   /** The transferId: use it to make your crediting idempotent (see README on at-least-once). */
   idempotencyKey: string;
+  /**
+   * On a transactional store (PostgreSQL) only: the database transaction in which the kit marks
+   * this transfer credited. Write your credit through it and the credit commits with the mark, or
+   * neither does (README "Transactional fulfilment"). `undefined` on memory, SQLite and Redis.
+   */
+  tx?: HookTransaction;
+}
+
+export interface FailedHookArgs extends TransferHookArgs {
+  /** As {@link SucceededHookArgs.tx}, for the mark that says this transfer's failure was handled. */
+  tx?: HookTransaction;
 }
 
 export interface UpdateHookArgs extends TransferHookArgs {
@@ -104,7 +115,7 @@ export interface MeshPayOptions {
   resolveOrder: (orderId: string, req: Request) => Promise<ResolvedOrder | undefined>;
   /** Runs once per transferId, after a `succeeded` event that pays a destination you chose. */
   onTransferSucceeded?: (args: SucceededHookArgs) => Promise<void> | void;
-  onTransferFailed?: (args: TransferHookArgs) => Promise<void> | void;
+  onTransferFailed?: (args: FailedHookArgs) => Promise<void> | void;
   /** Every accepted event, once per EventId (mismatches included, with `verdict: 'mismatch'`). */
   onTransferUpdate?: (args: UpdateHookArgs) => Promise<void> | void;
   /**
@@ -123,6 +134,11 @@ export interface MeshPayOptions {
   heartbeatMs?: number;
   /** How long the networks list is cached; default 10 min. */
   networksCacheMs?: number;
+  /**
+   * Pages on these origins may call the browser routes (token, status stream, integration) from
+   * another origin, with credentials. Exact origins only (`https://shop.example`); a malformed one
+   * throws `MESH_PAY_CONFIG_INVALID`. The webhook route never answers CORS.
+   */
   cors?: { origins: string[] };
   /** Per-IP limit on POST /link-token; default 30 per minute; `false` disables. */
   rateLimit?: { windowMs: number; limit: number } | false;

@@ -1,9 +1,10 @@
 /**
  * `createMeshPay(options)`: the kit a merchant mounts with `app.use('/mesh', kit.router)`.
  */
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type MeshPayOptions, type ResolvedConfig } from './config.js';
+import { browserCors } from './cors.js';
 import { MeshPayError, problemHandler, sendProblem } from './errors.js';
 import { createInboxAdmin, type InboxAdmin } from './inbox-admin.js';
 import { InboxWorker } from './inbox-worker.js';
@@ -45,31 +46,6 @@ export interface MeshPayKit {
   readonly inbox: InboxAdmin;
 }
 
-function corsMiddleware(origins: readonly string[]): RequestHandler {
-  const allowed = new Set(origins);
-  return (req, res, next) => {
-    const origin = req.get('origin');
-    res.vary('Origin');
-    if (origin && allowed.has(origin)) {
-      res.set('Access-Control-Allow-Origin', origin);
-      if (req.method === 'OPTIONS') {
-        res.set({
-          'Access-Control-Allow-Methods': 'GET, POST',
-          'Access-Control-Allow-Headers': 'Content-Type, Last-Event-ID',
-          'Access-Control-Max-Age': '600',
-        });
-        res.status(204).end();
-        return;
-      }
-    } else if (req.method === 'OPTIONS' && origin) {
-      // A preflight from an origin outside the list: answer without CORS headers, the browser blocks.
-      res.status(204).end();
-      return;
-    }
-    next();
-  };
-}
-
 /** Creates the kit. Throws `MESH_PAY_CONFIG_INVALID` for missing secrets or options. */
 export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   const config = resolveConfig(options);
@@ -107,9 +83,10 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     }),
   );
 
-  // Browser-facing routes: CORS (when configured) applies to these only, never to the webhook.
+  // Browser-facing routes: CORS (when configured) applies to these paths only, so not even a
+  // preflight or a stray GET to /webhook is ever granted.
   const browser = express.Router();
-  if (config.cors) browser.use(corsMiddleware(config.cors.origins));
+  if (config.cors) browser.use(['/link-token', '/status', '/networks'], browserCors(config.cors));
   const limiter = config.rateLimit
     ? [
         rateLimit({

@@ -18,12 +18,24 @@
  * transferId) and should credit with an insert-if-absent on it (the demo uses `store.putOnce`).
  * Likewise a process frozen (not dead) for longer than `leaseMs` loses its lock while its hook
  * still runs; the idempotency key covers that too.
+ *
+ * On a transactional store (PostgreSQL) the credit and failed hooks run inside the transaction that
+ * sets their mark and get it as `tx`: what they write through it commits with the mark or not at
+ * all, which closes the crash-between-hook-and-mark gap for the merchant's database writes.
  */
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { describeError } from './errors.js';
 import { currentStatus, decide, isTerminal, type Decision } from './fulfilment-decide.js';
-import type { InboxEntry, KitStore, StatusUpdate, TransactionRecord, TransferEvent } from './store.js';
+import type {
+  HookTransaction,
+  InboxEntry,
+  KitStore,
+  StatusUpdate,
+  TransactionalStore,
+  TransactionRecord,
+  TransferEvent,
+} from './store.js';
 import { markClosed } from './reconcile.js';
 import { nextRetry } from './retry-schedule.js';
 
@@ -287,9 +299,24 @@ export class InboxWorker {
   /**
    * Runs `hook` unless `(scope, key)` is already marked, then sets the mark. The mark comes after the
    * hook so a hook that throws runs again on the retry (hence `idempotencyKey`).
+   *
+   * `transactional` (credit and failed): on a store that can, hook and mark are one database
+   * transaction and the hook gets it as `tx`, so what the hook writes through `tx` commits with
+   * the mark or not at all — a crash between them no longer runs the hook twice.
    */
-  private async once(scope: string, key: string, hook?: () => Promise<void> | void): Promise<void> {
+  private async once(
+    scope: string,
+    key: string,
+    hook?: (tx?: HookTransaction) => Promise<void> | void,
+    transactional = false,
+  ): Promise<void> {
     if (await this.store.hasMark(scope, key)) return;
+    if (transactional && hook && isTransactional(this.store)) {
+      await this.store.markOnceWithin(scope, key, async (tx) => {
+        await hook(tx);
+      });
+      return;
+    }
     await hook?.();
     await this.store.markOnce(scope, key);
   }
@@ -309,10 +336,16 @@ export class InboxWorker {
     try {
       // A credit is marked even without a success hook: the transfer has been credited either way.
       if (decision.verdict === 'credit') {
-        await this.once('credit', event.transferId, onTransferSucceeded && (() => onTransferSucceeded({ event, transaction, idempotencyKey: event.transferId })));
+        await this.once(
+          'credit',
+          event.transferId,
+          onTransferSucceeded &&
+            ((tx) => onTransferSucceeded({ event, transaction, idempotencyKey: event.transferId, ...(tx ? { tx } : {}) })),
+          true,
+        );
       }
       if (decision.verdict === 'fail' && onTransferFailed) {
-        await this.once('failed', event.transferId, () => onTransferFailed({ event, transaction }));
+        await this.once('failed', event.transferId, (tx) => onTransferFailed({ event, transaction, ...(tx ? { tx } : {}) }), true);
       }
       if (onTransferUpdate) {
         await this.once('update', event.eventId, () =>
@@ -331,6 +364,10 @@ export class InboxWorker {
     if (hookError !== undefined) throw hookError;
     if (decision.verdict === 'mismatch') throw new MismatchError(decision.reason ?? 'mismatch');
   }
+}
+
+function isTransactional(store: KitStore): store is TransactionalStore {
+  return typeof (store as Partial<TransactionalStore>).markOnceWithin === 'function';
 }
 
 /** Settles a mismatched event as dead right away: retrying will not change where the money went. */

@@ -16,6 +16,7 @@ export {
   type MeshPayOptions,
   type ResolvedOrder,
   type SucceededHookArgs,
+  type FailedHookArgs,
   type TransferHookArgs,
   type UpdateHookArgs,
   type DeadEventArgs,
@@ -23,6 +24,7 @@ export {
 } from './config.js';
 export { createInboxAdmin, isInboxState, type InboxAdmin, type InboxListQuery, type InboxRetryResult } from './inbox-admin.js';
 export { nextRetry, backoffCeiling, type RetryPolicy, type RetryVerdict } from './retry-schedule.js';
+export { browserCors, parseAllowedOrigin, parseAllowedOrigins, InvalidOriginError, type CorsOptions } from './cors.js';
 export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './errors.js';
 export { verifyWebhookSignature, signWebhookBody } from './webhook-verify.js';
 export { parseTransferEvent } from './webhook-parse.js';
@@ -39,14 +41,26 @@ export type {
   InboxQuery,
   InboxState,
   RequeueResult,
+  HookTransaction,
+  InspectableStore,
   KitStore,
   StatusUpdate,
   StoredStatus,
+  StoreStats,
+  TransactionalStore,
   TransactionRecord,
   TransferEvent,
   TransferStatus,
 } from './store.js';
-export { memoryStore, type InspectableStore, type StoreStats } from './memory-store.js';
-export { sqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-export { redisStore, type RedisStore, type RedisStoreOptions } from './redis-store.js';
+export { memoryStore } from './memory-store.js';
+// The durable stores are subpath exports so their drivers stay optional: import `sqliteStore` from
+// '@mesh-pay/backend-kit/sqlite', `redisStore` from '@mesh-pay/backend-kit/redis' and
+// `postgresStore` from '@mesh-pay/backend-kit/postgres', or let
+// `openStore` load the one a spec names.
+export { statusFanout, type StatusFanout, type StatusListener, type StatusSource } from './status-fanout.js';
 export { openStore, StoreSpecError, type OpenStoreOptions } from './open-store.js';
+export { StoreDriverMissingError } from './store-driver.js';
+// Types only: erased at run time, so they load no driver.
+export type { SqliteStoreOptions } from './sqlite-store.js';
+export type { RedisStore, RedisStoreOptions } from './redis-store.js';
+export type { PostgresStore, PostgresStoreOptions } from './postgres-store.js';

@@ -56,7 +56,7 @@ export function buildLinkTokenRequest(order: ResolvedOrder, transactionId: strin
     transactionId,
     transferType: order.transferType ?? 'payment',
   };
-  if (order.fiatCurrency) transferOptions.fiatCurrency = order.fiatCurrency;
+  // Mesh's LinkTokenTransferOptions has no fiatCurrency (amountInFiat is USD; additionalProperties: false).
   if (order.isInclusiveFeeEnabled !== undefined) transferOptions.isInclusiveFeeEnabled = order.isInclusiveFeeEnabled;
   return { userId: order.userId, restrictMultipleAccounts: true, transferOptions };
 }

@@ -1,29 +1,14 @@
+import { statusFanout } from './status-fanout.js';
 import type {
   InboxEntry,
   InboxState,
-  KitStore,
+  InspectableStore,
   StatusUpdate,
   StoredStatus,
   TransactionRecord,
   TransferEvent,
 } from './store.js';
 import { inboxPageSize as pageSize } from './store.js';
-
-/**
- * Listener and subscription counts a store exposes for tests and health checks, so a leak (an SSE
- * client gone, its listener still attached) is something a test can see rather than guess.
- */
-export interface StoreStats {
-  /** Status listeners currently attached on this store instance. */
-  listeners: number;
-  /** Transactions this instance is currently watching (one entry however many listeners). */
-  subscribedTransactions: number;
-}
-
-/** A `KitStore` that can also report its listener counts. */
-export interface InspectableStore extends KitStore {
-  stats(): Promise<StoreStats>;
-}
 
 /**
  * Values cross the store boundary as JSON, exactly as they would through SQLite or Redis: the
@@ -33,8 +18,6 @@ export interface InspectableStore extends KitStore {
 function copy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
-
-type Listener = (status: StoredStatus) => void;
 
 /** Not yet settled: waiting for an attempt, or in one. */
 const open_ = (state: InboxState): boolean => state === 'pending' || state === 'processing';
@@ -57,8 +40,12 @@ export function memoryStore(): InspectableStore {
   const statuses = new Map<string, StoredStatus[]>();
   const accessTokens = new Map<string, Map<string, unknown>>();
   const records = new Map<string, Map<string, unknown>>();
-  // The in-process emitter: one set of listeners per transaction, deleted with its last listener.
-  const listeners = new Map<string, Set<Listener>>();
+  // In-process: the log is right here, and an append hands its status straight to the fan-out.
+  const fanout = statusFanout({
+    readSince: async (transactionId, afterSeq) =>
+      copy((statuses.get(transactionId) ?? []).filter((s) => s.seq > afterSeq)),
+    latestSeq: async (transactionId) => statuses.get(transactionId)?.length ?? 0,
+  });
   let closed = false;
 
   const open = (): void => {
@@ -297,16 +284,7 @@ export function memoryStore(): InspectableStore {
       if (!log) statuses.set(update.transactionId, (log = []));
       const stored: StoredStatus = { seq: log.length + 1, update: copy(update) };
       log.push(stored);
-      // Snapshot, so one joining mid-delivery waits for the next status; one leaving is skipped.
-      const current = listeners.get(update.transactionId);
-      for (const listener of [...(current ?? [])]) {
-        if (!current?.has(listener)) continue;
-        try {
-          listener(copy(stored));
-        } catch {
-          // One broken listener (a dead SSE socket) must not stop the others or fail the append.
-        }
-      }
+      void fanout.publish(copy(stored));
       return copy(stored);
     },
 
@@ -317,20 +295,7 @@ export function memoryStore(): InspectableStore {
 
     async subscribe(transactionId, listener) {
       open();
-      let set = listeners.get(transactionId);
-      if (!set) listeners.set(transactionId, (set = new Set()));
-      // Wrap so the same function subscribed twice is two independent subscriptions.
-      const entry: Listener = (status) => listener(status);
-      set.add(entry);
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        const current = listeners.get(transactionId);
-        if (!current) return;
-        current.delete(entry);
-        if (current.size === 0) listeners.delete(transactionId);
-      };
+      return fanout.subscribe(transactionId, listener);
     },
 
     async saveAccessTokens(userId, key, tokens) {
@@ -365,14 +330,12 @@ export function memoryStore(): InspectableStore {
     },
 
     async stats() {
-      let count = 0;
-      for (const set of listeners.values()) count += set.size;
-      return { listeners: count, subscribedTransactions: listeners.size };
+      return fanout.stats();
     },
 
     async close() {
       closed = true;
-      listeners.clear();
+      fanout.close();
     },
   };
 }

@@ -1,6 +1,16 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { InspectableStore, StoreStats } from './memory-store.js';
-import { inboxPageSize, type InboxEntry, type StatusUpdate, type StoredStatus, type TransactionRecord, type TransferEvent } from './store.js';
+import { redactUrl } from './redact-url.js';
+import { statusFanout } from './status-fanout.js';
+import {
+  inboxPageSize,
+  type InboxEntry,
+  type InspectableStore,
+  type StatusUpdate,
+  type StoredStatus,
+  type StoreStats,
+  type TransactionRecord,
+  type TransferEvent,
+} from './store.js';
 
 /*
  * Redis persistence: what "acknowledged ⇒ not lost" needs.
@@ -274,13 +284,7 @@ type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
 /** `redis://user:secret@host` → `redis://user:***@host`: a store's `kind` is logged. */
 export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis://(invalid url)';
-  }
+  return URL.canParse(url) ? redactUrl(url) : 'redis://(invalid url)';
 }
 
 function escapeGlob(text: string): string {
@@ -289,22 +293,6 @@ function escapeGlob(text: string): string {
 
 /** Server-side lifetime of a lock key: long after its logical expiry, so clocks never disagree on it. */
 const lockSweepMs = (ttlMs: number): number => Math.max(1, Math.trunc(ttlMs)) + 60_000;
-
-type Listener = (status: StoredStatus) => void;
-
-interface Subscriber {
-  listener: Listener;
-  /** Highest seq this listener has seen; `-1` until its starting point is known. */
-  lastSeq: number;
-}
-
-interface Watch {
-  transactionId: string;
-  channel: string;
-  subscribers: Set<Subscriber>;
-  /** Everything touching this watch runs through this chain, so delivery is strictly in order. */
-  queue: Promise<void>;
-}
 
 /**
  * Multi-instance store on Redis (ioredis). Dedupe is `HSETNX` inside Lua scripts, so exactly one
@@ -367,53 +355,30 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
   };
 
   // ---- fan-out --------------------------------------------------------------------------------
-  const watches = new Map<string, Watch>();
-  const byChannel = new Map<string, Watch>();
   let subscriber: Redis | undefined;
   let closed = false;
+  const channelPrefix = k.statusChannel('');
 
-  const enqueue = (watch: Watch, task: () => Promise<void>): Promise<void> => {
-    const next = watch.queue.then(task, task);
-    watch.queue = next.catch(() => {});
-    return next;
-  };
-
-  const deliverTo = (watch: Watch, status: StoredStatus): void => {
-    for (const s of [...watch.subscribers]) {
-      // Skips one that left mid-delivery (a listener may unsubscribe another, or itself).
-      if (!watch.subscribers.has(s) || s.lastSeq < 0 || status.seq <= s.lastSeq) continue;
-      s.lastSeq = status.seq;
-      try {
-        s.listener(structuredClone(status));
-      } catch {
-        // A broken listener must not starve the others.
-      }
-    }
-  };
-
-  /** Reads whatever some listener of this watch has not seen yet and delivers it in order. */
-  const catchUp = async (watch: Watch): Promise<void> => {
-    let from = Infinity;
-    for (const s of watch.subscribers) if (s.lastSeq >= 0) from = Math.min(from, s.lastSeq);
-    if (from === Infinity) return;
-    for (const status of await readSince(watch.transactionId, from)) deliverTo(watch, status);
-  };
+  const fanout = statusFanout({
+    readSince,
+    latestSeq: (transactionId) => redis.llen(k.statusLog(transactionId)),
+    watch: async (transactionId) => {
+      await getSubscriber().subscribe(k.statusChannel(transactionId));
+    },
+    unwatch: (transactionId) => {
+      // Commands on one connection run in order, so a later SUBSCRIBE for the same channel wins.
+      subscriber?.unsubscribe(k.statusChannel(transactionId)).catch(() => {});
+    },
+  });
 
   const onMessage = (channel: string, message: string): void => {
-    const watch = byChannel.get(channel);
-    if (!watch) return;
+    if (!channel.startsWith(channelPrefix)) return;
     const newline = message.indexOf('\n');
     const seq = Number(message.slice(0, newline));
     if (newline < 0 || !Number.isSafeInteger(seq)) return;
-    void enqueue(watch, async () => {
-      if (watches.get(watch.transactionId) !== watch) return;
-      const behind = [...watch.subscribers].some((s) => s.lastSeq >= 0 && s.lastSeq < seq - 1);
-      if (behind) {
-        await catchUp(watch);
-      } else {
-        deliverTo(watch, { seq, update: JSON.parse(message.slice(newline + 1)) as StatusUpdate });
-      }
-    });
+    const update = JSON.parse(message.slice(newline + 1)) as StatusUpdate;
+    if (update.transactionId !== channel.slice(channelPrefix.length)) return;
+    fanout.publish({ seq, update }).catch(() => {});
   };
 
   const getSubscriber = (): Redis => {
@@ -431,12 +396,12 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       }
       // Reconnected: messages published while we were away are gone from pub/sub, not from the
       // log. Subscribe again (a no-op if ioredis already did) so nothing new slips past, then read.
-      for (const watch of watches.values()) {
-        void enqueue(watch, async () => {
-          if (watches.get(watch.transactionId) !== watch) return;
-          await sub.subscribe(watch.channel);
-          await catchUp(watch);
-        });
+      for (const transactionId of fanout.watching()) {
+        fanout
+          .refresh(transactionId, async () => {
+            await sub.subscribe(k.statusChannel(transactionId));
+          })
+          .catch(() => {});
       }
     });
     subscriber = sub;
@@ -683,42 +648,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
 
     async subscribe(transactionId, listener) {
       open();
-      const sub = getSubscriber();
-      let watch = watches.get(transactionId);
-      const fresh = !watch;
-      if (!watch) {
-        watch = {
-          transactionId,
-          channel: k.statusChannel(transactionId),
-          subscribers: new Set(),
-          queue: Promise.resolve(),
-        };
-        watches.set(transactionId, watch);
-        byChannel.set(watch.channel, watch);
-      }
-      const current = watch;
-      const entry: Subscriber = { listener, lastSeq: -1 };
-      current.subscribers.add(entry);
-      const unsubscribe = (): void => {
-        if (!current.subscribers.delete(entry)) return;
-        if (current.subscribers.size > 0 || watches.get(transactionId) !== current) return;
-        watches.delete(transactionId);
-        byChannel.delete(current.channel);
-        // Commands on one connection run in order, so a later SUBSCRIBE for the same channel wins.
-        if (!closed) sub.unsubscribe(current.channel).catch(() => {});
-      };
-      try {
-        // Queued ahead of any message for this channel: the starting point is fixed before the
-        // first message is looked at, so nothing after it is missed and nothing before it is sent.
-        await enqueue(current, async () => {
-          if (fresh) await sub.subscribe(current.channel);
-          entry.lastSeq = await redis.llen(k.statusLog(transactionId));
-        });
-      } catch (error) {
-        unsubscribe();
-        throw error;
-      }
-      return unsubscribe;
+      return fanout.subscribe(transactionId, listener);
     },
 
     async saveAccessTokens(userId, key, tokens) {
@@ -787,17 +717,14 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     },
 
     async stats() {
-      let listeners = 0;
-      for (const watch of watches.values()) listeners += watch.subscribers.size;
       const channels = (await redis.pubsub('CHANNELS', `${escapeGlob(prefix)}status-events:*`)) as string[];
-      return { listeners, subscribedTransactions: watches.size, serverChannels: channels.length };
+      return { ...fanout.stats(), serverChannels: channels.length };
     },
 
     async close() {
       if (closed) return;
       closed = true;
-      watches.clear();
-      byChannel.clear();
+      fanout.close();
       const quit = async (connection: Redis): Promise<void> => {
         try {
           await connection.quit();

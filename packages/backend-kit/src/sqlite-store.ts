@@ -1,9 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { InspectableStore, StoreStats } from './memory-store.js';
 import { groupCommit } from './sqlite-group-commit.js';
-import { inboxPageSize, type InboxEntry, type StoredStatus, type TransactionRecord, type TransferEvent } from './store.js';
+import { statusFanout } from './status-fanout.js';
+import {
+  inboxPageSize,
+  type InboxEntry,
+  type InspectableStore,
+  type StoredStatus,
+  type StoreStats,
+  type TransactionRecord,
+  type TransferEvent,
+} from './store.js';
 
 /** Options for {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -112,14 +120,6 @@ function toEntry(row: InboxRow): InboxEntry {
   };
   if (row.last_error !== null) entry.lastError = row.last_error;
   return entry;
-}
-
-type Listener = (status: StoredStatus) => void;
-
-/** One listener with its own cursor, so a late joiner never sees statuses from before it joined. */
-interface Subscriber {
-  listener: Listener;
-  lastSeq: number;
 }
 
 /**
@@ -306,64 +306,56 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
   // Each tick costs one `PRAGMA data_version` (it changes only when ANOTHER connection commits)
   // and, only then, one query for rows past a global cursor — however many transactions are
   // watched.
-  const watched = new Map<string, Set<Subscriber>>();
   let timer: NodeJS.Timeout | undefined;
   let dataVersion = -1;
   let cursor = 0;
+  let polling = false;
   let closed = false;
 
-  /** Delivers, in seq order and at most once per subscriber, whatever each one has not seen. */
-  const deliver = (transactionId: string): void => {
-    const subscribers = watched.get(transactionId);
-    if (!subscribers || subscribers.size === 0) return;
-    let from = Infinity;
-    for (const s of subscribers) from = Math.min(from, s.lastSeq);
-    const fresh = readSince(transactionId, from);
-    for (const status of fresh) {
-      for (const s of [...subscribers]) {
-        // Skips one that left mid-delivery (a listener may unsubscribe another, or itself).
-        if (!subscribers.has(s) || status.seq <= s.lastSeq) continue;
-        s.lastSeq = status.seq;
-        try {
-          s.listener(structuredClone(status));
-        } catch {
-          // A broken listener must not starve the others.
-        }
-      }
-    }
-  };
+  const fanout = statusFanout({
+    // Queued like any read, so an append submitted before a subscribe is history to it.
+    readSince: (transactionId, afterSeq) => read(() => readSince(transactionId, afterSeq)),
+    latestSeq: (transactionId) => read(() => q.maxSeq.get(transactionId)?.seq ?? 0),
+    watch: () => syncTimer(),
+    unwatch: () => syncTimer(),
+  });
 
-  const poll = (): void => {
-    if (closed) return;
+  const poll = async (): Promise<void> => {
+    if (closed || polling) return;
+    polling = true;
     try {
       const version = db.pragma('data_version', { simple: true }) as number;
       if (version === dataVersion) return;
       dataVersion = version;
       const rows = q.newSince.all(cursor);
+      const watched = new Set(fanout.watching());
       const touched = new Set<string>();
       for (const row of rows) if (watched.has(row.transaction_id)) touched.add(row.transaction_id);
-      for (const transactionId of touched) deliver(transactionId);
+      await Promise.all([...touched].map((transactionId) => fanout.refresh(transactionId)));
       // Only now: if anything above threw, the next tick reads the same rows again and each
       // subscriber's own cursor drops what it already heard.
       cursor = rows.at(-1)?.id ?? cursor;
     } catch {
       // SQLITE_BUSY beyond busy_timeout: try again on the next tick rather than crash the timer.
       dataVersion = -1;
+    } finally {
+      polling = false;
     }
   };
 
-  const syncTimer = (): void => {
-    if (watched.size > 0 && !timer && !closed) {
+  function syncTimer(): void {
+    const watching = fanout.watching().length > 0;
+    if (watching && !timer && !closed) {
       // Everything already in the file is history: subscribers start from their own cursor.
       dataVersion = db.pragma('data_version', { simple: true }) as number;
       cursor = q.maxId.get()?.id ?? 0;
-      timer = setInterval(poll, pollIntervalMs);
+      timer = setInterval(() => void poll(), pollIntervalMs);
       timer.unref();
-    } else if (watched.size === 0 && timer) {
+    } else if (!watching && timer) {
       clearInterval(timer);
       timer = undefined;
     }
-  };
+  }
 
   const open = (): void => {
     if (closed) throw new Error(`sqlite store ${file} is closed`);
@@ -548,13 +540,12 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       open();
       const json = JSON.stringify(update);
       const seq = await write(() => append(update.transactionId, json));
-      try {
-        // Local listeners hear it now (together with anything another process appended before it).
-        deliver(update.transactionId);
-      } catch {
-        // The status is stored; the poll delivers it. Failing here would invite a duplicate append.
-      }
-      return { seq, update: structuredClone(update) };
+      const stored: StoredStatus = { seq, update: structuredClone(update) };
+      // Local listeners hear it now; one behind (another process appended before us) gets the gap
+      // from the file first. A failure here is the poll's to repair: the status is stored, and
+      // failing the append would invite a duplicate.
+      fanout.publish(stored).catch(() => {});
+      return structuredClone(stored);
     },
 
     async statusesSince(transactionId, afterSeq) {
@@ -564,25 +555,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
 
     async subscribe(transactionId, listener) {
       open();
-      // Queued like a read, so an append submitted before this subscribe is history to it.
-      const lastSeq = await read(() => q.maxSeq.get(transactionId)?.seq ?? 0);
-      open();
-      const subscriber: Subscriber = { listener, lastSeq };
-      let subscribers = watched.get(transactionId);
-      if (!subscribers) watched.set(transactionId, (subscribers = new Set()));
-      subscribers.add(subscriber);
-      syncTimer();
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        const current = watched.get(transactionId);
-        if (current) {
-          current.delete(subscriber);
-          if (current.size === 0) watched.delete(transactionId);
-        }
-        syncTimer();
-      };
+      return fanout.subscribe(transactionId, listener);
     },
 
     async saveAccessTokens(userId, key, tokens) {
@@ -616,9 +589,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     },
 
     async stats(): Promise<StoreStats & { polling: boolean }> {
-      let listeners = 0;
-      for (const set of watched.values()) listeners += set.size;
-      return { listeners, subscribedTransactions: watched.size, polling: timer !== undefined };
+      return { ...fanout.stats(), polling: timer !== undefined };
     },
 
     async close() {
@@ -626,8 +597,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       closed = true;
       // Whatever callers were promised is committed before the connection goes.
       batches.flush();
-      watched.clear();
-      syncTimer();
+      fanout.close();
       if (timer) clearInterval(timer);
       timer = undefined;
       db.close();

@@ -1,5 +1,5 @@
 /**
- * The one storage interface behind the kit. `memory`, `sqlite` and `redis` implement it and are
+ * The one storage interface behind the kit. `memory`, `sqlite`, `redis` and `postgres` implement it and are
  * proven by one shared contract suite (test/store-contract.ts). Every guarantee the kit makes
  * (nothing lost, nothing twice) rests on the atomicity promised here, so each method documents it.
  *
@@ -254,4 +254,42 @@ export interface KitStore {
   listRecords(collection: string): Promise<unknown[]>;
 
   close(): Promise<void>;
+}
+
+/**
+ * Listener and subscription counts a store exposes for tests and health checks, so a leak (an SSE
+ * client gone, its listener still attached) is something a test can see rather than guess.
+ */
+export interface StoreStats {
+  /** Status listeners currently attached on this store instance. */
+  listeners: number;
+  /** Transactions this instance is currently watching (one entry however many listeners). */
+  subscribedTransactions: number;
+}
+
+/** A `KitStore` that can also report its listener counts. Every store the kit ships is one. */
+export interface InspectableStore extends KitStore {
+  stats(): Promise<StoreStats>;
+}
+
+/**
+ * The database transaction a transactional store hands to `onTransferSucceeded`/`onTransferFailed`
+ * as `args.tx`: the merchant's writes through it commit together with the kit's once-guard, or not
+ * at all. On PostgreSQL it is the `pg` `PoolClient` inside `BEGIN` (cast to use more of it). Do not
+ * `COMMIT`, `ROLLBACK` or `release()` it: the kit does.
+ */
+export interface HookTransaction {
+  query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
+}
+
+/** A store that can make a merchant's writes and a once-guard one atomic commit (PostgreSQL). */
+export interface TransactionalStore extends KitStore {
+  /**
+   * Sets the once-guard `(scope, key)` and runs `work` inside ONE database transaction: when it
+   * resolves `true`, the mark and everything `work` wrote are committed together; when it throws,
+   * neither is (and a SIGKILL at any point leaves neither, or both if COMMIT had returned).
+   * Resolves `false`, without running `work`, when the mark is already set. Concurrent callers
+   * for one `(scope, key)` queue on the mark's row: one runs, the others then see the mark.
+   */
+  markOnceWithin(scope: string, key: string, work: (tx: HookTransaction) => Promise<void>): Promise<boolean>;
 }

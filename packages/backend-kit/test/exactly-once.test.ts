@@ -1,6 +1,6 @@
 /**
  * "Credited once" across instances, on the stores that are shared across instances (one SQLite
- * file, a real redis-server): two kits, real HTTP webhooks, a merchant hook the test holds open.
+ * file, a real redis-server, a real PostgreSQL): two kits, real HTTP webhooks, a merchant hook the test holds open.
  *
  * - Mesh sends two DIFFERENT events (EventIds) saying `succeeded` for one transfer, one to each
  *   instance, at the same moment, while the merchant's hook is slow → the hook runs once.
@@ -17,11 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SucceededHookArgs } from '../src/config.js';
+import { postgresStore } from '../src/postgres-store.js';
 import { redisStore } from '../src/redis-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import type { KitStore } from '../src/store.js';
 import { startFakeMesh, type FakeMesh } from './fake-mesh.js';
 import { eventually, gate, mint, postWebhook, startKit, webhookBody, type Kit } from './harness.js';
+import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
 /** What the kit asked of its store that the test wants to wait for. The store itself is the real one. */
@@ -185,14 +187,19 @@ function scenarios(name: string, fresh: () => () => KitStore): void {
 
 let mesh: FakeMesh;
 let redis: RedisServer;
+let postgres: PostgresServer;
+let postgresUrl: string;
 const temp = mkdtempSync(join(tmpdir(), 'mesh-pay-once-'));
 before(async () => {
   mesh = await startFakeMesh();
   redis = await startRedisServer();
+  postgres = await startPostgresServer();
+  postgresUrl = await postgres.createDatabase('once');
 });
 after(async () => {
   await mesh?.close();
   await redis?.stop();
+  await postgres?.stop();
   rmSync(temp, { recursive: true, force: true });
 });
 
@@ -209,5 +216,13 @@ describe('one redis-server shared by two instances', () => {
   scenarios('redis', () => {
     const keyPrefix = `once${++prefixes}:`;
     return () => redisStore(redis.url, { keyPrefix, logger: { warn: () => {} } });
+  });
+});
+
+let schemas = 0;
+describe('one PostgreSQL shared by two instances', () => {
+  scenarios('postgres', () => {
+    const schema = `once${++schemas}`;
+    return () => postgresStore(postgresUrl, { schema, logger: { warn: () => {} } });
   });
 });

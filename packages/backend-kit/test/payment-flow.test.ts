@@ -44,7 +44,6 @@ describe('a payment from token to credit', () => {
         amountInFiat: 25,
         transactionId: minted.transactionId,
         transferType: 'payment',
-        fiatCurrency: 'USD',
       },
     });
     // The amount goes out as the merchant's exact decimal text, as a JSON number.

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { StoreStats } from '../src/memory-store.js';
+import type { StoreStats } from '../src/store.js';
 import type { InboxEntry, KitStore, StatusUpdate, StoredStatus, TransactionRecord, TransferEvent } from '../src/store.js';
 
 export type TestStore = KitStore & { stats(): Promise<StoreStats> };

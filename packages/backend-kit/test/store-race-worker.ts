@@ -18,7 +18,11 @@ if (!spec || !keyPrefix || !countText) {
   process.exit(2);
 }
 const count = Number(countText);
-const store = await openStore(spec, { redis: { keyPrefix, logger: { warn: () => {} } } });
+const store = await openStore(spec, {
+  redis: { keyPrefix, logger: { warn: () => {} } },
+  // PostgreSQL keeps deployments apart by schema, as Redis does by key prefix.
+  postgres: { schema: keyPrefix.replace(/\W/g, '_').toLowerCase(), logger: { warn: () => {} } },
+});
 
 const lines = createInterface({ input: process.stdin });
 const commands: string[] = [];

@@ -4,9 +4,6 @@
  * subscriber surviving a Redis restart, and `openStore` refusing specs it does not understand.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +12,9 @@ import { memoryStore } from '../src/memory-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import { redisStore } from '../src/redis-store.js';
 import { openStore, StoreSpecError } from '../src/open-store.js';
-import type { StoredStatus } from '../src/store.js';
 import { storeContract, type TestStore } from './store-contract.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
+import { raceTwoProcesses } from './store-race.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'mesh-pay-stores-'));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -92,88 +89,6 @@ describe('redis', () => {
     { durable: true },
   );
 });
-
-/** Starts a store-race-worker process and lets the test drive its phases over stdin/stdout. */
-function startWorker(spec: string, keyPrefix: string, count: number) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./store-race-worker.ts', import.meta.url)), spec, keyPrefix, String(count)],
-    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  const lines: string[] = [];
-  let stderr = '';
-  let waiter: (() => void) | undefined;
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    waiter?.();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    send: (command: string) => child.stdin.write(`${command}\n`),
-    async line(match: (line: string) => boolean, timeoutMs = 30_000): Promise<string> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = lines.find(match);
-        if (found) return found;
-        if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${stderr}`);
-        if (Date.now() > deadline) throw new Error(`worker said nothing matching in ${timeoutMs} ms: ${stderr}`);
-        await Promise.race([
-          new Promise<void>((resolve) => (waiter = resolve)),
-          exited,
-          new Promise((resolve) => setTimeout(resolve, 1000)),
-        ]);
-      }
-    },
-    exited,
-    kill: () => child.kill('SIGKILL'),
-  };
-}
-
-/** Two processes race over one store: every event is added, marked and claimed by exactly one. */
-async function raceTwoProcesses(spec: string, keyPrefix: string, count: number): Promise<void> {
-  // This process listens, through its own store, to statuses the two workers append.
-  const listener = await openStore(spec, { redis: { keyPrefix, logger: { warn: () => {} } } });
-  const heard: StoredStatus[] = [];
-  let heardAll: () => void = () => {};
-  const allHeard = new Promise<void>((resolve) => (heardAll = resolve));
-  const unsubscribe = await listener.subscribe('tx-race-status', (status) => {
-    heard.push(status);
-    if (heard.length === 10) heardAll();
-  });
-  const workers = [startWorker(spec, keyPrefix, count), startWorker(spec, keyPrefix, count)];
-  try {
-    await Promise.all(workers.map((w) => w.line((l) => l === 'ready')));
-    for (const w of workers) w.send('add');
-    await Promise.all(workers.map((w) => w.line((l) => l === 'added')));
-    for (const w of workers) w.send('claim');
-    const results = await Promise.all(
-      workers.map(async (w) => JSON.parse(await w.line((l) => l.startsWith('{'))) as { added: number[]; marked: number[]; claimed: string[]; appended: number[] }),
-    );
-    assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0]);
-    const all = Array.from({ length: count }, (_, i) => i);
-    const added = results.flatMap((r) => r.added).sort((a, b) => a - b);
-    const marked = results.flatMap((r) => r.marked).sort((a, b) => a - b);
-    const claimed = results.flatMap((r) => r.claimed);
-    assert.deepEqual(added, all, 'each event accepted by exactly one process');
-    assert.deepEqual(marked, all, 'each once-guard won by exactly one process');
-    assert.equal(claimed.length, count, 'no entry claimed twice');
-    assert.deepEqual(new Set(claimed), new Set(all.map((i) => `race-${i}`)), 'every entry claimed');
-    const appended = results.flatMap((r) => r.appended).sort((a, b) => a - b);
-    assert.deepEqual(appended, Array.from({ length: 10 }, (_, i) => i + 1), 'gapless seqs across processes');
-    await Promise.race([
-      allHeard,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`heard only ${heard.length} of 10 statuses`)), 10_000)),
-    ]);
-    assert.deepEqual(heard.map((s) => s.seq), Array.from({ length: 10 }, (_, i) => i + 1), 'heard once each, in order');
-    // Both really took part (otherwise this proves nothing about racing).
-    for (const r of results) assert.ok(r.added.length + r.marked.length > 0, `both processes won something: ${results.map((x) => [x.added.length, x.marked.length, x.claimed.length].join('/')).join(' vs ')}`);
-  } finally {
-    for (const w of workers) w.kill();
-    unsubscribe();
-    await listener.close();
-  }
-}
 
 describe('sqlite shared by processes and restarts', () => {
   it('two OS processes sharing one file never both win an event, a mark or a claim', async () => {
@@ -356,18 +271,18 @@ describe('openStore(spec)', () => {
   });
 
   it('rejects specs it does not understand with MESH_PAY_STORE_SPEC_INVALID and says what it expected', async () => {
-    for (const spec of ['', '   ', 'postgres://db/x', 'sqlite:', 'redis://', 'redis://host:6379/notadb', 'redis://:6379', 'mysql', 'sqlite', 'memory2', 'redis://h/1?x=y']) {
+    for (const spec of ['', '   ', 'mongodb://db/x', 'postgres://', 'postgres://host', 'postgresql://host/', 'postgres://h/db#x', 'sqlite:', 'redis://', 'redis://host:6379/notadb', 'redis://:6379', 'mysql', 'sqlite', 'memory2', 'redis://h/1?x=y']) {
       await assert.rejects(openStore(spec), (error: unknown) => {
         assert.ok(error instanceof StoreSpecError, `${spec} → ${String(error)}`);
         assert.equal(error.code, 'MESH_PAY_STORE_SPEC_INVALID');
-        assert.match(error.message, /memory.*sqlite:<path>.*redis:\/\//);
+        assert.match(error.message, /memory.*sqlite:<path>.*redis:\/\/.*postgres:\/\//);
         return true;
       });
     }
   });
 
   it('never echoes a password from a bad spec in its error', async () => {
-    for (const spec of ['redis://user:hunter2@host:6379/abc', 'postgres://user:hunter2@db/x']) {
+    for (const spec of ['redis://user:hunter2@host:6379/abc', 'mongodb://user:hunter2@db/x', 'postgres://user:hunter2@db/']) {
       await assert.rejects(openStore(spec), (error: Error) => {
         assert.doesNotMatch(error.message, /hunter2/);
         return true;

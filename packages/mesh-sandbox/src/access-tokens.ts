@@ -1,8 +1,10 @@
 /**
- * Access tokens the sandbox handed out in `brokerageAccountAccessToken`. A returning customer's
- * tokens come back through the SDK's `accessTokens` option (the page receives them as
- * `frontAccessTokens`); a token the sandbox issued to the same user skips authentication, as with
- * Mesh.
+ * Access to a customer's exchange account, as Mesh-managed tokens work: on connect the Link page
+ * hands the merchant, per account, a short-lived raw `accessToken` (valid `expiresInSeconds`) and
+ * a `tokenId`. The merchant keeps the `tokenId` and passes it back, as the `accessToken` of
+ * `accessTokens[].accountTokens[]` (the page receives it as `frontAccessTokens`), to skip sign-in
+ * next time: Mesh resolves it to the account for as long as the connection lives. A raw access
+ * token is still honoured until it expires, then refused (the customer signs in again).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SandboxIntegration } from './integrations.js';
@@ -17,6 +19,10 @@ export interface IssuedAccess {
   readonly accessToken: string;
   readonly refreshToken: string;
   readonly tokenId: string;
+  /** Clock (ms) after which the raw access token is refused. */
+  readonly accessExpiresAt: number;
+  /** Clock (ms) after which the tokenId is refused too (the connection lapsed). */
+  readonly connectionExpiresAt: number;
 }
 
 /** What a returning customer's SDK passes back (the SDK's `IntegrationAccessToken`). */
@@ -28,10 +34,24 @@ export interface PresentedAccessToken {
   brokerName?: unknown;
 }
 
+export interface AccessTokenLifetimes {
+  /** Raw access token lifetime, the `expiresInSeconds` Link reports. */
+  accessTokenSeconds: number;
+  /** How long a connection (its tokenId) lasts, the `refreshTokenExpiresInSeconds` Link reports. */
+  connectionSeconds: number;
+}
+
 export class AccessTokenRegistry {
-  readonly #byToken = new Map<string, IssuedAccess>();
+  readonly #byAccessToken = new Map<string, IssuedAccess>();
+  readonly #byTokenId = new Map<string, IssuedAccess>();
+
+  constructor(
+    readonly lifetimes: AccessTokenLifetimes,
+    private readonly now: () => number,
+  ) {}
 
   issue(userId: string, integration: SandboxIntegration, accountName: string): IssuedAccess {
+    const issuedAt = this.now();
     const access: IssuedAccess = {
       userId,
       integrationId: integration.id,
@@ -42,16 +62,22 @@ export class AccessTokenRegistry {
       accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
       refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
       tokenId: randomUUID(),
+      accessExpiresAt: issuedAt + this.lifetimes.accessTokenSeconds * 1000,
+      connectionExpiresAt: issuedAt + this.lifetimes.connectionSeconds * 1000,
     };
-    this.#byToken.set(access.accessToken, access);
+    this.#byAccessToken.set(access.accessToken, access);
+    this.#byTokenId.set(access.tokenId, access);
     return access;
   }
 
-  /** The first presented token the sandbox issued to this user, if any. */
+  /** The first presented token (a tokenId, or a raw access token not yet expired) issued to this user. */
   match(userId: string, presented: readonly PresentedAccessToken[]): IssuedAccess | undefined {
+    const now = this.now();
     for (const p of presented) {
       if (typeof p?.accessToken !== 'string') continue;
-      const issued = this.#byToken.get(p.accessToken);
+      const byId = this.#byTokenId.get(p.accessToken);
+      const byRaw = this.#byAccessToken.get(p.accessToken);
+      const issued = byId && now < byId.connectionExpiresAt ? byId : byRaw && now < byRaw.accessExpiresAt ? byRaw : undefined;
       if (issued && issued.userId === userId && (p.brokerType === undefined || p.brokerType === issued.brokerType)) {
         return issued;
       }

@@ -1,8 +1,10 @@
 /**
- * Mesh-shaped API errors. Mesh answers every call with its `ApiResult` envelope
- * (`{status, message, displayMessage, errorType, errorData, content}`, see @meshconnect/node-api's
- * `ApiResult`); errors use the same envelope with a non-`ok` status. The exact `errorType` strings
- * Mesh uses are not published for these cases: the ones below are our Mesh-like picks.
+ * Mesh-shaped API errors. Mesh answers every call with its `ApiResult` envelope. Its OpenAPI
+ * document gives error answers (400, 404) the plain `ApiResult` schema,
+ * `{status, message, displayMessage, errorType, errorData}` with `additionalProperties: false`, so
+ * an error body carries no `content` member; successes use the route's `…ApiResult` with `content`.
+ * The exact `errorType` strings Mesh uses are not published for these cases: the ones below are
+ * the sandbox's own searchable codes.
  */
 import type { ErrorRequestHandler, Response } from 'express';
 
@@ -23,7 +25,9 @@ export type SandboxErrorCode =
   | 'MESH_SANDBOX_PAYLOAD_TOO_LARGE'
   | 'MESH_SANDBOX_NOT_FOUND'
   | 'MESH_SANDBOX_CONFLICT'
-  | 'LINK_TOKEN_EXPIRED';
+  | 'MESH_SANDBOX_RATE_LIMITED'
+  | 'MESH_SANDBOX_INTERNAL'
+  | 'MESH_SANDBOX_SESSION_ENDED';
 
 /** An error the sandbox answers with, as a Mesh `ApiResult` body. */
 export class MeshSandboxError extends Error {
@@ -54,8 +58,7 @@ export function meshOk<T>(content: T): MeshApiResult<T> {
 }
 
 export function sendMeshError(res: Response, error: MeshSandboxError): void {
-  const body: MeshApiResult<null> = {
-    content: null,
+  const body: MeshApiResult = {
     status: error.status,
     message: error.message,
     displayMessage: null,
@@ -76,6 +79,8 @@ export const unauthorized = () =>
 export const invalidRequest = (message: string) =>
   new MeshSandboxError('MESH_SANDBOX_INVALID_REQUEST', 400, 'badRequest', message);
 
+export const notFound = (message: string) => new MeshSandboxError('MESH_SANDBOX_NOT_FOUND', 404, 'notFound', message);
+
 /**
  * Turns body-parser failures (bad JSON, too large) and our own errors into Mesh envelopes, so a
  * client sees the same shape for every failure, never Express's HTML error page.
@@ -95,6 +100,6 @@ export const meshErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
   }
   return sendMeshError(
     res,
-    new MeshSandboxError('MESH_SANDBOX_INVALID_REQUEST', 500, 'serverFailure', 'Internal sandbox error.'),
+    new MeshSandboxError('MESH_SANDBOX_INTERNAL', 500, 'serverFailure', 'Internal sandbox error.'),
   );
 };

@@ -80,3 +80,41 @@ export function multiplyDecimal(a: string, b: string): string {
 export function isPlainDecimal(text: string): boolean {
   return DECIMAL.test(text);
 }
+
+const JSON_NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * A JSON number literal exactly as written (`2.5e1`, `1E-7`, `25.10`) → its plain decimal text
+ * (`25`, `0.0000001`, `25.1`), without passing through a float. Exponents beyond ±400 are refused:
+ * no amount needs them, and they would only make huge strings.
+ */
+export function jsonNumberToDecimal(literal: string): string {
+  const m = JSON_NUMBER.exec(literal);
+  if (!m) throw new InvalidDecimalError(`not a JSON number: ${JSON.stringify(literal)}`);
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
+  const power = Number(exponent);
+  if (Math.abs(power) > 400) throw new InvalidDecimalError(`exponent out of range: ${literal}`);
+  const digits = whole + fraction;
+  const point = whole.length + power;
+  const units = point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : point >= digits.length ? digits + '0'.repeat(point - digits.length) : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  const [int = '0', frac = ''] = units.split('.');
+  const cleanInt = int.replace(/^0+(?=\d)/, '');
+  const cleanFrac = frac.replace(/0+$/, '');
+  const text = cleanFrac ? `${cleanInt}.${cleanFrac}` : cleanInt;
+  return sign && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** Compares two plain decimals: -1, 0 or 1. */
+export function compareDecimal(a: string, b: string): number {
+  const x = parse(a);
+  const y = parse(b);
+  const scale = Math.max(x.scale, y.scale);
+  const xu = x.units * 10n ** BigInt(scale - x.scale);
+  const yu = y.units * 10n ** BigInt(scale - y.scale);
+  return xu < yu ? -1 : xu > yu ? 1 : 0;
+}
+
+/** `value` rounded half-up to `fractionDigits` digits, trailing zeros dropped. */
+export function roundDecimal(value: string, fractionDigits: number): string {
+  return divideDecimal(value, '1', fractionDigits);
+}

@@ -16,11 +16,15 @@ export {
   type MeshSandboxOptions,
 } from './sandbox.js';
 export { startMeshSandbox, type StandaloneMeshSandbox } from './standalone.js';
-export type { SandboxScenario } from './sandbox-context.js';
+export { SANDBOX_SCENARIOS, type SandboxScenario } from './sandbox-context.js';
 export { signWebhook, SIGNATURE_HEADER } from './webhook-sign.js';
 export { SANDBOX_NETWORKS, type SandboxNetwork } from './networks.js';
 export { SANDBOX_INTEGRATIONS, type SandboxIntegration } from './integrations.js';
 export { SANDBOX_PRICES_USD, cryptoAmountForFiat } from './pricing.js';
 export type { SandboxTransfer, SandboxTransferStatus } from './transfers.js';
+export type { RecordTransferInput } from './recorded-transfers.js';
+export type { WebhookTransferStatus } from './webhook-payload.js';
+export { TOKEN_DECIMALS } from './token-decimals.js';
+export { DEFAULT_API_RATE_LIMIT } from './api-rate-limit.js';
 export type { WebhookDelivery } from './webhook-delivery.js';
 export { MeshSandboxError, type SandboxErrorCode } from './api-errors.js';

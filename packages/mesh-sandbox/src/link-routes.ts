@@ -5,19 +5,22 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { brandLogoBase64, findIntegration, SANDBOX_INTEGRATIONS } from './integrations.js';
 import { invalidRequest, MeshSandboxError, meshErrorHandler, meshOk } from './api-errors.js';
 import { randomAddress, randomTxHash } from './chain-ids.js';
-import { multiplyDecimal, numberToDecimal } from './exact-decimal.js';
+import { multiplyDecimal } from './exact-decimal.js';
+import { allowedParentOrigins, frameAncestorsDirective } from './frame-ancestors.js';
 import { parseTheme, renderLinkPage } from './link-page/page-html.js';
 import { findNetwork } from './networks.js';
+import { publicBase } from './public-url.js';
 import { cryptoAmountForFiat, SANDBOX_PRICES_USD } from './pricing.js';
 import type { SandboxContext, TransferPreview } from './sandbox-context.js';
 import type { LinkTokenRecord } from './token-registry.js';
 import { runTransferLifecycle } from './transfer-lifecycle.js';
-import type { SandboxTransfer } from './transfers.js';
+import { tokenDecimals } from './token-decimals.js';
+import { unixSeconds, type SandboxTransfer } from './transfers.js';
 
 const ASSETS = {
   'link.js': { file: new URL('./link-page/link.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
@@ -25,41 +28,52 @@ const ASSETS = {
 } as const;
 
 /**
- * The page's own CSP: it needs nothing inline, and says so. `frame-ancestors *` because being
- * embedded by the merchant's page is the point.
+ * The page's own CSP: it needs nothing inline, and says so. Who may frame it is the sandbox's
+ * `frameAncestors` option (default `'self'`); the top-level pay page may be framed by nobody.
  */
-const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors *";
+function pageCsp(frameAncestors: string): string {
+  return (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+    `base-uri 'none'; form-action 'none'; frame-ancestors ${frameAncestors}`
+  );
+}
 
-const tokenExpired = (message: string) => new MeshSandboxError('LINK_TOKEN_EXPIRED', 410, 'badRequest', `LINK_TOKEN_EXPIRED: ${message}`);
+/**
+ * What the page shows and tells the host when a token was already used, expired, or is unknown.
+ * Mesh publishes no error code for it (there is no `LINK_TOKEN_EXPIRED`): Link shows a generic
+ * error and `onExit` gets a message, so the sandbox does the same.
+ */
+const SESSION_INVALID = 'This link has expired or was already used: a link token works once, for 10 minutes. Request a new one.';
+
+const sessionEnded = () => new MeshSandboxError('MESH_SANDBOX_SESSION_ENDED', 410, 'badRequest', SESSION_INVALID);
 
 /** The data block link.js starts from. */
-function sessionData(ctx: SandboxContext, record: LinkTokenRecord) {
+function sessionData(ctx: SandboxContext, record: LinkTokenRecord, parentOrigins: string[]) {
   const { request } = record;
-  const options = (request.transferOptions?.toAddresses ?? []).map((to, index) => {
-    const network = findNetwork(to.networkId);
-    return {
-      index,
-      symbol: to.symbol.toUpperCase(),
-      networkId: network?.id ?? to.networkId,
-      networkName: network?.name ?? 'Unknown',
-      address: to.address,
-    };
-  });
-  const amountInFiat = request.transferOptions?.amountInFiat;
+  const options = request.destinations.map((d) => ({
+    index: d.index,
+    symbol: d.symbol,
+    decimals: tokenDecimals(d.symbol),
+    networkId: d.network.id,
+    networkName: d.network.name,
+    address: d.address,
+  }));
   return {
+    mode: record.kind,
     linkId: record.id,
+    // link.js calls its session routes relative to the page: /link/<id>/… for both pages.
+    apiBase: record.kind === 'pay' ? `../link/${encodeURIComponent(record.id)}/` : `${encodeURIComponent(record.id)}/`,
     sessionKey: record.sessionKey,
     userId: request.userId,
-    transactionId: request.transferOptions?.transactionId ?? null,
-    amountInFiat: amountInFiat == null ? null : numberToDecimal(amountInFiat),
+    transactionId: request.transactionId,
+    amountInFiat: request.amountInFiat,
     fiatCurrency: 'USD',
-    restrictMultipleAccounts: request.restrictMultipleAccounts ?? false,
-    integrationId: request.integrationId ?? null,
+    restrictMultipleAccounts: request.body.restrictMultipleAccounts ?? false,
+    integrationId: request.body.integrationId ?? null,
     integrations: SANDBOX_INTEGRATIONS.map(({ id, type, name, kind }) => ({ id, type, name, kind })),
     options,
     autoplay: ctx.autoplay() ?? null,
+    parentOrigins,
   };
 }
 
@@ -70,7 +84,7 @@ const previewSchema = z.object({
   /** What the customer typed when the merchant set no amount (USD, up to cents). */
   amountInFiat: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'a USD amount like 12.50').refine((v) => Number(v) > 0, 'must be above 0').nullish(),
 });
-const executeSchema = z.object({ previewId: z.string().max(100), scenario: z.enum(['succeed', 'fail']) });
+const executeSchema = z.object({ previewId: z.string().max(100), scenario: z.enum(['succeed', 'fail', 'close-after-approve']) });
 
 export function linkRoutes(ctx: SandboxContext): Router {
   const router = express.Router();
@@ -82,29 +96,34 @@ export function linkRoutes(ctx: SandboxContext): Router {
     res.type(asset.type).set('Cache-Control', 'no-cache').set('X-Content-Type-Options', 'nosniff').send(readFileSync(asset.file));
   });
 
-  router.get('/link/:id', (req, res) => {
-    const result = ctx.tokens.consume(req.params.id);
+  function servePage(req: Request, res: Response, kind: LinkTokenRecord['kind']): void {
+    const result = ctx.tokens.consume(String(req.params.id), kind);
     const theme = parseTheme(req.query.th);
     const lang = typeof req.query.lng === 'string' ? req.query.lng : 'en';
-    res.set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
+    const ancestors = kind === 'pay' ? [] : ctx.frameAncestors();
+    res.set({
+      'Content-Security-Policy': pageCsp(frameAncestorsDirective(ancestors)),
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    const pageOrigin = new URL(publicBase(ctx.publicUrl, req)).origin;
     let session: unknown;
     if (result.ok) {
       ctx.sessions.set(result.record.id, { previews: new Map() });
       // A long-running dev server forgets its oldest sessions rather than growing without bound.
       if (ctx.sessions.size > 10_000) ctx.sessions.delete(ctx.sessions.keys().next().value!);
-      session = sessionData(ctx, result.record);
+      session = sessionData(ctx, result.record, allowedParentOrigins(ancestors, pageOrigin));
     } else {
-      const message =
-        result.reason === 'used'
-          ? 'This link token was already used. Link tokens are single-use: request a new one.'
-          : result.reason === 'expired'
-            ? 'This link token has expired (link tokens live 10 minutes): request a new one.'
-            : 'Unknown link token.';
-      session = { error: { code: 'LINK_TOKEN_EXPIRED', message } };
+      session = { mode: kind, error: { message: SESSION_INVALID }, parentOrigins: allowedParentOrigins(ancestors, pageOrigin) };
       res.status(result.reason === 'unknown' ? 404 : 410);
     }
     res.type('html').send(renderLinkPage(session, { theme, lang, assetBase: '../link-assets/' }));
-  });
+  }
+
+  router.get('/link/:id', (req, res) => servePage(req, res, 'link'));
+  // Mesh's hosted pay link (`generatePayLink`): the same payment as a top-level page.
+  router.get('/pay/:id', (req, res) => servePage(req, res, 'pay'));
 
   const sessionRouter = express.Router({ mergeParams: true });
   sessionRouter.use(express.json({ limit: '16kb' }));
@@ -115,9 +134,7 @@ export function linkRoutes(ctx: SandboxContext): Router {
     const key = req.get('X-Link-Session') ?? '';
     const record = ctx.tokens.session(id, key);
     const state = ctx.sessions.get(id);
-    if (!record || !state) {
-      throw tokenExpired('This Link session is no longer valid: request a new link token.');
-    }
+    if (!record || !state) throw sessionEnded();
     return { record, state };
   }
 
@@ -147,8 +164,8 @@ export function linkRoutes(ctx: SandboxContext): Router {
         brokerType: integration.type,
         brokerName: integration.name,
         brokerBrandInfo: { brokerLogo: brandLogoBase64(integration) },
-        expiresInSeconds: 3600,
-        refreshTokenExpiresInSeconds: 30 * 24 * 3600,
+        expiresInSeconds: ctx.access.lifetimes.accessTokenSeconds,
+        refreshTokenExpiresInSeconds: ctx.access.lifetimes.connectionSeconds,
       }),
     );
   });
@@ -172,21 +189,20 @@ export function linkRoutes(ctx: SandboxContext): Router {
     const { record, state } = sessionOf(req);
     const body = parse(previewSchema, req.body);
     if (!state.integrationId) throw invalidRequest('Connect an account first.');
-    const to = record.request.transferOptions?.toAddresses?.[body.optionIndex];
-    const network = to && findNetwork(to.networkId);
-    if (!to || !network) throw invalidRequest('optionIndex: no such destination in the link token request');
-    const symbol = to.symbol.toUpperCase();
+    const to = record.request.destinations[body.optionIndex];
+    if (!to) throw invalidRequest('optionIndex: no such destination in the link token request');
+    const { symbol, network } = to;
     const priceUsd = SANDBOX_PRICES_USD[symbol] ?? '1';
-    const fiat = record.request.transferOptions?.amountInFiat;
+    const fiat = record.request.amountInFiat;
     // Mesh: amountInFiat wins; else the destination's token amount; else the customer types an
-    // amount (10 USD until they do).
+    // amount (10 USD until they do). Crypto amounts carry the token's decimals.
     let amountInFiat: string;
     let amount: string;
-    if (fiat != null) {
-      amountInFiat = numberToDecimal(fiat);
+    if (fiat !== null) {
+      amountInFiat = fiat;
       amount = cryptoAmountForFiat(amountInFiat, symbol);
-    } else if (to.amount != null) {
-      amount = numberToDecimal(to.amount);
+    } else if (to.amount !== null) {
+      amount = to.amount;
       amountInFiat = multiplyDecimal(amount, priceUsd);
     } else {
       amountInFiat = body.amountInFiat ?? '10';
@@ -198,13 +214,14 @@ export function linkRoutes(ctx: SandboxContext): Router {
       optionIndex: body.optionIndex,
       integrationId: state.integrationId,
       symbol,
+      decimals: tokenDecimals(symbol),
       networkId: network.id,
       networkName: network.name,
       toAddress: to.address,
       amount,
       amountInFiat,
       priceUsd,
-      customerSetsAmount: fiat == null && to.amount == null,
+      customerSetsAmount: fiat === null && to.amount === null,
     };
     state.previews.set(preview.previewId, preview);
     res.json(meshOk(preview));
@@ -217,15 +234,16 @@ export function linkRoutes(ctx: SandboxContext): Router {
     const integration = preview && findIntegration(preview.integrationId);
     const network = preview && findNetwork(preview.networkId);
     if (!preview || !integration || !network) throw invalidRequest('previewId: unknown preview');
-    if (state.transferId) {
-      throw new MeshSandboxError('MESH_SANDBOX_CONFLICT', 409, 'conflict', 'This Link session already executed its transfer.');
+    // The Link page and the pay link of one token pay one transaction: once, whichever is used.
+    if (state.transferId || record.transaction.transferId) {
+      throw new MeshSandboxError('MESH_SANDBOX_CONFLICT', 409, 'conflict', 'This payment was already made.');
     }
     const outcome = body.scenario === 'fail' ? 'failed' : 'succeeded';
     const transfer: SandboxTransfer = {
       id: randomUUID(),
       linkId: record.id,
       userId: record.request.userId,
-      clientTransactionId: record.request.transferOptions?.transactionId ?? null,
+      clientTransactionId: record.request.transactionId,
       status: 'pending',
       outcome,
       scenario: body.scenario,
@@ -238,11 +256,12 @@ export function linkRoutes(ctx: SandboxContext): Router {
       amount: preview.amount,
       amountInFiat: preview.amountInFiat,
       txHash: outcome === 'succeeded' ? randomTxHash(network) : null,
-      transferType: record.request.transferOptions?.transferType ?? null,
-      createdTimestamp: ctx.lifecycle.now(),
+      transferType: record.request.transferType,
+      createdTimestamp: unixSeconds(ctx.lifecycle.now()),
       executedTimestamp: null,
     };
     state.transferId = transfer.id;
+    record.transaction.transferId = transfer.id;
     ctx.transfers.push(transfer);
     runTransferLifecycle(transfer, ctx.dispatcher, ctx.lifecycle);
     // The SDK's TransferFinishedPayload: the provider accepted the request; only the
@@ -259,7 +278,7 @@ export function linkRoutes(ctx: SandboxContext): Router {
         networkName: transfer.networkName,
         transferId: transfer.id,
         ...(transfer.txHash ? { txHash: transfer.txHash } : {}),
-        userId: transfer.userId,
+        ...(transfer.userId ? { userId: transfer.userId } : {}),
         ...(transfer.clientTransactionId ? { clientTransactionId: transfer.clientTransactionId } : {}),
         amountInFiat: Number(transfer.amountInFiat),
         totalAmountInFiat: Number(transfer.amountInFiat),

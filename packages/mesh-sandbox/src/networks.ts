@@ -75,6 +75,16 @@ export const SANDBOX_NETWORKS: readonly SandboxNetwork[] = Object.freeze([
   },
 ] satisfies SandboxNetwork[]);
 
+/** Address patterns per network type, as Mesh's networks list publishes them (`addressPattern`). */
+const ADDRESS_PATTERNS: Record<SandboxNetwork['networkType'], RegExp> = {
+  evm: /^0x[0-9a-fA-F]{40}$/,
+  solana: /^[1-9A-HJ-NP-Za-km-z]{32,44}$/,
+};
+
+export function isValidAddress(network: SandboxNetwork, address: string): boolean {
+  return ADDRESS_PATTERNS[network.networkType].test(address);
+}
+
 export function findNetwork(id: string): SandboxNetwork | undefined {
   const wanted = id.toLowerCase();
   return SANDBOX_NETWORKS.find((n) => n.id === wanted);

@@ -3,7 +3,8 @@
  * deliberately not round (a stablecoin a hair off its peg) so amounts carry many decimal digits and
  * any consumer that squeezes them through a float is caught.
  */
-import { divideDecimal, numberToDecimal } from './exact-decimal.js';
+import { divideDecimal } from './exact-decimal.js';
+import { tokenDecimals } from './token-decimals.js';
 
 export const SANDBOX_PRICES_USD: Readonly<Record<string, string>> = Object.freeze({
   USDC: '0.9998',
@@ -14,19 +15,12 @@ export const SANDBOX_PRICES_USD: Readonly<Record<string, string>> = Object.freez
 });
 
 /**
- * Fractional digits of sandbox amounts: more than any chain's token decimals (ETH has 18), within
- * .NET decimal's 28, so the webhook's numbers are as long as Mesh's can get.
+ * Crypto amount for a fiat amount, as an exact decimal string, rounded half-up to the token's
+ * on-chain decimals (USDC 6, ETH 18): what a chain can actually move. An ETH amount keeps up to 18
+ * digits, more than a float holds, so anything that rounds it is caught.
  */
-export const AMOUNT_FRACTION_DIGITS = 24;
-
-/** Crypto amount for a fiat amount, as an exact decimal string. */
 export function cryptoAmountForFiat(amountInFiat: string, symbol: string): string {
   const price = SANDBOX_PRICES_USD[symbol.toUpperCase()];
   if (!price) throw new RangeError(`no sandbox price for ${symbol}`);
-  return divideDecimal(amountInFiat, price, AMOUNT_FRACTION_DIGITS);
-}
-
-/** A JSON number as received (a JS number) → its decimal text. */
-export function fiatText(amount: number): string {
-  return numberToDecimal(amount);
+  return divideDecimal(amountInFiat, price, tokenDecimals(symbol));
 }

@@ -5,7 +5,14 @@ import type { TokenRegistry } from './token-registry.js';
 import type { SandboxTransfer } from './transfers.js';
 import type { WebhookDispatcher } from './webhook-delivery.js';
 
-export type SandboxScenario = 'succeed' | 'fail' | 'cancel' | 'mfa' | 'expired';
+/**
+ * What the Link page plays. `succeed`, `fail`, `cancel` and `close-after-approve` (the customer
+ * approves, then closes Link before the success screen) are what the demo's MESH_SANDBOX_AUTOPLAY
+ * takes; `mfa` and `expired` are there for tests.
+ */
+export type SandboxScenario = 'succeed' | 'fail' | 'cancel' | 'close-after-approve' | 'mfa' | 'expired';
+
+export const SANDBOX_SCENARIOS: readonly SandboxScenario[] = ['succeed', 'fail', 'cancel', 'close-after-approve', 'mfa', 'expired'];
 
 /** A previewed transfer, waiting for the customer's Confirm. */
 export interface TransferPreview {
@@ -14,6 +21,8 @@ export interface TransferPreview {
   readonly optionIndex: number;
   readonly integrationId: string;
   readonly symbol: string;
+  /** On-chain decimals of `symbol`: `amount` has at most this many. */
+  readonly decimals: number;
   readonly networkId: string;
   readonly networkName: string;
   readonly toAddress: string;
@@ -36,4 +45,6 @@ export interface SandboxContext {
   readonly lifecycle: LifecycleOptions;
   readonly autoplay: () => SandboxScenario | undefined;
   readonly publicUrl: string | undefined;
+  /** CSP `frame-ancestors` sources for the Link page: `'self'` and/or origins. */
+  readonly frameAncestors: () => readonly string[];
 }

@@ -1,11 +1,13 @@
 /**
  * At-least-once delivery of signed transfer webhooks, the way Mesh delivers them: each attempt
  * gets a new `Id` and `SentTimestamp` and keeps the event's `EventId`; a non-2xx answer, a network
- * error or a timeout is retried with exponential backoff; a configurable share of delivered events
- * is sent again (spontaneous duplicates). Every attempt is recorded for tests.
+ * error or no answer within the timeout (Mesh waits 200 ms) is retried with exponential backoff;
+ * a configurable share of delivered events is sent again (spontaneous duplicates). Every attempt
+ * is recorded for tests.
  */
 import { randomUUID } from 'node:crypto';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-sign.js';
+import { unixSeconds } from './transfers.js';
 import { transferWebhookBody, type TransferEvent } from './webhook-payload.js';
 
 /** One delivery attempt. */
@@ -19,6 +21,7 @@ export interface WebhookDelivery {
   readonly attempt: number;
   /** True when this send was a spontaneous duplicate of an already delivered event. */
   readonly duplicate: boolean;
+  /** Unix seconds, as in the body. */
   readonly sentTimestamp: number;
   readonly url: string;
   /** The receiver's HTTP status, when it answered. */
@@ -31,6 +34,8 @@ export interface WebhookDelivery {
 export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
+  /** Longest wait between two tries. */
+  maxDelayMs: number;
   timeoutMs: number;
 }
 
@@ -113,7 +118,8 @@ export class WebhookDispatcher {
       if (this.#closed) return false;
       if (await this.#attempt(event, attempt, duplicate)) return true;
       if (attempt < attempts) {
-        if ((await this.#sleep(baseDelayMs * 2 ** (attempt - 1))) === CLOSED) return false;
+        const delay = Math.min(this.options.retry.maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        if ((await this.#sleep(delay)) === CLOSED) return false;
       }
     }
     return false;
@@ -124,7 +130,7 @@ export class WebhookDispatcher {
     const secret = this.options.secret;
     if (!url || !secret) return false;
     const id = randomUUID();
-    const sentTimestamp = this.options.now();
+    const sentTimestamp = unixSeconds(this.options.now());
     const body = Buffer.from(transferWebhookBody(event, { id, sentTimestamp }), 'utf8');
     const base = {
       eventId: event.eventId,

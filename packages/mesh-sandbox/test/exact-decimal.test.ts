@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { divideDecimal, multiplyDecimal, numberToDecimal } from '../src/exact-decimal.js';
+import { compareDecimal, divideDecimal, jsonNumberToDecimal, multiplyDecimal, numberToDecimal } from '../src/exact-decimal.js';
 import { RawNumber, stringifyRawJson } from '../src/raw-json.js';
 import { cryptoAmountForFiat, startMeshSandbox } from '../src/index.js';
 import { mintLinkToken } from './support/http.js';
@@ -34,7 +34,7 @@ test('division rounds half-up at the requested digit and drops trailing zeros', 
   assert.equal(multiplyDecimal('25.005001', '0.9998'), '24.9999999998');
 });
 
-test('fiat → crypto agrees with Python decimal on 200 random amounts and every sandbox token', () => {
+test('fiat → crypto agrees with Python decimal on 200 random amounts and every sandbox token, in the token’s decimals', () => {
   const cases: [string, string][] = [];
   for (let i = 0; i < 200; i++) {
     const cents = Math.floor(Math.random() * 10_000_000) + 1;
@@ -42,20 +42,41 @@ test('fiat → crypto agrees with Python decimal on 200 random amounts and every
     for (const symbol of ['USDC', 'USDT', 'ETH', 'SOL', 'POL']) cases.push([fiat, symbol]);
   }
   const prices: Record<string, string> = { USDC: '0.9998', USDT: '1.0003', ETH: '3120.45', SOL: '142.37', POL: '0.4135' };
+  const decimals: Record<string, number> = { USDC: 6, USDT: 6, ETH: 18, SOL: 9, POL: 18 };
   const script = [
     'import sys, json',
     'from decimal import Decimal, getcontext, ROUND_HALF_UP',
     'getcontext().prec = 120',
     'out = []',
-    'for fiat, price in json.load(sys.stdin):',
-    "    s = format((Decimal(fiat) / Decimal(price)).quantize(Decimal(1).scaleb(-24), rounding=ROUND_HALF_UP), 'f')",
+    'for fiat, price, places in json.load(sys.stdin):',
+    "    s = format((Decimal(fiat) / Decimal(price)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), 'f')",
     "    out.append(s.rstrip('0').rstrip('.') if '.' in s else s)",
     'print(json.dumps(out))',
   ].join('\n');
-  const result = spawnSync('python3', ['-c', script], { input: JSON.stringify(cases.map(([f, s]) => [f, prices[s]])) });
+  const result = spawnSync('python3', ['-c', script], { input: JSON.stringify(cases.map(([f, s]) => [f, prices[s], decimals[s]])) });
   assert.equal(result.status, 0, result.stderr.toString());
   const expected = JSON.parse(result.stdout.toString()) as string[];
   cases.forEach(([fiat, symbol], i) => assert.equal(cryptoAmountForFiat(fiat, symbol), expected[i], `${fiat} ${symbol}`));
+});
+
+test('JSON number literals become plain decimals digit for digit, exponents included', () => {
+  assert.equal(jsonNumberToDecimal('25'), '25');
+  assert.equal(jsonNumberToDecimal('25.10'), '25.1');
+  assert.equal(jsonNumberToDecimal('2.5e1'), '25');
+  assert.equal(jsonNumberToDecimal('2.50000000000000000000000001E+1'), '25.0000000000000000000000001');
+  assert.equal(jsonNumberToDecimal('1e-7'), '0.0000001');
+  assert.equal(jsonNumberToDecimal('-0.0'), '0');
+  assert.equal(jsonNumberToDecimal('-12.5e-2'), '-0.125');
+  assert.equal(jsonNumberToDecimal('0.000e5'), '0');
+  assert.throws(() => jsonNumberToDecimal('1e999'), /exponent out of range/);
+  assert.throws(() => jsonNumberToDecimal('0x10'), /not a JSON number/);
+  assert.throws(() => jsonNumberToDecimal('.5'), /not a JSON number/);
+});
+
+test('decimals compare exactly, past what a float can tell apart', () => {
+  assert.equal(compareDecimal('25.0000000000000000000000001', '25'), 1);
+  assert.equal(compareDecimal('25', '25.000'), 0);
+  assert.equal(compareDecimal('-1', '0.5'), -1);
 });
 
 test('raw JSON keeps every digit of a number and refuses anything that is not a decimal', () => {

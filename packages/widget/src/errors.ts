@@ -6,6 +6,9 @@ export type MeshPayErrorCode =
   | 'MESH_PAY_SDK_LOAD_FAILED'
   | 'MESH_PAY_STREAM_FAILED'
   | 'MESH_PAY_NETWORK'
+  | 'MESH_PAY_STREAM_EXPIRED'
+  | 'MESH_PAY_ORDER_ALREADY_PAID'
+  | 'MESH_PAY_INVALID_ATTRIBUTE'
   | 'MESH_PAY_CONFIG_INVALID';
 
 /** What `mesh-error` carries in `detail`. */

@@ -1,5 +1,6 @@
 import type { LinkEventType, LinkPayload, SessionSummary, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
 import type { MeshPayErrorDetail } from './errors.js';
+import type { MeshExitReason } from './link-exit.js';
 import type { TransferStatusEvent } from './status-stream.js';
 
 /** `mesh-click` (cancelable): the customer asked to pay. */
@@ -13,10 +14,11 @@ export interface MeshOpenDetail {
   renderType: 'embedded' | 'overlay';
 }
 
-/** `mesh-exit`: Link closed; `error` is Link's error message, if any. */
+/** `mesh-exit`: Link closed; `error` is Link's error message, if any; `reason` says what it means. */
 export interface MeshExitDetail {
   error: string | undefined;
   summary: SessionSummary | undefined;
+  reason: MeshExitReason;
 }
 
 /** The detail type of each DOM event the button fires. */

@@ -10,8 +10,11 @@ export type { MeshPayTheme, MeshPayRenderType } from './mesh-pay-button.componen
 export type { MeshPayEventDetailMap, MeshPayEventName, MeshClickDetail, MeshOpenDetail, MeshExitDetail } from './events.js';
 export { MeshPayError, type MeshPayErrorCode, type MeshPayErrorDetail } from './errors.js';
 export { PAYMENT_STATUSES, transition, nextStatus, isBusy, InvalidTransitionError, type PaymentStatus, type PaymentEvent } from './payment-machine.js';
-export type { TransferStatusEvent } from './status-stream.js';
+export type { TransferStatusEvent, StreamExpiredEvent } from './status-stream.js';
+export type { MeshExitReason } from './link-exit.js';
+export { MESH_FIAT_CURRENCIES, type MeshFiatCurrency } from './fiat-currency.js';
+export { observeCreateLink, type MeshLinkOptions } from './link-create.js';
 export type { LinkTokenResponse } from './token-client.js';
-export { LOCALES, stringsFor, type MeshPayStrings } from './locales.js';
+export { LOCALES, LOCALE_LOADERS, loadLocale, stringsFor, type MeshPayStrings, type MeshPayStringOverrides } from './locales.js';
 export { isInAppBrowser } from './webview-detect.js';
 export { redactTokens } from './redact.js';

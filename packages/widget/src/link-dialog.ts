@@ -86,6 +86,20 @@ export interface HintContent {
   nodes: readonly Node[];
 }
 
+/** The hint step's content from the element: its `hint` steps (split at `|`) and copies of its `slot="hint"` children. */
+export function hintContent(host: Element & { hint?: string | undefined }, title: string, continueLabel: string): HintContent {
+  const steps = (host.hint ?? '')
+    .split('|')
+    .map((step) => step.trim())
+    .filter(Boolean);
+  const nodes = [...host.querySelectorAll(':scope > [slot="hint"]')].map((node) => {
+    const copy = node.cloneNode(true) as Element;
+    copy.removeAttribute('slot');
+    return copy;
+  });
+  return { title, continueLabel, steps, nodes };
+}
+
 export class LinkDialog {
   readonly element: HTMLDialogElement;
   readonly iframe: HTMLIFrameElement;
@@ -93,6 +107,7 @@ export class LinkDialog {
   private readonly hint: HTMLElement;
   private hintDone: ((proceed: boolean) => void) | undefined;
   private closing = false;
+  private closeRequests = 0;
   private readonly onCancel = (event: Event) => {
     // Escape: Link (or the hint) decides how to close, the dialog must not vanish under it.
     event.preventDefault();
@@ -192,6 +207,17 @@ export class LinkDialog {
     // showModal() focuses the close button: Escape and Tab (into Link) work from there.
     this.show();
     return this.iframeId;
+  }
+
+  /**
+   * The customer asked to close while Link shows. First ask Link to close gracefully (it may confirm
+   * with the customer); insist the second time, when Link has not loaded yet (nobody there to answer)
+   * or when the browser already closed the dialog.
+   */
+  closeLink(link: { closeLink(): void; closeLinkRequested(): void }, linkLoaded: boolean): void {
+    this.closeRequests += 1;
+    if (this.closeRequests === 1 && linkLoaded && this.element.open) link.closeLinkRequested();
+    else link.closeLink();
   }
 
   /** Closes and removes the dialog; focus goes back to `returnFocusTo`. */

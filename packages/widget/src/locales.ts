@@ -21,9 +21,27 @@ export interface MeshPayStrings {
   continue: string;
   webviewNotice: string;
   openInBrowser: string;
+  /** In-app browsers: asks the server for Mesh's hosted pay link. */
+  payByLink: string;
+  /** In-app browsers: opens Mesh's hosted pay link in the system browser. */
+  openPayLink: string;
+  /** Validation message while `required` and not yet paid. */
+  paymentRequired: string;
+  /** Button text when the token route says the order is already paid (409). */
+  alreadyPaid: string;
+  alreadyPaidNotice: string;
+  /** Button text when the server stopped the live status (capability expired). */
+  statusStopped: string;
+  statusStoppedNotice: string;
 }
 
-const en: MeshPayStrings = {
+/**
+ * Strings only shown once the customer acted (dialog, in-app-browser view, notices): English keeps
+ * them in the lazily loaded half (`locales/en-after-intent.ts`), so the entry stays small.
+ */
+export type AfterIntentStringKey = 'dialogLabel' | 'iframeTitle' | 'close' | 'hintTitle' | 'continue' | 'webviewNotice' | 'openInBrowser' | 'payByLink' | 'openPayLink' | 'alreadyPaid' | 'alreadyPaidNotice' | 'statusStopped' | 'statusStoppedNotice';
+
+const en = {
   pay: 'Pay with crypto',
   preparing: 'Preparing…',
   open: 'Continue in Mesh…',
@@ -43,51 +61,80 @@ const en: MeshPayStrings = {
     cancelled: 'Payment cancelled',
     error: 'Something went wrong. You can retry',
   },
-  dialogLabel: 'Pay with Mesh',
-  iframeTitle: 'Mesh Link payment',
-  close: 'Close',
-  hintTitle: 'Before you continue',
-  continue: 'Continue',
-  webviewNotice: 'This in-app browser cannot complete the payment.',
-  openInBrowser: 'Open in your browser',
+  paymentRequired: 'Payment required',
+} as MeshPayStrings;
+
+
+
+/** A merchant's replacements for any string (`announce` entries one by one). */
+export type MeshPayStringOverrides = Partial<Omit<MeshPayStrings, 'announce'>> & { announce?: Partial<MeshPayStrings['announce']> };
+
+/**
+ * The built-in languages. English is in the entry; every other language is its own small chunk,
+ * fetched only when a button finds it in its nearest `lang` (so a page pays for its language only).
+ */
+export const LOCALE_LOADERS: Readonly<Record<string, () => Promise<{ default: MeshPayStrings }>>> = {
+  de: () => import('./locales/de.js'),
+  es: () => import('./locales/es.js'),
+  fr: () => import('./locales/fr.js'),
+  it: () => import('./locales/it.js'),
+  ja: () => import('./locales/ja.js'),
+  pt: () => import('./locales/pt.js'),
+  zh: () => import('./locales/zh.js'),
 };
 
-const de: MeshPayStrings = {
-  pay: 'Mit Krypto bezahlen',
-  preparing: 'Wird vorbereitet…',
-  open: 'Weiter in Mesh…',
-  confirming: 'Wird bestätigt…',
-  succeeded: 'Bezahlt',
-  failed: 'Zahlung fehlgeschlagen. Erneut versuchen',
-  cancelled: 'Mit Krypto bezahlen',
-  error: 'Erneut versuchen',
-  retry: 'Erneut versuchen',
-  announce: {
-    idle: '',
-    preparing: 'Ihre Zahlung wird vorbereitet',
-    open: 'Mesh Link ist geöffnet',
-    confirming: 'Überweisung gesendet. Die Zahlung wird bestätigt',
-    succeeded: 'Zahlung bestätigt',
-    failed: 'Die Zahlung ist fehlgeschlagen',
-    cancelled: 'Zahlung abgebrochen',
-    error: 'Etwas ist schiefgelaufen. Sie können es erneut versuchen',
-  },
-  dialogLabel: 'Mit Mesh bezahlen',
-  iframeTitle: 'Mesh-Link-Zahlung',
-  close: 'Schließen',
-  hintTitle: 'Bevor Sie fortfahren',
-  continue: 'Weiter',
-  webviewNotice: 'Dieser App-interne Browser kann die Zahlung nicht abschließen.',
-  openInBrowser: 'Im Browser öffnen',
-};
+/** Completes English with the strings the lazy half brings (called when it loads). */
+export function completeEnglish(afterIntent: Pick<MeshPayStrings, AfterIntentStringKey>): void {
+  Object.assign(en, afterIntent);
+}
 
-/** Built-in translations, keyed by primary language subtag. */
-export const LOCALES: Readonly<Record<string, MeshPayStrings>> = { en, de };
+/** Languages loaded so far (English always; complete once the lazy half loaded). */
+export const LOCALES: Record<string, MeshPayStrings> = { en };
+const loading = new Map<string, Promise<MeshPayStrings>>();
 
-/** The strings for a BCP 47 tag (`de-AT` → German), English when unknown. */
-export function stringsFor(lang: string | null | undefined): MeshPayStrings {
-  const primary = (lang ?? '').trim().toLowerCase().split(/[-_]/)[0] ?? '';
-  return LOCALES[primary] ?? en;
+function primaryOf(lang: string | null | undefined): string {
+  return (lang ?? '').trim().toLowerCase().split(/[-_]/)[0] ?? '';
+}
+
+/** The string-valued entries of a merchant's overrides: anything else (numbers, objects) is ignored. */
+function onlyStrings(value: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/**
+ * The strings for a BCP 47 tag (`de-AT` → German) if that language is loaded, else English; the
+ * merchant's `overrides` win over both.
+ */
+export function stringsFor(lang: string | null | undefined, overrides?: MeshPayStringOverrides): MeshPayStrings {
+  const base = LOCALES[primaryOf(lang)] ?? en;
+  return overrides ? { ...base, ...onlyStrings(overrides), announce: { ...base.announce, ...onlyStrings(overrides.announce) } } : base;
+}
+
+/** True when `lang` has a built-in translation that is not loaded yet. */
+export function needsLocale(lang: string | null | undefined): boolean {
+  const primary = primaryOf(lang);
+  return !LOCALES[primary] && primary in LOCALE_LOADERS;
+}
+
+/** Loads the built-in translation for `lang` once (English, and unknown languages, resolve at once). */
+export function loadLocale(lang: string | null | undefined): Promise<MeshPayStrings> {
+  const primary = primaryOf(lang);
+  const loaded = LOCALES[primary];
+  if (loaded) return Promise.resolve(loaded);
+  const loader = LOCALE_LOADERS[primary];
+  if (!loader) return Promise.resolve(en);
+  let pending = loading.get(primary);
+  if (!pending) {
+    pending = loader().then(
+      (module) => (LOCALES[primary] = module.default),
+      () => {
+        loading.delete(primary); // offline for a moment: English now, the language next time
+        return en;
+      },
+    );
+    loading.set(primary, pending);
+  }
+  return pending;
 }
 
 /** The `lang` nearest to `el`, crossing shadow roots up to the document element. */

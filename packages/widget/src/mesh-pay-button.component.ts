@@ -1,23 +1,22 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { IntegrationAccessToken, LinkEventType, LinkPayload, SessionSummary, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
-import { MeshPayError, toMeshPayError } from './errors.js';
+import type { LinkEventType, LinkPayload, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
+import { toMeshPayError, type MeshPayError } from './errors.js';
 import type { MeshPayEventDetailMap } from './events.js';
 import type { LinkDialog } from './link-dialog.js';
-import { acquireLinkSession, loadLinkFlow, loadLinkSdk, type LinkFlow, type LinkSdk } from './link-loader.js';
-import { nearestLang, stringsFor, type MeshPayStrings } from './locales.js';
+import { acquireLinkSession, loadLinkFlow, loadLinkSdk, type LinkFlow } from './link-loader.js';
+import type { LinkSession, LinkSessionHost } from './link-session.js';
+import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
-import { clearPayment, loadPayment, savePayment, sessionKey } from './payment-session.js';
-import type { StatusStream, TransferStatusEvent } from './status-stream.js';
+import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
+import type { StatusStep, StatusStream, TransferStatusEvent } from './status-stream.js';
 import type { LinkTokenResponse } from './token-client.js';
-import { externalBrowserHref, isInAppBrowser } from './webview-detect.js';
+import { isInAppBrowser } from './webview-detect.js';
 
 /** `theme` values; `system` follows `prefers-color-scheme`. */
 export type MeshPayTheme = 'light' | 'dark' | 'system';
 /** `render-type` values: `embedded` (our dialog, CSP-safe) or `overlay` (the SDK's own popup). */
 export type MeshPayRenderType = 'embedded' | 'overlay';
-
-type LinkHandle = ReturnType<LinkSdk['createLink']>;
 
 /**
  * @summary A drop-in pay button that opens Mesh Link and shows the payment's true, server-confirmed status.
@@ -28,10 +27,10 @@ type LinkHandle = ReturnType<LinkSdk['createLink']>;
  * @event {CustomEvent<MeshOpenDetail>} mesh-open - Link is showing.
  * @event {CustomEvent<LinkPayload>} mesh-integration-connected - An exchange or wallet was connected. Access tokens are redacted unless `expose-access-tokens` is set.
  * @event {CustomEvent<TransferFinishedPayload>} mesh-transfer-finished - The provider accepted the transfer; the button now shows "Confirming…". Not paid yet.
- * @event {CustomEvent<MeshExitDetail>} mesh-exit - Link closed (finished, cancelled or failed).
+ * @event {CustomEvent<MeshExitDetail>} mesh-exit - Link closed; `detail.reason` is `cancelled`, `closed-after-transfer` (the button follows the server: the payment may still succeed), `done`, `token-expired` (re-minted silently) or `error`.
  * @event {CustomEvent<LinkEventType>} mesh-event - Every SDK `onEvent`, tokens redacted.
  * @event {CustomEvent<TransferStatusEvent>} mesh-status - Each server status from the status stream; only these set `succeeded`/`failed`.
- * @event {CustomEvent<MeshPayErrorDetail>} mesh-error - Something failed: `{code, message, retryable}`. The button offers Retry.
+ * @event {CustomEvent<MeshPayErrorDetail>} mesh-error - Something failed: `{code, message, retryable}`. The button offers Retry when `retryable`; `MESH_PAY_ORDER_ALREADY_PAID` shows "Already paid", `MESH_PAY_STREAM_EXPIRED` says the live status stopped.
  *
  * @slot hint - Pre-flight instructions shown in the dialog before Link opens (e.g. "enable withdrawals on your exchange").
  *
@@ -41,6 +40,13 @@ type LinkHandle = ReturnType<LinkSdk['createLink']>;
  * @csspart status - The visually hidden live region announcing the status.
  * @csspart webview - The "open in your browser" notice shown inside in-app browsers.
  * @csspart webview-link - The link that leaves the in-app browser.
+ * @csspart webview-pay - In an in-app browser: the button that fetches Mesh's hosted pay link for this order.
+ * @csspart webview-pay-link - In an in-app browser: Mesh's hosted pay link, opened in the system browser.
+ * @csspart notice - A visible explanation under the button: the order is already paid, or the live status stopped.
+ *
+ * @attr name - Form field name: once `succeeded`, the element's form value is the transferId.
+ * @attr required - The form is invalid ("Payment required") until the payment `succeeded`.
+ * @attr fiat-currency - Currency Link shows amounts in: `USD`, `GBP` or `EUR` (anything else is a `MESH_PAY_INVALID_ATTRIBUTE` mesh-error).
  *
  * @cssprop --mesh-pay-button-background - Button background.
  * @cssprop --mesh-pay-button-background-hover - Button background on hover.
@@ -57,6 +63,8 @@ type LinkHandle = ReturnType<LinkSdk['createLink']>;
  */
 export class MeshPayButton extends LitElement {
   static override styles = meshPayButtonStyles;
+  /** A real form control: `name` submits the transferId, `required` blocks submit until paid. */
+  static formAssociated = true;
   static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static override properties = {
     tokenUrl: { type: String, attribute: 'token-url' },
@@ -71,7 +79,10 @@ export class MeshPayButton extends LitElement {
     exposeAccessTokens: { type: Boolean, attribute: 'expose-access-tokens' },
     hint: { type: String },
     fiatCurrency: { type: String, attribute: 'fiat-currency' },
+    name: { type: String, reflect: true },
+    required: { type: Boolean, reflect: true },
     userAgent: { attribute: false },
+    strings: { attribute: false },
     announcement: { state: true },
   };
 
@@ -93,31 +104,41 @@ export class MeshPayButton extends LitElement {
   declare exposeAccessTokens: boolean;
   /** Pre-flight steps shown before Link opens, separated by `|` (the `hint` slot is the rich alternative). */
   declare hint: string | undefined;
-  /** Fiat currency Link shows amounts in (e.g. `EUR`). */
+  /** Fiat currency Link shows amounts in: `USD`, `GBP` or `EUR` (Mesh's documented values). */
   declare fiatCurrency: string | undefined;
+  /** Form field name; the form value is the transferId once `succeeded`. */
+  declare name: string | undefined;
+  /** When set, the element's form is invalid until the payment `succeeded`. */
+  declare required: boolean;
+  /** Replaces any built-in string, in every language (e.g. `{confirming: 'Waiting for the blockchain…'}`). */
+  declare strings: MeshPayStringOverrides | undefined;
   /** User agent used for in-app browser detection (default `navigator.userAgent`). */
   declare userAgent: string | undefined;
   declare private announcement: string;
 
   #status: PaymentStatus = 'idle';
+  /** Disabled by an ancestor `<fieldset disabled>` (form-associated elements are told). */
+  #formDisabled = false;
   #internals: ElementInternals | undefined;
   /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
   #attempt = 0;
   #dialog: LinkDialog | undefined;
-  #link: LinkHandle | undefined;
+  /** Link while it shows (lazily loaded, like everything after intent). */
+  #session: LinkSession | undefined;
   #release: (() => void) | undefined;
   #stream: StatusStream | undefined;
   #token: LinkTokenResponse | undefined;
-  #closeRequests = 0;
-  /** True while we close Link ourselves: its onExit then reports nothing new. */
-  #closingLink = false;
-  /** Link's page said `loaded`: only then can it answer a graceful `closeRequested`. */
-  #linkLoaded = false;
   #streamBroke = false;
   /** Invalidates a stream that is still loading when another one (or none) is wanted. */
   #streamGeneration = 0;
   #following = false;
   #resumedKey: string | undefined;
+  /** The lazily loaded half, once here (the in-app-browser view renders from it). */
+  #flow: LinkFlow | undefined;
+  /** The server's transferId once it said `succeeded` (the form value). */
+  #transferId: string | undefined;
+  /** Why the button is inert in `error`: the order is already paid, or its live status stopped. */
+  #notice: 'already-paid' | 'stream-expired' | undefined;
 
   constructor() {
     super();
@@ -131,7 +152,10 @@ export class MeshPayButton extends LitElement {
     this.exposeAccessTokens = false;
     this.hint = undefined;
     this.fiatCurrency = undefined;
+    this.name = undefined;
+    this.required = false;
     this.userAgent = undefined;
+    this.strings = undefined;
     this.announcement = '';
   }
 
@@ -165,7 +189,7 @@ export class MeshPayButton extends LitElement {
     this.#resumedKey = undefined;
     // Removed mid-flow (SPA navigation): close Link, free the page's Link slot, abandon the attempt.
     // A confirming payment stays confirming and is followed again on re-attach (sessionStorage).
-    if (this.status === 'preparing' || this.status === 'open' || this.#link || this.#dialog || this.#release) {
+    if (this.status === 'preparing' || this.status === 'open' || this.#session || this.#dialog || this.#release) {
       this.#attempt += 1;
       this.#teardownLink(false);
       if (this.status === 'preparing' || this.status === 'open') this.#go('exit');
@@ -174,6 +198,7 @@ export class MeshPayButton extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('tokenUrl') || changed.has('orderId')) this.#maybeResume();
+    if (changed.has('required')) this.#syncStates();
   }
 
   /** Follows the saved payment of the current (token-url, order-id), once per key. */
@@ -188,6 +213,7 @@ export class MeshPayButton extends LitElement {
       this.#stopFollowing();
       this.#token = undefined;
       this.#streamBroke = false;
+      this.#notice = undefined;
       this.#go('reset');
     }
     this.#resumedKey = key;
@@ -196,7 +222,7 @@ export class MeshPayButton extends LitElement {
 
   /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
   pay(): void {
-    if (this.disabled || isBusy(this.status) || this.status === 'succeeded' || this.#inAppBrowser()) return;
+    if (this.#disabled() || isBusy(this.status) || this.status === 'succeeded' || this.#notice) return;
     if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
     if (this.status === 'error' && this.#streamBroke && this.#token) {
       this.#streamBroke = false;
@@ -208,7 +234,6 @@ export class MeshPayButton extends LitElement {
     this.#stopFollowing();
     this.#go('start');
     const attempt = ++this.#attempt;
-    this.#closeRequests = 0;
     void this.#run(attempt);
   }
 
@@ -223,12 +248,13 @@ export class MeshPayButton extends LitElement {
     this.#stopFollowing();
     this.#token = undefined;
     this.#streamBroke = false;
+    this.#notice = undefined;
     if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
     this.#go('reset');
   }
 
   #onIntent = (): void => {
-    if (this.disabled || this.#inAppBrowser()) return;
+    if (this.#disabled() || this.#inAppBrowser()) return;
     // Failures are reported when the customer actually clicks.
     loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
     loadLinkFlow().catch(() => undefined);
@@ -236,125 +262,87 @@ export class MeshPayButton extends LitElement {
 
   #onClick = (): void => this.pay();
 
+  /** @internal A `<fieldset disabled>` around the button disables it like any form control. */
+  formDisabledCallback(disabled: boolean): void {
+    this.#formDisabled = disabled;
+    this.requestUpdate();
+  }
+
+  #disabled(): boolean {
+    return this.disabled || this.#formDisabled;
+  }
+
+  /** Why the form is invalid (e.g. "Payment required" while `required` and not paid). */
+  get validationMessage(): string {
+    return this.#internals?.validationMessage ?? '';
+  }
+
   async #run(attempt: number): Promise<void> {
     try {
-      if (!this.tokenUrl) throw new MeshPayError('MESH_PAY_CONFIG_INVALID', 'The token-url attribute is required', { retryable: false });
-      const sdkLoad = loadLinkSdk({ prewarm: this.prewarm });
-      sdkLoad.catch(() => undefined);
+      const webview = this.#inAppBrowser();
+      const sdkLoad = webview ? undefined : loadLinkSdk({ prewarm: this.prewarm });
+      sdkLoad?.catch(() => undefined);
       const flow = await loadLinkFlow();
       if (attempt !== this.#attempt) return;
+      flow.displayFiatCurrency(this.fiatCurrency);
       const tokenRequest = flow.requestLinkToken(this.tokenUrl, this.orderId);
       tokenRequest.catch(() => undefined);
+      if (webview) {
+        // Link's iframe would break here; Mesh's hosted pay page works in the system browser. Offer
+        // it and follow this payment's server status meanwhile.
+        const token = flow.withPaymentLink(await tokenRequest);
+        if (attempt !== this.#attempt) return;
+        this.#token = token;
+        this.#go('opened');
+        this.#save();
+        return this.#follow(token.statusUrl, undefined);
+      }
       const release = await acquireLinkSession();
       if (attempt !== this.#attempt) return release();
       this.#release = release;
       if (this.#hasHint()) {
         this.#dialog = this.#createDialog(flow);
-        const proceed = await this.#dialog.showHint(this.#hintContent());
+        const s = this.#strings();
+        const proceed = await this.#dialog.showHint(flow.hintContent(this, s.hintTitle, s.continue));
         if (attempt !== this.#attempt) return;
         if (!proceed) {
           this.#teardownLink(true);
           this.#go('exit');
-          this.#emit('mesh-exit', { error: undefined, summary: undefined });
+          this.#emit('mesh-exit', { error: undefined, summary: undefined, reason: 'cancelled' });
           return;
         }
       }
       const token = await tokenRequest;
-      const sdk = await sdkLoad;
+      const sdk = await sdkLoad!;
       if (attempt !== this.#attempt) return;
-      this.#open(attempt, flow, sdk, token, false);
+      this.#session = new flow.LinkSession(this, this.#sessionHost(attempt, flow), sdk);
+      this.#session.open(token);
     } catch (err) {
       if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
     }
   }
 
-  #open(attempt: number, flow: LinkFlow, sdk: LinkSdk, token: LinkTokenResponse, reminted: boolean): void {
-    this.#token = token;
-    const link = sdk.createLink({
-      onIntegrationConnected: (payload) => {
-        if (attempt === this.#attempt) this.#onIntegrationConnected(flow, token, payload);
+  /** What the lazily loaded Link session may do to this element, for one attempt. */
+  #sessionHost(attempt: number, flow: LinkFlow): LinkSessionHost {
+    return {
+      lang: () => nearestLang(this),
+      live: () => attempt === this.#attempt,
+      go: (event) => this.#go(event),
+      emit: (type, detail) => this.#emit(type, detail),
+      adopt: (token) => (this.#token = token),
+      save: () => this.#save(),
+      follow: () => {
+        if (!this.#following && this.#token) this.#follow(this.#token.statusUrl, this.#saved()?.lastEventId);
       },
-      onTransferFinished: (payload) => {
-        if (attempt === this.#attempt) this.#onTransferFinished(token, payload);
+      fail: (error) => this.#fail(error),
+      teardown: () => this.#teardownLink(true),
+      forget: () => this.tokenUrl && clearPayment(this.#key()),
+      dialog: (keep) => {
+        if (keep) return (this.#dialog ??= this.#createDialog(flow));
+        this.#dialog?.close();
+        return (this.#dialog = undefined);
       },
-      onExit: (error, summary) => {
-        if (attempt === this.#attempt && !this.#closingLink) this.#onExit(attempt, flow, sdk, reminted, error, summary);
-      },
-      onEvent: (event) => {
-        if (attempt !== this.#attempt) return;
-        if (event.type === 'pageLoaded') this.#linkLoaded = true;
-        this.#emit('mesh-event', this.exposeAccessTokens ? event : flow.redactTokens(event));
-      },
-      ...(Array.isArray(token.accessTokens) ? { accessTokens: token.accessTokens as IntegrationAccessToken[] } : {}),
-      theme: this.theme,
-      language: nearestLang(this) || 'system',
-      renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded',
-      ...(this.fiatCurrency ? { displayFiatCurrency: this.fiatCurrency } : {}),
-    });
-    this.#link = link;
-    this.#linkLoaded = false;
-    this.#go('opened');
-    this.#save();
-    this.#emit('mesh-open', { transactionId: token.transactionId, renderType: this.renderType === 'overlay' ? 'overlay' : 'embedded' });
-    if (this.renderType === 'overlay') {
-      this.#dialog?.close();
-      this.#dialog = undefined;
-      link.openLink(token.linkToken);
-    } else {
-      this.#dialog ??= this.#createDialog(flow);
-      link.openLink(token.linkToken, this.#dialog.showLink());
-    }
-  }
-
-  #onIntegrationConnected(flow: LinkFlow, token: LinkTokenResponse, payload: LinkPayload): void {
-    // The kit stores the tokens for the next visit; the DOM only sees them when the page opts in.
-    void flow.saveIntegration(token.statusUrl, payload);
-    this.#emit('mesh-integration-connected', this.exposeAccessTokens ? payload : flow.redactTokens(payload));
-  }
-
-  #onTransferFinished(token: LinkTokenResponse, payload: TransferFinishedPayload): void {
-    if (nextStatus(this.status, 'transferFinished')) this.#go('transferFinished');
-    this.#save();
-    this.#emit('mesh-transfer-finished', payload);
-    if (!this.#following) this.#follow(token.statusUrl, this.#saved()?.lastEventId);
-  }
-
-  #onExit(attempt: number, flow: LinkFlow, sdk: LinkSdk, reminted: boolean, error: string | undefined, summary: SessionSummary | undefined): void {
-    const expired = typeof error === 'string' && /LINK_TOKEN_EXPIRED/i.test(error);
-    const cancelled = this.status === 'open' && !error;
-    // A plain cancel changes the status first, so `mesh-exit` listeners already see `cancelled`.
-    if (!cancelled) this.#emit('mesh-exit', { error, summary });
-    this.#link = undefined;
-    if (this.status !== 'open') {
-      // Transfer already sent (confirming) or settled: closing Link changes nothing.
-      this.#teardownLink(true);
-      return;
-    }
-    if (expired && !reminted) {
-      // Tokens are single-use and live 10 minutes: one silent re-mint, in the same dialog.
-      this.#go('remint');
-      flow.requestLinkToken(this.tokenUrl, this.orderId).then(
-        (token) => {
-          if (attempt === this.#attempt) this.#open(attempt, flow, sdk, token, true);
-        },
-        (err: unknown) => {
-          if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
-        },
-      );
-      return;
-    }
-    if (expired) {
-      this.#fail(new MeshPayError('MESH_PAY_LINK_TOKEN_EXPIRED', 'The link token expired twice in a row', { retryable: true }));
-      return;
-    }
-    this.#teardownLink(true);
-    if (error) {
-      this.#fail(new MeshPayError('MESH_PAY_LINK_FAILED', error, { retryable: true }));
-      return;
-    }
-    this.#go('exit');
-    if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
-    this.#emit('mesh-exit', { error, summary });
+    };
   }
 
   #stopFollowing(): void {
@@ -383,7 +371,8 @@ export class MeshPayButton extends LitElement {
   #openStream(flow: LinkFlow, statusUrl: string, lastEventId: string | undefined): StatusStream {
     return flow.openStatusStream(statusUrl, {
       ...(lastEventId ? { lastEventId } : {}),
-      onStatus: (event) => this.#onStatus(event),
+      onStatus: (event, step) => this.#onStatus(event, step),
+      onExpired: (event) => this.#onStreamExpired(event),
       onError: (error) => {
         this.#stream = undefined;
         this.#following = false;
@@ -398,16 +387,9 @@ export class MeshPayButton extends LitElement {
     });
   }
 
-  #onStatus(event: TransferStatusEvent): void {
+  #onStatus(event: TransferStatusEvent, step: StatusStep | undefined): void {
     const saved = this.#saved();
-    const step: PaymentEvent | undefined =
-      event.status === 'succeeded'
-        ? 'serverSucceeded'
-        : event.status === 'failed'
-          ? 'serverFailed'
-          : event.status === 'pending' || event.status === 'processing'
-            ? 'serverPending'
-            : undefined;
+    if (step === 'serverSucceeded') this.#transferId = event.transferId;
     if (step && nextStatus(this.status, step)) this.#go(step);
     if (saved) savePayment(this.#key(), { ...saved, lastEventId: event.eventId, status: this.status });
     if (this.status === 'succeeded' || this.status === 'failed') {
@@ -417,44 +399,58 @@ export class MeshPayButton extends LitElement {
     this.#emit('mesh-status', event);
   }
 
-  /** Shows the state saved before a reload and follows the stream from where it stopped. */
+  /**
+   * The kit stopped the live status (its capability expired) and said so. Reconnecting would only
+   * meet 403s, and a new payment could pay twice: tell the customer how to learn the outcome instead.
+   */
+  #onStreamExpired(error: MeshPayError): void {
+    this.#stream = undefined;
+    this.#following = false;
+    if (this.status === 'idle' || this.status === 'cancelled') return;
+    this.#notice = 'stream-expired';
+    this.#fail(error);
+  }
+
+  /**
+   * After a reload: a saved record is only a hint of which payment to ask about. Even a saved
+   * `succeeded` is confirmed by the server's stream (its current status arrives at once) before
+   * the button says "Paid"; a record pointing at another origin than the token route is dropped.
+   */
   #resume(key: string): void {
     const saved = loadPayment(key);
     if (!saved) return;
+    const statusUrl = trustedStatusUrl(saved.statusUrl, this.tokenUrl);
+    if (!statusUrl) return clearPayment(key);
     if (this.status === 'confirming') {
       // Re-attached while confirming: pick the stream up where it stopped.
-      if (!this.#following) this.#follow(saved.statusUrl, saved.lastEventId);
+      if (!this.#following) this.#follow(statusUrl, saved.lastEventId);
       return;
     }
     if (this.status !== 'idle' && this.status !== 'cancelled') return;
-    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl: saved.statusUrl, environment: '' };
-    if (saved.status === 'succeeded') return this.#go('serverSucceeded');
-    if (saved.status === 'failed') return this.#go('serverFailed');
-    if (saved.status === 'confirming') this.#go('resume');
+    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: '', receivedAt: 0 };
+    if (saved.status === 'succeeded' || saved.status === 'failed' || saved.status === 'confirming') {
+      this.#go('resume');
+      // A settled stream sends nothing after its last id: ask for the current status instead.
+      return this.#follow(statusUrl, saved.status === 'confirming' ? saved.lastEventId : undefined);
+    }
     // `open`: Link was showing when the page went away. Only the server knows whether a transfer
     // was sent, so follow the stream quietly; a `pending` moves us to confirming.
-    else if (saved.status !== 'open') return clearPayment(key);
-    this.#follow(saved.statusUrl, saved.lastEventId);
+    if (saved.status !== 'open') return clearPayment(key);
+    this.#follow(statusUrl, saved.lastEventId);
   }
 
   #fail(error: MeshPayError): void {
+    if (error.code === 'MESH_PAY_ORDER_ALREADY_PAID') this.#notice = 'already-paid';
     this.#teardownLink(true);
     if (nextStatus(this.status, 'fail')) this.#go('fail');
+    if (this.#notice) this.announcement = this.#noticeText(this.#strings())!;
     this.#emit('mesh-error', error.toDetail());
   }
 
   /** Closes Link and the dialog, frees the page's Link slot, returns focus to the button. */
   #teardownLink(returnFocus: boolean): void {
-    const link = this.#link;
-    this.#link = undefined;
-    if (link) {
-      this.#closingLink = true;
-      try {
-        link.closeLink();
-      } finally {
-        this.#closingLink = false;
-      }
-    }
+    this.#session?.close();
+    this.#session = undefined;
     const dialog = this.#dialog;
     this.#dialog = undefined;
     dialog?.close(returnFocus && this.isConnected ? this : undefined);
@@ -479,34 +475,15 @@ export class MeshPayButton extends LitElement {
       dialog.finishHint(false);
       return;
     }
-    const link = this.#link;
-    if (!link) {
-      if (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed') this.#teardownLink(true);
-      return;
-    }
-    this.#closeRequests += 1;
-    // First ask Link to close gracefully (it may confirm with the customer); insist the second time,
-    // when Link has not loaded yet (nobody there to answer) or when the browser closed the dialog.
-    if (this.#closeRequests === 1 && this.#linkLoaded && dialog?.element.open) link.closeLinkRequested();
-    else link.closeLink();
+    if (!this.#session?.requestClose(dialog) && (this.status === 'confirming' || this.status === 'succeeded' || this.status === 'failed')) this.#teardownLink(true);
   }
 
   #hasHint(): boolean {
     return Boolean(this.hint?.trim()) || this.querySelector(':scope > [slot="hint"]') !== null;
   }
 
-  #hintContent() {
-    const s = this.#strings();
-    const steps = (this.hint ?? '')
-      .split('|')
-      .map((step) => step.trim())
-      .filter(Boolean);
-    const nodes = [...this.querySelectorAll(':scope > [slot="hint"]')].map((node) => {
-      const copy = node.cloneNode(true) as Element;
-      copy.removeAttribute('slot');
-      return copy;
-    });
-    return { title: s.hintTitle, continueLabel: s.continue, steps, nodes };
+  #noticeText(s: MeshPayStrings): string | undefined {
+    return this.#notice && (this.#notice === 'already-paid' ? s.alreadyPaidNotice : s.statusStoppedNotice);
   }
 
   #resolvedTheme(): 'light' | 'dark' {
@@ -554,12 +531,17 @@ export class MeshPayButton extends LitElement {
   }
 
   #syncStates(): void {
-    const states = this.#internals?.states;
-    if (!states) return;
-    for (const status of PAYMENT_STATUSES) {
+    const internals = this.#internals;
+    if (!internals) return;
+    const paid = this.status === 'succeeded';
+    // Only a server-confirmed payment fills the form field; `required` blocks submit until then.
+    internals.setFormValue(paid ? (this.#transferId ?? null) : null);
+    if (this.required && !paid) internals.setValidity({ valueMissing: true }, this.#strings().paymentRequired, this.renderRoot?.querySelector?.('button') ?? undefined);
+    else internals.setValidity({});
+    for (const state of [...PAYMENT_STATUSES, 'already-paid', 'stream-expired']) {
       try {
-        if (status === this.status) states.add(status);
-        else states.delete(status);
+        if (state === this.status || state === this.#notice) internals.states.add(state);
+        else internals.states.delete(state);
       } catch {
         /* engines that only accept the older `--name` form: styling by attribute still works */
       }
@@ -567,7 +549,14 @@ export class MeshPayButton extends LitElement {
   }
 
   #strings(): MeshPayStrings {
-    return stringsFor(nearestLang(this));
+    const lang = nearestLang(this);
+    // Each language is its own chunk: English until it arrives, then a re-render in the page's language.
+    if (needsLocale(lang))
+      void loadLocale(lang).then(() => {
+        this.requestUpdate();
+        this.#syncStates();
+      });
+    return stringsFor(lang, this.strings);
   }
 
   #emit<K extends keyof MeshPayEventDetailMap>(type: K, detail: MeshPayEventDetailMap[K], cancelable = false): boolean {
@@ -590,25 +579,40 @@ export class MeshPayButton extends LitElement {
       case 'failed':
         return s.failed;
       case 'error':
-        return s.retry;
+        return this.#notice === 'already-paid' ? s.alreadyPaid : this.#notice ? s.statusStopped : s.retry;
     }
   }
 
   protected override render(): TemplateResult {
     const s = this.#strings();
-    if (this.#inAppBrowser()) {
-      const href = typeof location === 'undefined' ? '#' : externalBrowserHref(location.href, this.userAgent ?? navigator.userAgent);
-      return html`<div part="webview">
-        <span>${s.webviewNotice}</span>
-        <a part="webview-link" href=${href} target="_blank" rel="noopener">${s.openInBrowser}</a>
-      </div>`;
-    }
     const busy = isBusy(this.status);
-    const inert = busy || this.status === 'succeeded';
+    if (this.#inAppBrowser()) {
+      const flow = this.#flow;
+      if (!flow) {
+        void loadLinkFlow().then((loaded) => {
+          this.#flow = loaded;
+          this.requestUpdate();
+        });
+        return html``;
+      }
+      return flow.renderWebview({
+        strings: s,
+        status: this.status,
+        disabled: this.#disabled(),
+        label: this.#label(s),
+        notice: this.#noticeText(s),
+        announcement: this.announcement,
+        paymentLink: this.#token?.paymentLink,
+        pageUrl: location.href,
+        userAgent: this.userAgent ?? navigator.userAgent,
+        onPay: this.#onClick,
+      }, { html, nothing });
+    }
+    const inert = busy || this.status === 'succeeded' || this.#notice !== undefined;
     return html`<button
         part="button"
         type="button"
-        ?disabled=${this.disabled}
+        ?disabled=${this.#disabled()}
         aria-busy=${busy ? 'true' : 'false'}
         aria-disabled=${inert ? 'true' : nothing}
         @click=${this.#onClick}
@@ -616,6 +620,7 @@ export class MeshPayButton extends LitElement {
         ${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}
         <span part="label">${this.#label(s)}</span>
       </button>
+      ${this.#notice ? html`<p part="notice">${this.#noticeText(s)}</p>` : nothing}
       <span part="status" class="visually-hidden" role="status">${this.announcement}</span>
       <slot name="hint"></slot>`;
   }

@@ -47,6 +47,21 @@ export function parseSavedPayment(value: unknown): SavedPayment | undefined {
   return saved;
 }
 
+/**
+ * The saved status link, absolute, when it points at the token route's own origin; undefined
+ * otherwise. sessionStorage is writable by any script on the page: a record must not be able to send
+ * the button (and the shopper's cookies) to a stream of someone else's choosing.
+ */
+export function trustedStatusUrl(statusUrl: string, tokenUrl: string): string | undefined {
+  try {
+    const route = new URL(tokenUrl, location.href);
+    const url = new URL(statusUrl, route);
+    return url.origin === route.origin ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function savePayment(key: string, payment: SavedPayment): void {
   try {
     storage()?.setItem(key, JSON.stringify(payment));

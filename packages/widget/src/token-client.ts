@@ -4,10 +4,15 @@ import { MeshPayError } from './errors.js';
 export interface LinkTokenResponse {
   linkToken: string;
   transactionId: string;
+  /** Absolute: resolved against the token route, not the page (the kit may live on another origin). */
   statusUrl: string;
   environment: string;
   /** Saved return-user tokens; passed to Link so the customer skips signing in again. */
   accessTokens?: unknown[];
+  /** Mesh's hosted pay page for this transaction (only an http(s) URL is kept). */
+  paymentLink?: string;
+  /** `Date.now()` when the token arrived: Mesh's tokens live 10 minutes. */
+  receivedAt: number;
 }
 
 interface Problem {
@@ -28,15 +33,50 @@ async function readProblem(res: Response): Promise<Problem> {
 /** A hung token route must not leave the customer looking at "Preparing…" forever. */
 const TOKEN_TIMEOUT_MS = 30_000;
 
+/** The token route as an absolute URL (relative `token-url`s are relative to the page). */
+export function tokenRouteUrl(tokenUrl: string): URL {
+  return new URL(tokenUrl, location.href);
+}
+
+/**
+ * True when the kit lives on another origin than the page. The kit's shopper session is a cookie on
+ * the kit's own origin, so cross-origin requests carry credentials (and the kit must answer CORS with
+ * `Access-Control-Allow-Credentials: true` and the page's exact origin).
+ */
+export function isCrossOrigin(url: URL): boolean {
+  return url.origin !== location.origin;
+}
+
+/** `statusUrl` (a path or absolute URL) resolved against the token route, never against the page. */
+export function resolveStatusUrl(statusUrl: string, tokenUrl: string): string {
+  return new URL(statusUrl, tokenRouteUrl(tokenUrl)).href;
+}
+
+/** An http(s) URL, or undefined: a `javascript:` or garbage pay link must never become an href. */
+export function httpUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 4096) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kit's 409 for an order that is already paid (the customer must not pay twice). */
+export const ORDER_ALREADY_PAID = 'MESH_PAY_ORDER_ALREADY_PAID';
+
 /** Mints a fresh link token for `orderId` (every attempt gets its own: tokens are single-use). */
 export async function requestLinkToken(tokenUrl: string, orderId: string | undefined, signal?: AbortSignal): Promise<LinkTokenResponse> {
+  if (!tokenUrl) throw new MeshPayError('MESH_PAY_CONFIG_INVALID', 'The token-url attribute is required', { retryable: false });
+  const route = tokenRouteUrl(tokenUrl);
   let res: Response;
   try {
-    res = await fetch(tokenUrl, {
+    res = await fetch(route.href, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(orderId === undefined ? {} : { orderId }),
-      credentials: 'same-origin',
+      credentials: isCrossOrigin(route) ? 'include' : 'same-origin',
       signal: signal ?? AbortSignal.timeout(TOKEN_TIMEOUT_MS),
     });
   } catch (cause) {
@@ -49,25 +89,37 @@ export async function requestLinkToken(tokenUrl: string, orderId: string | undef
   if (!res.ok) {
     const problem = await readProblem(res);
     const why = problem.detail ?? problem.title ?? res.statusText;
+    if (res.status === 409 && problem.code === ORDER_ALREADY_PAID) {
+      throw new MeshPayError('MESH_PAY_ORDER_ALREADY_PAID', `This order is already paid: ${why}`, { retryable: false, status: res.status });
+    }
     throw new MeshPayError('MESH_PAY_TOKEN_REQUEST_FAILED', `Token request failed (${res.status}${problem.code ? ` ${problem.code}` : ''}): ${why}`, {
       retryable: res.status >= 500 || res.status === 429 || res.status === 408,
       status: res.status,
     });
   }
-  const body = (await res.json().catch(() => undefined)) as Partial<LinkTokenResponse> | undefined;
+  const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   if (!body || typeof body.linkToken !== 'string' || typeof body.statusUrl !== 'string' || typeof body.transactionId !== 'string') {
     throw new MeshPayError('MESH_PAY_TOKEN_REQUEST_FAILED', 'Token route answered without linkToken/statusUrl/transactionId', {
       retryable: false,
       status: res.status,
     });
   }
+  const paymentLink = httpUrl(body.paymentLink);
   return {
     linkToken: body.linkToken,
     transactionId: body.transactionId,
-    statusUrl: body.statusUrl,
+    statusUrl: new URL(body.statusUrl, route).href,
     environment: typeof body.environment === 'string' ? body.environment : 'sandbox',
-    ...(Array.isArray(body.accessTokens) ? { accessTokens: body.accessTokens } : {}),
+    ...(Array.isArray(body.accessTokens) ? { accessTokens: body.accessTokens as unknown[] } : {}),
+    ...(paymentLink ? { paymentLink } : {}),
+    receivedAt: Date.now(),
   };
+}
+
+/** `token` if it carries Mesh's hosted pay link (the in-app-browser way to pay); else a typed error. */
+export function withPaymentLink(token: LinkTokenResponse): LinkTokenResponse & { paymentLink: string } {
+  if (token.paymentLink) return token as LinkTokenResponse & { paymentLink: string };
+  throw new MeshPayError('MESH_PAY_TOKEN_REQUEST_FAILED', 'The token route answered without an http(s) paymentLink', { retryable: false });
 }
 
 /** Hands the SDK's onIntegrationConnected payload to the kit's return-user route (best effort). */
@@ -79,7 +131,7 @@ export async function saveIntegration(statusUrl: string, payload: unknown): Prom
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(payload),
-      credentials: 'same-origin',
+      credentials: isCrossOrigin(url) ? 'include' : 'same-origin',
       keepalive: true,
     });
     return res.ok;

@@ -20,16 +20,3 @@ export function isInAppBrowser(userAgent: string | undefined | null): boolean {
   if (!userAgent) return false;
   return IN_APP_PATTERNS.some((re) => re.test(userAgent));
 }
-
-/**
- * A link that leaves the webview: on Android an `intent:` URL opens the default browser; elsewhere
- * the plain URL with `target=_blank` (most in-app browsers then offer "Open in browser").
- */
-export function externalBrowserHref(pageUrl: string, userAgent: string): string {
-  const url = new URL(pageUrl);
-  if (/Android/i.test(userAgent) && (url.protocol === 'https:' || url.protocol === 'http:')) {
-    const scheme = url.protocol.slice(0, -1);
-    return `intent://${url.host}${url.pathname}${url.search}#Intent;scheme=${scheme};end`;
-  }
-  return url.href;
-}

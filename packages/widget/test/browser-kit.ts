@@ -11,13 +11,24 @@ export interface Scenario {
   /** The first N token requests fail with `failStatus` (default 502). */
   failFirst?: number;
   failStatus?: number;
+  /** These token requests (1-based, per order) fail with `failStatus` too. */
+  failCalls?: number[];
   accessTokens?: unknown[];
+  /** The link token decodes to this URL instead of the fake Link page (e.g. a Mesh-hosted origin). */
+  linkUrl?: string;
+  /** The token response's `paymentLink` (any value, to try garbage too). */
+  paymentLink?: unknown;
+  /** The token response's `statusUrl` instead of the kit's own. */
+  statusUrl?: string;
+  /** The token route answers 409 MESH_PAY_ORDER_ALREADY_PAID. */
+  alreadyPaid?: boolean;
 }
 
 export interface KitLog {
   tokenCalls: Record<string, number>;
-  integrations: { tx: string; cap: string | null; body: unknown }[];
-  streamConnects: { tx: string; lastEventId: string | null }[];
+  integrations: { tx: string; cap: string | null; cookie: string | null; body: unknown }[];
+  streamConnects: { tx: string; lastEventId: string | null; at: number; origin: string | null; cap: string | null; cookie: string | null }[];
+  tokenRequests: { origin: string | null; cookie: string | null }[];
   linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];
 }
 
@@ -38,6 +49,8 @@ export const kit = {
   scenario: (id: string, scenario: Scenario) => post('/kit/scenario', { orderId: id, ...scenario }),
   emit: (tx: string, status: string, extra: Record<string, unknown> = {}) => post(`/kit/status/${encodeURIComponent(tx)}/emit`, { status, ...extra }) as Promise<{ id: number }>,
   forbid: (tx: string, forbidden = true) => post(`/kit/status/${encodeURIComponent(tx)}/forbid`, { forbidden }),
+  busy: (tx: string, times: number, retryAfter: string, status = 503) => post(`/kit/status/${encodeURIComponent(tx)}/busy`, { times, retryAfter, status }),
+  expire: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/expire`, {}) as Promise<{ closed: number }>,
   drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
 };

@@ -12,14 +12,14 @@ export function createFakeKit({ linkPagePath }) {
   const scenarios = new Map();
   /** @type {Map<string, number>} */
   const tokenCalls = new Map();
-  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean}>} */
+  /** @type {Map<string, {events: {id: number, data: any}[], clients: Set<import('node:http').ServerResponse>, ended: boolean, forbidden: boolean, busy: number, busyStatus: number, retryAfter: string, expired: boolean}>} */
   const streams = new Map();
-  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [] };
+  const log = { integrations: [], streamConnects: [], linkPages: [], requests: [], tokenRequests: [] };
 
   function stream(tx) {
     let s = streams.get(tx);
     if (!s) {
-      s = { events: [], clients: new Set(), ended: false, forbidden: false };
+      s = { events: [], clients: new Set(), ended: false, forbidden: false, busy: 0, busyStatus: 503, retryAfter: '1', expired: false };
       streams.set(tx, s);
     }
     return s;
@@ -42,7 +42,7 @@ export function createFakeKit({ linkPagePath }) {
   }
 
   /** @returns {Promise<boolean>} true when the request was the kit's */
-  async function handle(req, res) {
+  async function handle(req, res, corsDone = false) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const path = url.pathname;
     if (kit.sdkBroken && path.includes('__mesh-sdk__')) {
@@ -54,6 +54,26 @@ export function createFakeKit({ linkPagePath }) {
     if (!path.startsWith('/kit/')) return false;
     log.requests.push(`${req.method} ${path}`);
     const origin = `http://${req.headers.host}`;
+    // CORS like the kit's MESH_ALLOWED_ORIGINS: a page on another origin (the tests use localhost vs
+    // 127.0.0.1) may call the token route and the status stream WITH the shopper's cookies. Under
+    // `/kit/no-credentials/…` the kit forgets Access-Control-Allow-Credentials, which a credentialed
+    // request must fail on.
+    const pageOrigin = req.headers.origin;
+    const noCredentials = path.startsWith('/kit/no-credentials/');
+    if (pageOrigin && pageOrigin !== origin && !corsDone) {
+      res.setHeader('access-control-allow-origin', pageOrigin);
+      res.setHeader('vary', 'Origin');
+      if (!noCredentials) res.setHeader('access-control-allow-credentials', 'true');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-methods': 'POST, GET', 'access-control-allow-headers': 'content-type, last-event-id', 'access-control-max-age': '5' });
+        res.end();
+        return true;
+      }
+    }
+    if (noCredentials) {
+      req.url = req.url.replace('/kit/no-credentials/', '/kit/');
+      return handle(req, res, true);
+    }
 
     if (req.method === 'POST' && path === '/kit/reset') {
       scenarios.clear();
@@ -62,6 +82,13 @@ export function createFakeKit({ linkPagePath }) {
       streams.clear();
       for (const key of Object.keys(log)) log[key] = [];
       json(res, 204, {});
+      return true;
+    }
+    if (req.method === 'POST' && path === '/kit/session') {
+      // Like the demo's shopper session: a cookie on the kit's own origin (SameSite=Lax: it reaches
+      // the kit from pages of the same site, and only on requests that carry credentials).
+      res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': `shopper=${encodeURIComponent((await readJson(req)).id ?? 'x')}; Path=/; HttpOnly; SameSite=Lax` });
+      res.end('{}');
       return true;
     }
     if (req.method === 'POST' && path === '/kit/sdk') {
@@ -86,6 +113,7 @@ export function createFakeKit({ linkPagePath }) {
       return true;
     }
     if (req.method === 'POST' && path === '/kit/token') {
+      log.tokenRequests.push({ origin: pageOrigin ?? null, cookie: req.headers.cookie ?? null });
       let body;
       try {
         body = await readJson(req);
@@ -98,8 +126,12 @@ export function createFakeKit({ linkPagePath }) {
       tokenCalls.set(orderId, n);
       const scenario = scenarios.get(orderId) ?? {};
       if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
+      if (scenario.alreadyPaid) {
+        json(res, 409, { type: 'https://mesh-pay.dev/problems/order-already-paid', title: 'Order already paid', status: 409, detail: 'Order is already paid', code: 'MESH_PAY_ORDER_ALREADY_PAID' }, 'application/problem+json');
+        return true;
+      }
       const failures = scenario.failFirst ?? 0;
-      if (n <= failures) {
+      if (n <= failures || (scenario.failCalls ?? []).includes(n)) {
         const status = scenario.failStatus ?? 502;
         json(res, status, { type: 'https://mesh-pay.dev/problems/mesh-unavailable', title: 'Mesh is unreachable', status, detail: 'The Mesh API did not answer', code: 'MESH_UNAVAILABLE' }, 'application/problem+json');
         return true;
@@ -107,22 +139,23 @@ export function createFakeKit({ linkPagePath }) {
       const links = scenario.links ?? [scenario.link ?? 'succeed'];
       const link = links[Math.min(n - failures - 1, links.length - 1)];
       const transactionId = `tx-${orderId}-${n}`;
-      const page = `${origin}${linkPagePath}?scenario=${encodeURIComponent(link)}&tx=${encodeURIComponent(transactionId)}`;
+      const page = scenario.linkUrl ?? `${origin}${linkPagePath}?scenario=${encodeURIComponent(link)}&tx=${encodeURIComponent(transactionId)}`;
       json(res, 200, {
         linkToken: Buffer.from(page).toString('base64'),
         transactionId,
-        statusUrl: `/kit/status/${transactionId}?cap=test-capability`,
+        statusUrl: scenario.statusUrl ?? `/kit/status/${transactionId}?cap=test-capability`,
         environment: 'sandbox',
         ...(scenario.accessTokens ? { accessTokens: scenario.accessTokens } : {}),
+        ...('paymentLink' in scenario ? { paymentLink: scenario.paymentLink } : {}),
       });
       return true;
     }
-    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop)?$/.exec(path);
+    const m = /^\/kit\/status\/([^/]+)(\/emit|\/integration|\/forbid|\/drop|\/busy|\/expire)?$/.exec(path);
     if (m) {
       const tx = decodeURIComponent(m[1]);
       const s = stream(tx);
       if (req.method === 'POST' && m[2] === '/integration') {
-        log.integrations.push({ tx, cap: url.searchParams.get('cap'), body: await readJson(req) });
+        log.integrations.push({ tx, cap: url.searchParams.get('cap'), cookie: req.headers.cookie ?? null, body: await readJson(req) });
         json(res, 200, { ok: true });
         return true;
       }
@@ -132,6 +165,28 @@ export function createFakeKit({ linkPagePath }) {
         for (const client of s.clients) client.destroy();
         s.clients.clear();
         json(res, 200, { dropped });
+        return true;
+      }
+      if (req.method === 'POST' && m[2] === '/busy') {
+        // The kit's stream cap is full: the next `times` connections get 503 (or `status`) + Retry-After.
+        const body = await readJson(req);
+        s.busy = Number(body.times ?? 1);
+        s.busyStatus = Number(body.status ?? 503);
+        s.retryAfter = String(body.retryAfter ?? '1');
+        json(res, 200, { ok: true });
+        return true;
+      }
+      if (req.method === 'POST' && m[2] === '/expire') {
+        // The capability runs out: a final `expired` event, then the kit closes; later connects are 403.
+        const last = s.events.at(-1);
+        for (const client of s.clients) {
+          client.write(`event: expired\ndata: ${JSON.stringify({ transactionId: tx, status: last?.data.status ?? 'pending' })}\n\n`);
+          client.end();
+        }
+        const closed = s.clients.size;
+        s.clients.clear();
+        s.forbidden = true;
+        json(res, 200, { closed });
         return true;
       }
       if (req.method === 'POST' && m[2] === '/forbid') {
@@ -159,7 +214,13 @@ export function createFakeKit({ linkPagePath }) {
       }
       if (req.method === 'GET' && !m[2]) {
         const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
-        log.streamConnects.push({ tx, lastEventId: lastEventId ?? null });
+        log.streamConnects.push({ tx, lastEventId: lastEventId ?? null, at: Date.now(), origin: pageOrigin ?? null, cap: url.searchParams.get('cap'), cookie: req.headers.cookie ?? null });
+        if (s.busy > 0) {
+          s.busy -= 1;
+          res.writeHead(s.busyStatus, { 'content-type': 'application/problem+json', 'retry-after': s.retryAfter, 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ type: 'about:blank', title: 'Too many status streams', status: s.busyStatus }));
+          return true;
+        }
         if (s.forbidden) {
           json(res, 403, { type: 'about:blank', title: 'Forbidden', status: 403, code: 'CAPABILITY_INVALID' }, 'application/problem+json');
           return true;

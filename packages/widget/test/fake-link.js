@@ -3,8 +3,9 @@
 //   succeed  loaded → (meshSDKSpecs) → integrationSelected, brokerageAccountAccessToken, transferFinished; done on closeRequested
 //   idle     loaded; close on closeRequested
 //   exit     loaded → (meshSDKSpecs) → close
-//   expired  loaded → (meshSDKSpecs) → done {errorMessage: 'LINK_TOKEN_EXPIRED'}
-//   broken   loaded → (meshSDKSpecs) → done {errorMessage: 'Integration unavailable'}
+//   broken   loaded → (meshSDKSpecs) → done {errorMessage: 'Integration unavailable'} (nothing connected yet)
+//   initiated / executed  loaded → (meshSDKSpecs) → integrationConnected, transferInitiated / transferExecuted
+//            and no success screen; close on closeRequested (the customer closes Link mid-transfer)
 const params = new URLSearchParams(location.search);
 const scenario = params.get('scenario') ?? 'succeed';
 const phase = document.getElementById('phase');
@@ -42,8 +43,17 @@ function play() {
     case 'exit':
       post('close', { page: 'home' });
       break;
-    case 'expired':
-      post('done', { page: 'error', errorMessage: 'LINK_TOKEN_EXPIRED' });
+    case 'initiated':
+    case 'executed':
+      post('brokerageAccountAccessToken', {
+        accountTokens: [{ account: { accountId: 'acc-1', accountName: 'Main' }, accessToken: 'secret-access-token', tokenId: 'tok-1' }],
+        brokerType: 'coinbase',
+        brokerName: 'Coinbase',
+        brokerBrandInfo: { brokerLogo: '' },
+      });
+      if (scenario === 'initiated') post('transferInitiated', { integrationType: 'coinbase', integrationName: 'Coinbase', status: 'pending' });
+      else post('transferExecuted', { status: 'pending', txId: 'chain-tx-2', fromAddress: '0xfrom', toAddress: '0xto', symbol: 'USDC', amount: 10, networkId: 'net-1' });
+      phase.textContent = scenario;
       break;
     case 'broken':
       post('done', { page: 'error', errorMessage: 'Integration unavailable' });

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redactTokens, REDACTED } from '../src/redact.js';
-import { isInAppBrowser, externalBrowserHref } from '../src/webview-detect.js';
-import { nearestLang, stringsFor } from '../src/locales.js';
+import { isInAppBrowser } from '../src/webview-detect.js';
+import { externalBrowserHref } from '../src/webview-view.js';
+import { LOCALE_LOADERS, LOCALES, loadLocale, nearestLang, stringsFor, type MeshPayStrings } from '../src/locales.js';
+import '../src/link-flow.js'; // completes English with the strings the lazy half brings
+import { decideExit, LINK_TOKEN_LIFETIME_MS, type ExitFacts } from '../src/link-exit.js';
+import { trustedLinkOriginsFor } from '../src/trusted-link-origins.js';
+import { displayFiatCurrency } from '../src/fiat-currency.js';
+import { parseExpiredData, retryAfterMs } from '../src/status-stream.js';
+import { httpUrl } from '../src/token-client.js';
 import { parseSavedPayment, sessionKey } from '../src/payment-session.js';
 import { parseStatusData, resumeUrl } from '../src/status-stream.js';
 import { MeshPayError, toMeshPayError } from '../src/errors.js';
@@ -55,22 +62,115 @@ test('in-app browsers are recognised, real browsers are not', () => {
   assert.equal(externalBrowserHref('https://shop.example/pay', 'iPhone Instagram'), 'https://shop.example/pay');
 });
 
-test('labels follow the nearest language, falling back to English', () => {
+test('labels follow the nearest language once it is loaded, falling back to English', async () => {
+  assert.equal(stringsFor('de').pay, 'Pay with crypto', 'German is not in the entry');
+  await loadLocale('de-CH');
   assert.equal(stringsFor('de').pay, 'Mit Krypto bezahlen');
   assert.equal(stringsFor('de-CH').confirming, 'Wird bestätigt…');
   assert.equal(stringsFor('DE_at').succeeded, 'Bezahlt');
-  assert.equal(stringsFor('fr').pay, 'Pay with crypto');
+  assert.equal(stringsFor('xx').pay, 'Pay with crypto');
   assert.equal(stringsFor('').pay, 'Pay with crypto');
   assert.equal(stringsFor(null).confirming, 'Confirming…');
+  assert.equal((await loadLocale('tlh')).pay, 'Pay with crypto', 'an unknown language resolves to English');
+  // The merchant's overrides win, announce entries one by one.
+  const custom = stringsFor('de', { pay: 'Jetzt zahlen', announce: { confirming: 'Bitte warten' } });
+  assert.equal(custom.pay, 'Jetzt zahlen');
+  assert.equal(custom.announce.confirming, 'Bitte warten');
+  assert.equal(custom.announce.succeeded, 'Zahlung bestätigt');
+  const garbage = stringsFor('en', { pay: 42, retry: { x: 1 }, announce: 'x' } as never);
+  assert.equal(garbage.pay, 'Pay with crypto');
+  assert.equal(garbage.retry, 'Retry');
+  assert.equal(garbage.announce.confirming, 'Transfer sent. Confirming the payment');
   // The nearest lang wins, across a shadow root, with plain objects standing in for DOM nodes (as under SSR).
   const html = { getAttribute: (n: string) => (n === 'lang' ? 'de' : null), parentNode: null };
   const root = { host: { getAttribute: () => null, parentNode: html }, parentNode: null };
   const inner = { getAttribute: () => null, parentNode: root };
   assert.equal(nearestLang(inner as unknown as Element), 'de');
   assert.equal(nearestLang({ getAttribute: () => null, parentNode: null } as unknown as Element), '');
-  // Every language has every string.
-  const keys = Object.keys(stringsFor('en')).sort();
-  assert.deepEqual(Object.keys(stringsFor('de')).sort(), keys);
+});
+
+test('every language is complete against English: same strings, none empty', async () => {
+  const english = stringsFor('en');
+  const shape = (strings: MeshPayStrings) => [...Object.keys(strings), ...Object.keys(strings.announce).map((k) => `announce.${k}`)].sort();
+  const langs = Object.keys(LOCALE_LOADERS);
+  for (const required of ['de', 'fr', 'es', 'it', 'pt', 'ja', 'zh']) assert.ok(langs.includes(required), `${required} missing`);
+  for (const lang of langs) {
+    const strings = await loadLocale(lang);
+    assert.equal(LOCALES[lang], strings);
+    assert.deepEqual(shape(strings), shape(english), lang);
+    for (const [key, value] of Object.entries(strings)) {
+      if (key === 'announce') continue;
+      assert.ok(typeof value === 'string' && value.trim() !== '', `${lang}.${key} is empty`);
+    }
+    for (const [key, value] of Object.entries(strings.announce)) if (key !== 'idle') assert.ok(value.trim() !== '', `${lang}.announce.${key} is empty`);
+    assert.notEqual(strings.pay, english.pay, `${lang} is not a copy of English`);
+  }
+});
+
+test('closing Link: a cancel, an error, an expired token or a transfer that may still succeed', () => {
+  const base: ExitFacts = { status: 'open', error: undefined, connected: false, transferStarted: false, tokenAgeMs: 1000, reminted: false };
+  assert.equal(decideExit(base), 'cancelled');
+  assert.equal(decideExit({ ...base, error: 'boom' }), 'error');
+  // Expired is inferred, never read from a code: an error, nothing connected, past 10 minutes.
+  const old = { ...base, error: 'Something went wrong', tokenAgeMs: LINK_TOKEN_LIFETIME_MS };
+  assert.equal(decideExit(old), 'token-expired');
+  assert.equal(decideExit({ ...old, reminted: true }), 'expired-again');
+  assert.equal(decideExit({ ...old, connected: true }), 'error');
+  assert.equal(decideExit({ ...old, tokenAgeMs: LINK_TOKEN_LIFETIME_MS - 1 }), 'error');
+  assert.equal(decideExit({ ...base, error: 'LINK_TOKEN_EXPIRED' }), 'error', 'the unpublished literal means nothing by itself');
+  assert.equal(decideExit({ ...old, error: undefined }), 'cancelled');
+  // After transferInitiated/Executed, closing is never a cancel, with or without an error.
+  assert.equal(decideExit({ ...base, transferStarted: true }), 'closed-after-transfer');
+  assert.equal(decideExit({ ...old, transferStarted: true }), 'closed-after-transfer');
+  for (const status of ['confirming', 'succeeded', 'failed', 'preparing'] as const) assert.equal(decideExit({ ...base, status, error: 'x' }), 'done');
+});
+
+test('trustedLinkOrigins: the kit’s own or a loopback origin, never a Mesh-hosted or foreign one', () => {
+  const token = (url: string) => Buffer.from(url).toString('base64');
+  const kit = 'https://shop.example';
+  assert.deepEqual(trustedLinkOriginsFor(token('http://localhost:3000/sandbox/mesh/link?t=1'), 'http://localhost:3000'), ['http://localhost:3000']);
+  assert.deepEqual(trustedLinkOriginsFor(token('http://127.0.0.1:4000/link'), kit), ['http://127.0.0.1:4000']);
+  assert.deepEqual(trustedLinkOriginsFor(token('https://shop.example/sandbox/mesh/link'), kit), ['https://shop.example']);
+  for (const mesh of ['https://web.meshconnect.com/x', 'https://sandbox-web.meshconnect.com/b2b', 'https://link.meshpay.com/t', 'https://preview3.web.meshconnect.com/']) {
+    assert.equal(trustedLinkOriginsFor(token(mesh), kit), undefined, mesh);
+  }
+  for (const foreign of ['https://web.meshconnect.com.evil.example/', 'https://evil.example/', 'http://meshconnect.com/', 'http://192.168.1.5:3000/', 'javascript:alert(1)//']) {
+    assert.equal(trustedLinkOriginsFor(token(foreign), kit), undefined, foreign);
+  }
+  for (const garbage of ['', '%%%', 'x'.repeat(100_000), token('not a url')]) assert.equal(trustedLinkOriginsFor(garbage, kit), undefined);
+});
+
+test('fiat-currency: USD, GBP, EUR in any case; anything else is MESH_PAY_INVALID_ATTRIBUTE', () => {
+  assert.equal(displayFiatCurrency(undefined), undefined);
+  assert.equal(displayFiatCurrency(null), undefined);
+  assert.equal(displayFiatCurrency('  '), undefined);
+  assert.equal(displayFiatCurrency('eur'), 'EUR');
+  assert.equal(displayFiatCurrency(' Gbp '), 'GBP');
+  for (const bad of ['BTC', 'USDT', 'EU', 'usd;', '\u0000USD', 'x'.repeat(1e5)]) {
+    assert.throws(() => displayFiatCurrency(bad), (err: MeshPayError) => err.code === 'MESH_PAY_INVALID_ATTRIBUTE' && !err.retryable && err.message.length < 200, bad);
+  }
+});
+
+test('Retry-After: seconds or an HTTP date, clamped; garbage falls back to 5 s', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  assert.equal(retryAfterMs('3', now), 3000);
+  assert.equal(retryAfterMs('0', now), 0);
+  assert.equal(retryAfterMs('Thu, 01 Jan 2026 00:00:10 GMT', now), 10_000);
+  assert.equal(retryAfterMs('Wed, 31 Dec 2025 00:00:00 GMT', now), 0);
+  assert.equal(retryAfterMs('99999999', now), 120_000);
+  for (const garbage of [null, '', '-1', '1.5', 'soon', '1e9']) assert.equal(retryAfterMs(garbage, now), 5000, String(garbage));
+});
+
+test('the kit’s final `expired` event: its status is read, garbage is tolerated', () => {
+  assert.deepEqual(parseExpiredData('{"transactionId":"tx-1","status":"pending"}'), { transactionId: 'tx-1', status: 'pending' });
+  assert.deepEqual(parseExpiredData('{"status":7}'), { transactionId: '', status: '' });
+  for (const garbage of ['', 'not json', 'null', '42', '"x"', '{']) assert.equal(parseExpiredData(garbage), undefined, garbage);
+});
+
+test('a pay link is kept only as an http(s) URL', () => {
+  assert.equal(httpUrl('https://pay.meshconnect.com/p/1'), 'https://pay.meshconnect.com/p/1');
+  assert.equal(httpUrl('http://localhost:3000/pay'), 'http://localhost:3000/pay');
+  for (const bad of ['javascript:alert(1)', 'data:text/html,x', 'ftp://x', '/relative', '', 42, null, {}, `https://x/${'a'.repeat(5000)}`]) assert.equal(httpUrl(bad), undefined, String(bad));
 });
 
 test('saved payments are validated before the button trusts them', () => {

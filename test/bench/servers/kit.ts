@@ -21,7 +21,8 @@ const address = server.address();
 if (!address || typeof address === 'string') throw new Error('not listening');
 const origin = `http://127.0.0.1:${address.port}`;
 
-const sandbox = createMeshSandbox({ webhookUrl: `${origin}/mesh/webhook`, webhookSecret: config.webhookSecret });
+// Like the kit below (rateLimit: false), the local Mesh must not throttle a throughput benchmark.
+const sandbox = createMeshSandbox({ webhookUrl: `${origin}/mesh/webhook`, webhookSecret: config.webhookSecret, rateLimit: 0 });
 app.use('/sandbox/mesh', sandbox.router);
 
 const quiet = { info() {}, warn() {}, error: (message: string, meta?: object) => console.error(message, meta ?? '') };

@@ -1,6 +1,7 @@
 // The sandbox Link page. Plain browser JavaScript (served as is), no inline code: it runs under
 // `script-src 'self'; style-src 'self'`. It speaks @meshconnect/web-link-sdk's postMessage
 // protocol with window.parent, and talks to its own sandbox server for the "exchange" side.
+// The same page, in `pay` mode, is the top-level hosted pay page of a pay link (no parent).
 
 const session = JSON.parse(document.getElementById('mesh-session').textContent);
 const screen = document.getElementById('screen');
@@ -24,12 +25,28 @@ const state = {
 
 // ---------------------------------------------------------------- protocol with the SDK
 
-/** Posts one SDK message to the host page. */
+/** Messages waiting for the SDK to say who it is (meshSDKSpecs). */
+const outbox = [];
+
+/**
+ * Posts one SDK message to the host page. Only `loaded` (which carries nothing) goes out before the
+ * host proved an allowed origin; everything else (tokens, transfer details) waits for it and is
+ * then posted to that origin only, never to `*`. A host that is not allowed gets nothing more.
+ */
 function post(type, payload) {
   if (window.parent === window) return;
   const message = payload === undefined ? { type } : { type, payload };
-  // Until the SDK told us its origin (meshSDKSpecs) we cannot target it; `loaded` carries nothing.
-  window.parent.postMessage(message, state.sdkOrigin || '*');
+  if (type === 'loaded') return window.parent.postMessage(message, '*');
+  if (state.sdkOrigin) window.parent.postMessage(message, state.sdkOrigin);
+  else outbox.push(message);
+}
+
+/** An origin the sandbox's frameAncestors allow, and the one actually framing this page. */
+function trustedParent(origin) {
+  if (!(session.parentOrigins || []).includes(origin)) return false;
+  // Chromium and Safari tell the page who frames it; the claimed origin must be that one.
+  const ancestors = window.location.ancestorOrigins;
+  return !ancestors || ancestors.length === 0 || ancestors[0] === origin;
 }
 
 function summary(extra) {
@@ -60,6 +77,10 @@ function end(type, extra) {
   if (state.ended) return;
   state.ended = true;
   post(type, summary(extra));
+  // A pay page has no host to close it: it says the session is over instead.
+  if (session.mode === 'pay' && type === 'done') {
+    show('payDonePage', 'Payment sent', h('p', {}, 'The merchant confirms the payment once it settles. You can close this page.'));
+  }
 }
 
 let resolveSpecs;
@@ -71,9 +92,12 @@ window.addEventListener('message', (event) => {
   if (event.source !== window.parent || !event.data || typeof event.data !== 'object') return;
   const { type, payload } = event.data;
   if (type === 'meshSDKSpecs') {
-    if (payload && typeof payload.origin === 'string' && payload.origin === event.origin) state.sdkOrigin = event.origin;
+    if (!state.sdkOrigin && payload && payload.origin === event.origin && trustedParent(event.origin)) {
+      state.sdkOrigin = event.origin;
+      for (const message of outbox.splice(0)) window.parent.postMessage(message, state.sdkOrigin);
+    }
     resolveSpecs();
-  } else if (type === 'frontAccessTokens') {
+  } else if (type === 'frontAccessTokens' && state.sdkOrigin === event.origin) {
     resuming = resumeReturningUser(Array.isArray(payload) ? payload : []);
   } else if (type === 'closeRequested') {
     end('close');
@@ -82,16 +106,21 @@ window.addEventListener('message', (event) => {
 
 // ---------------------------------------------------------------- sandbox server calls
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
 
 async function api(action, body) {
-  const response = await fetch(`${encodeURIComponent(session.linkId)}/${action}`, {
+  const response = await fetch(`${session.apiBase}${action}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Link-Session': session.sessionKey },
     body: JSON.stringify(body || {}),
   });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(data.message || `Request failed (${response.status})`);
+  if (!response.ok) throw new ApiError(data.message || `Request failed (${response.status})`, response.status);
   return data.content;
 }
 
@@ -130,6 +159,12 @@ function fiat(amount) {
   } catch {
     return `${amount} ${session.fiatCurrency || 'USD'}`;
   }
+}
+
+/** A crypto amount with all of its token's decimals (USDC 6, ETH 18), as wallets show it. */
+function tokenAmount(amount, decimals) {
+  const [whole, fraction = ''] = String(amount).split('.');
+  return decimals > 0 ? `${whole}.${fraction.padEnd(decimals, '0')}` : whole;
 }
 
 function shortAddress(address) {
@@ -379,7 +414,7 @@ async function showPreview() {
     h('dt', {}, 'Amount'),
     h('dd', { id: 'preview-fiat' }, fiat(preview.amountInFiat)),
     h('dt', {}, 'You send'),
-    h('dd', { id: 'preview-amount', class: 'mono' }, `${preview.amount} ${preview.symbol}`),
+    h('dd', { id: 'preview-amount', class: 'mono' }, `${tokenAmount(preview.amount, preview.decimals)} ${preview.symbol}`),
     h('dt', {}, 'Network'),
     h('dd', { id: 'preview-network' }, preview.networkName),
     h('dt', {}, 'To'),
@@ -402,7 +437,8 @@ async function showPreview() {
 
 async function confirmTransfer() {
   if (scenario() === 'cancel') return cancelSession();
-  const outcome = scenario() === 'fail' ? 'fail' : 'succeed';
+  const chosen = scenario();
+  const outcome = chosen === 'fail' || chosen === 'close-after-approve' ? chosen : 'succeed';
   post('transferInitiated', { integrationType: state.integration.type, integrationName: state.integration.name, status: 'pending' });
   show('transferProcessingPage', 'Sending…', h('p', { class: 'muted', 'aria-busy': 'true' }, `Asking ${state.integration.name} to send the transfer.`));
   let finished;
@@ -425,8 +461,31 @@ async function confirmTransfer() {
     userId: session.userId,
     clientTransactionId: finished.clientTransactionId,
   });
+  if (outcome === 'close-after-approve') return showApproved(finished);
   post('transferFinished', finished);
   showDone(finished);
+}
+
+/**
+ * The customer approved and the exchange accepted the transfer, but Link has not reached its
+ * success screen: closing now is not a cancel. The payment goes on (webhooks still come); Link
+ * posts no `transferFinished`, and the close summary carries the transfer.
+ */
+function showApproved(finished) {
+  const close = h('button', { type: 'button', class: 'button button--ghost', id: 'close-approved', onclick: () => closeAfterApprove() }, 'Close');
+  show(
+    'transferProcessingPage',
+    'Transfer approved',
+    h('p', {}, `${state.integration.name} is sending ${tokenAmount(state.preview.amount, state.preview.decimals)} ${finished.symbol} on ${finished.networkName}.`),
+    h('p', { class: 'hint' }, 'You can close this window: the merchant confirms the payment once it settles.'),
+    h('div', { class: 'actions' }, close),
+  );
+}
+
+function closeAfterApprove() {
+  if (state.ended) return;
+  end('close');
+  if (session.mode === 'pay') show('closedPage', 'Transfer approved', h('p', {}, 'The merchant confirms the payment once it settles. You can close this page.'));
 }
 
 /** A token request without transferOptions only connects an account. */
@@ -440,7 +499,7 @@ function showDone(finished) {
   show(
     'transferExecutedPage',
     'Transfer submitted',
-    h('p', {}, `${state.integration.name} accepted your transfer of ${state.preview.amount} ${finished.symbol} on ${finished.networkName}.`),
+    h('p', {}, `${state.integration.name} accepted your transfer of ${tokenAmount(state.preview.amount, state.preview.decimals)} ${finished.symbol} on ${finished.networkName}.`),
     h('p', { class: 'hint' }, 'The merchant confirms the payment once it settles on-chain.'),
     h('dl', { class: 'details' }, h('dt', {}, 'Transfer'), h('dd', { class: 'mono' }, finished.transferId)),
     h('div', { class: 'actions' }, done),
@@ -449,6 +508,7 @@ function showDone(finished) {
 
 function cancelSession() {
   if (state.ended) return;
+  if (state.transfer) return closeAfterApprove();
   end('close');
   show('closedPage', 'Payment cancelled', h('p', {}, 'No transfer was made. You can close this window.'));
 }
@@ -458,15 +518,18 @@ function showFailure(error) {
   show('errorPage', 'Something went wrong', errorLine(error.message), h('div', { class: 'actions' }, retry));
 }
 
-/** Link token expired or reused: say so, and tell the host (it may mint a new one). */
+/**
+ * Link token expired, reused or unknown: a generic Link error, as Mesh shows it (no error code),
+ * and `close` with the message so the host's onExit gets it (it may mint a new token).
+ */
 function showExpired(message) {
-  show('linkTokenExpiredPage', 'This payment link has expired', errorLine(message), h('p', {}, 'Close this window and start the payment again.'));
-  end('close', { errorMessage: `LINK_TOKEN_EXPIRED: ${message}` });
+  show('errorPage', 'This link has expired', errorLine(message), h('p', {}, 'Close this window and start the payment again.'));
+  end('close', { errorMessage: message });
 }
 
 function handleExpired(error) {
-  if (error instanceof ApiError && /LINK_TOKEN_EXPIRED/.test(error.message)) {
-    showExpired(error.message.replace(/^LINK_TOKEN_EXPIRED:\s*/, ''));
+  if (error instanceof ApiError && error.status === 410) {
+    showExpired(error.message);
     return true;
   }
   return false;
@@ -514,6 +577,9 @@ function autoplay() {
       case 'integrationConnectedPage':
         click('#done');
         break;
+      case 'transferProcessingPage':
+        click('#close-approved');
+        break;
       default:
         break;
     }
@@ -524,7 +590,7 @@ function autoplay() {
 
 closeButton.addEventListener('click', () => cancelSession());
 document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && !state.ended && state.page !== 'transferProcessingPage') {
+  if (event.key === 'Escape' && !state.ended && (state.page !== 'transferProcessingPage' || state.transfer)) {
     event.preventDefault();
     if (state.page === 'transferExecutedPage') end('done');
     else cancelSession();
@@ -540,7 +606,7 @@ async function start() {
   }
   // The SDK answers `loaded` with meshSDKSpecs and, for a returning customer, frontAccessTokens.
   // A hands-free run waits briefly for them so a returning customer skips sign-in like a person would.
-  if (session.autoplay) {
+  if (session.autoplay && session.mode !== 'pay') {
     await Promise.race([specsArrived, new Promise((r) => setTimeout(r, 500))]);
     await new Promise((r) => setTimeout(r, 60));
     if (resuming) await resuming;

@@ -54,6 +54,7 @@ export function renderLinkPage(session: unknown, options: { theme: LinkPageTheme
       <option value="succeed">Transfer succeeds</option>
       <option value="fail">Transfer fails</option>
       <option value="cancel">Customer cancels</option>
+      <option value="close-after-approve">Customer approves, then closes Link</option>
       <option value="mfa">Exchange asks for an MFA code</option>
       <option value="expired">Session expires</option>
     </select>

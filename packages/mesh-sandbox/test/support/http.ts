@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_NETWORKS } from '../../src/index.js';
+import { assertMeshResponse } from './mesh-contract.js';
 
 export interface Listening {
   url: string;
@@ -60,6 +61,8 @@ export async function mintLinkToken(base: string, body: unknown = paymentRequest
   });
   const json = (await response.json()) as { content?: { linkToken?: string }; message?: string };
   if (response.status !== 200 || !json.content?.linkToken) throw new Error(`linktoken ${response.status}: ${json.message}`);
+  // Every token any test mints is also a check of the answer against Mesh's document.
+  assertMeshResponse('post', '/api/v1/linktoken', response.status, json);
   const linkToken = json.content.linkToken;
   return { linkToken, linkUrl: Buffer.from(linkToken, 'base64').toString('utf8') };
 }

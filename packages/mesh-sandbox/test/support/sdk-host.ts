@@ -28,13 +28,13 @@ export function bundleSdk(): Promise<string> {
   return sdkBundle;
 }
 
-const HOST_HTML = `<!doctype html>
+export const HOST_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <script type="module" src="/host.js"></script></head>
 <body><h1>Checkout</h1><iframe id="mesh-frame" title="Pay with Mesh" width="420" height="680"></iframe></body></html>`;
 
 // The merchant's glue: prewarm is skipped before the SDK is imported (lazily, on intent).
-const HOST_JS = `
+export const HOST_JS = `
 window.meshLinkShouldSkipPrewarm = true;
 window.meshLog = { events: [], connected: [], finished: [], exits: [] };
 window.openMesh = async (linkToken, options = {}) => {

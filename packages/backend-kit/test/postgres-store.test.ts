@@ -1,0 +1,351 @@
+/**
+ * The PostgreSQL store against a real PostgreSQL (a private cluster, initdb'd for this file): the
+ * same store contract as memory, SQLite and Redis, then what only PostgreSQL shows — instances
+ * starting at once on an empty database, a subscriber whose LISTEN connection is killed or whose
+ * server restarts, a SIGKILL of the server after acknowledgements, two OS processes racing, and a
+ * merchant's writes committing (or not) together with the kit's credit mark.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openStore, StoreSpecError } from '../src/open-store.js';
+import { MIGRATIONS } from '../src/postgres-migrations.js';
+import { encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
+import type { StatusUpdate, TransferEvent } from '../src/store.js';
+import { startPostgresServer, findPostgresBin, type PostgresServer } from './postgres-server.js';
+import { storeContract, type TestStore } from './store-contract.js';
+import { raceTwoProcesses } from './store-race.js';
+
+let server: PostgresServer;
+let database: string;
+const quiet = { warn: () => {} };
+
+before(async () => {
+  server = await startPostgresServer();
+  database = await server.createDatabase('kit');
+});
+after(async () => {
+  await server?.stop();
+});
+
+let schemas = 0;
+const freshSchema = (): string => `t${++schemas}_${process.pid}`;
+
+storeContract(
+  'postgres',
+  async () => {
+    // One database for the file; a fresh schema per test keeps tests apart like deployments.
+    const schema = freshSchema();
+    const opened: TestStore[] = [];
+    const open = (): TestStore => {
+      const s = postgresStore(database, { schema, logger: quiet, reconnectDelayMs: 20 });
+      opened.push(s);
+      return s;
+    };
+    const store = open();
+    return {
+      store,
+      other: async () => open(),
+      reopen: async () => {
+        await store.close();
+        await server.restart();
+        return open();
+      },
+      cleanup: async () => {
+        for (const s of opened) await s.close();
+      },
+    };
+  },
+  { durable: true },
+);
+
+function status(transactionId: string, value: string): StatusUpdate {
+  return { transactionId, transferId: 'transfer-1', status: value, sourceAmount: '1.000000000000000001', at: new Date().toISOString() };
+}
+
+/** Records what a subscriber hears and waits, bounded, for the n-th status. */
+function hearing() {
+  const heard: number[] = [];
+  let wake: (() => void) | undefined;
+  return {
+    heard,
+    listener: (s: { seq: number }) => {
+      heard.push(s.seq);
+      wake?.();
+    },
+    async until(n: number, timeoutMs = 20_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (heard.length < n) {
+        if (Date.now() > deadline) throw new Error(`heard ${JSON.stringify(heard)}, wanted ${n} statuses`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 500);
+        });
+      }
+    },
+  };
+}
+
+describe('postgres store in production situations', () => {
+  const opened: PostgresStore[] = [];
+  const open = (options: PostgresStoreOptions = {}, url = database): PostgresStore => {
+    const store = postgresStore(url, { logger: quiet, reconnectDelayMs: 20, ...options });
+    opened.push(store);
+    return store;
+  };
+  after(async () => {
+    for (const store of opened) await store.close();
+  });
+
+  it('migrates once when eight instances start at the same moment on an empty database', async () => {
+    const schema = freshSchema();
+    const stores = Array.from({ length: 8 }, () => open({ schema }));
+    await Promise.all(stores.map((s) => s.ready));
+    const rows = await server.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`, [], database);
+    assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+    // And they all work on the one schema: exactly one wins a race for one mark.
+    const wins = await Promise.all(stores.map((s) => s.markOnce('credit', 'transfer-x')));
+    assert.equal(wins.filter(Boolean).length, 1);
+    // Starting again later changes nothing.
+    await open({ schema }).ready;
+    const again = await server.query(`SELECT version FROM "${schema}".schema_migrations`, [], database);
+    assert.equal(again.length, MIGRATIONS.length);
+  });
+
+  it('keeps a subscriber complete when its LISTEN connection is killed: no status lost, none repeated', async () => {
+    const schema = freshSchema();
+    const watcher = open({ schema });
+    const writer = open({ schema });
+    const ear = hearing();
+    const unsubscribe = await watcher.subscribe('tx-kill', ear.listener);
+    await writer.appendStatus(status('tx-kill', 'pending'));
+    await ear.until(1);
+
+    const { listenerPid } = await watcher.stats();
+    assert.ok(listenerPid, 'the watcher listens on a connection of its own');
+    const [terminated] = await server.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [listenerPid]);
+    assert.equal(terminated?.ok, true);
+    // Appended while the watcher may not be listening: NOTIFY for these is lost; the log is not.
+    await writer.appendStatus(status('tx-kill', 'processing'));
+    await writer.appendStatus(status('tx-kill', 'succeeded'));
+    await ear.until(3);
+    // It came back on a new connection, and still hears what comes next.
+    const after = await watcher.stats();
+    assert.equal(after.listening, true);
+    assert.notEqual(after.listenerPid, listenerPid);
+    await writer.appendStatus(status('tx-kill', 'late'));
+    await ear.until(4);
+    assert.deepEqual(ear.heard, [1, 2, 3, 4]);
+    unsubscribe();
+    assert.deepEqual(await watcher.stats().then(({ listeners, subscribedTransactions, listening }) => ({ listeners, subscribedTransactions, listening })), {
+      listeners: 0,
+      subscribedTransactions: 0,
+      listening: false,
+    });
+  });
+
+  it('keeps a subscriber complete across a restart of PostgreSQL itself', async () => {
+    const schema = freshSchema();
+    const watcher = open({ schema });
+    const writer = open({ schema });
+    const ear = hearing();
+    const unsubscribe = await watcher.subscribe('tx-restart', ear.listener);
+    await writer.appendStatus(status('tx-restart', 'pending'));
+    await ear.until(1);
+    await server.restart();
+    // The writer's pool drops its dead connections; a call can fail once while it notices.
+    const append = async (value: string): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await writer.appendStatus(status('tx-restart', value));
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+        }
+      }
+    };
+    await append('processing');
+    await append('succeeded');
+    await ear.until(3);
+    assert.deepEqual(ear.heard, [1, 2, 3]);
+    unsubscribe();
+  });
+
+  it('keeps every acknowledged webhook, mark and status through a SIGKILL of PostgreSQL', async () => {
+    const schema = freshSchema();
+    const store = open({ schema });
+    const events: TransferEvent[] = Array.from({ length: 50 }, (_, i) => ({
+      eventId: `evt-kill9-${i}`,
+      id: `delivery-${i}`,
+      transferId: `transfer-${i}`,
+      transactionId: 'tx-kill9',
+      status: 'succeeded',
+      sourceAmount: '123456789012345678.123456789012345678',
+    }));
+    const acknowledged = await Promise.all(events.map((e) => store.addToInbox(e, 1000)));
+    assert.ok(acknowledged.every(Boolean));
+    assert.equal(await store.markOnce('credit', 'transfer-0'), true);
+    await store.appendStatus(status('tx-kill9', 'succeeded'));
+
+    await server.kill9();
+    await server.restart();
+    const after = open({ schema });
+    for (const e of events) assert.deepEqual((await after.getInboxEntry(e.eventId))?.event, e);
+    assert.equal(await after.addToInbox(events[0]!, 2000), false, 'still a duplicate');
+    assert.equal(await after.hasMark('credit', 'transfer-0'), true);
+    assert.deepEqual((await after.statusesSince('tx-kill9', 0)).map((s) => s.seq), [1]);
+  });
+
+  it('keeps keys PostgreSQL text cannot hold (NUL) distinct and verbatim', async () => {
+    const store = open({ schema: freshSchema() });
+    const keys = ['a\0b', 'a\uFFFF0b', '\uFFFFa', '\uFFFF', 'a', '\0'];
+    assert.equal(new Set(keys.map(encodeKey)).size, keys.length, 'the encoding is injective');
+    for (const key of keys) assert.equal(await store.putOnce('weird', key, { key }), true, JSON.stringify(key));
+    for (const key of keys) assert.deepEqual(await store.getRecord('weird', key), { key });
+    const event: TransferEvent = { eventId: 'evt\0nul', id: 'd', transferId: 't\0', transactionId: 'tx\0', status: 'pending' };
+    assert.equal(await store.addToInbox(event, 1), true);
+    assert.equal(await store.addToInbox(event, 2), false);
+    assert.deepEqual((await store.getInboxEntry('evt\0nul'))?.event, event);
+    assert.equal(encodeKey('plain-key'), 'plain-key', 'ordinary keys are stored as they are');
+  });
+
+  it('refuses schema names it would have to escape, before connecting', () => {
+    for (const schema of ['', 'Upper', '1st', 'a-b', 'x"; DROP TABLE y; --', 'a'.repeat(49), 'ü']) {
+      assert.throws(() => postgresStore(database, { schema }), PostgresSchemaNameError, schema);
+    }
+  });
+
+  it('warns when the server could lose acknowledged commits', async () => {
+    const warnings: string[] = [];
+    const store = open({ schema: freshSchema(), logger: { warn: (m) => warnings.push(m) } });
+    const report = await store.checkDurability();
+    assert.equal(report.durable, true, JSON.stringify(report));
+    assert.equal(warnings.length, 0, warnings.join("\n"));
+    // The same check on a role whose commits are not waited for.
+    await server.query(`CREATE ROLE careless LOGIN; ALTER ROLE careless SET synchronous_commit = off; GRANT ALL ON DATABASE kit TO careless`);
+    const careless = open({ schema: freshSchema(), logger: { warn: (m) => warnings.push(m) } }, database.replace('postgres@', 'careless@'));
+    await careless.ready.catch(() => {});
+    const weak = await careless.checkDurability();
+    assert.equal(weak.durable, false);
+    assert.match(warnings.join('\n'), /synchronous_commit is "off"/);
+  });
+
+  it('two OS processes sharing one PostgreSQL never both win an event, a mark or a claim', async () => {
+    await raceTwoProcesses(database, 'race:', 300);
+  });
+});
+
+describe('transactional fulfilment on postgres (markOnceWithin)', () => {
+  let store: PostgresStore;
+  before(async () => {
+    store = postgresStore(database, { schema: freshSchema(), logger: quiet });
+    await store.ready;
+    await store.pool.query('CREATE TABLE IF NOT EXISTS merchant_ledger (transfer_id text PRIMARY KEY, amount numeric NOT NULL)');
+  });
+  after(async () => {
+    await store?.close();
+  });
+  const ledger = async (transferId: string): Promise<string[]> =>
+    (await store.pool.query<{ amount: string }>('SELECT amount::text FROM merchant_ledger WHERE transfer_id = $1', [transferId])).rows.map((r) => r.amount);
+
+  it('commits the merchant row and the mark together', async () => {
+    const ran = await store.markOnceWithin('credit', 'tr-commit', async (tx) => {
+      await tx.query('INSERT INTO merchant_ledger VALUES ($1, $2)', ['tr-commit', '12345678901234567890.123456789']);
+    });
+    assert.equal(ran, true);
+    assert.deepEqual(await ledger('tr-commit'), ['12345678901234567890.123456789']);
+    assert.equal(await store.hasMark('credit', 'tr-commit'), true);
+    // Marked: the work never runs again.
+    let again = false;
+    assert.equal(await store.markOnceWithin('credit', 'tr-commit', async () => void (again = true)), false);
+    assert.equal(again, false);
+  });
+
+  it('rolls both back when the hook throws, so the retry credits', async () => {
+    await assert.rejects(
+      store.markOnceWithin('credit', 'tr-throw', async (tx) => {
+        await tx.query('INSERT INTO merchant_ledger VALUES ($1, $2)', ['tr-throw', '1']);
+        throw new Error('merchant hook failed after writing');
+      }),
+      /merchant hook failed/,
+    );
+    assert.deepEqual(await ledger('tr-throw'), []);
+    assert.equal(await store.hasMark('credit', 'tr-throw'), false);
+    assert.equal(await store.markOnceWithin('credit', 'tr-throw', async (tx) => void (await tx.query('INSERT INTO merchant_ledger VALUES ($1, $2)', ['tr-throw', '1']))), true);
+    assert.deepEqual(await ledger('tr-throw'), ['1']);
+  });
+
+  it('refuses to report success when a statement failed inside and the hook swallowed the error', async () => {
+    await assert.rejects(
+      store.markOnceWithin('credit', 'tr-swallow', async (tx) => {
+        await tx.query('INSERT INTO merchant_ledger VALUES ($1, $2)', ['tr-swallow', '1']);
+        await tx.query('INSERT INTO no_such_table VALUES (1)').catch(() => {});
+      }),
+      (error: Error & { code?: string }) => error.code === 'MESH_PAY_STORE_TRANSACTION_ABORTED',
+    );
+    assert.deepEqual(await ledger('tr-swallow'), []);
+    assert.equal(await store.hasMark('credit', 'tr-swallow'), false);
+  });
+
+  it('runs the work once among 20 concurrent callers; the others wait and see the mark', async () => {
+    let runs = 0;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.markOnceWithin('credit', 'tr-race', async (tx) => {
+          runs += 1;
+          await tx.query('INSERT INTO merchant_ledger VALUES ($1, $2)', ['tr-race', '7']);
+        }),
+      ),
+    );
+    assert.equal(results.filter(Boolean).length, 1);
+    assert.equal(runs, 1);
+    assert.deepEqual(await ledger('tr-race'), ['7']);
+  });
+});
+
+describe('openStore with a postgres:// spec', () => {
+  it('opens, migrates and uses the store; postgresql:// too', async () => {
+    for (const spec of [database, database.replace('postgres://', 'postgresql://')]) {
+      const store = await openStore(spec, { postgres: { schema: freshSchema(), logger: quiet } });
+      try {
+        assert.match(store.kind, /^postgres(ql)?:\/\/postgres@127\.0\.0\.1:\d+\/kit$/);
+        assert.equal(await store.putOnce('c', 'k', 1), true);
+        assert.equal(await store.getRecord('c', 'k'), 1);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('fails at start, with the server\'s reason, when the database does not exist; the password never shows', async () => {
+    const missing = database.replace('postgres@', 'postgres:hunter2@').replace(/\/kit$/, '/no_such_db');
+    await assert.rejects(openStore(missing, { postgres: { logger: quiet } }), (error: Error) => {
+      assert.match(error.message, /no_such_db/);
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+  });
+
+  it('rejects malformed postgres specs before connecting, naming what is wrong', async () => {
+    const cases: [string, RegExp][] = [
+      ['postgres://', /not a valid URL|no host/],
+      ['postgres://host', /names no database/],
+      ['postgres://host/', /names no database/],
+      ['postgres://u:pw@host/a%2Fb', /not a database name/],
+      ['postgres://host/db#frag', /fragments/],
+    ];
+    for (const [spec, reason] of cases) {
+      await assert.rejects(openStore(spec), (error: unknown) => {
+        assert.ok(error instanceof StoreSpecError, `${spec} → ${String(error)}`);
+        assert.match(error.message, reason);
+        assert.doesNotMatch(error.message, /:pw@/);
+        return true;
+      });
+    }
+  });
+});
+
+describe('the PostgreSQL test server', () => {
+  it('fails loudly, never skips, when PostgreSQL is missing', () => {
+    assert.throws(() => findPostgresBin('/nonexistent/postgresql/bin'), /PostgreSQL not found.*never skip/s);
+  });
+});

@@ -1,0 +1,20 @@
+import type { AfterIntentStringKey, MeshPayStrings } from '../locales.js';
+
+/** English strings shown only after the customer acted; part of the lazily loaded half. */
+const enAfterIntent: Pick<MeshPayStrings, AfterIntentStringKey> = {
+  dialogLabel: 'Pay with Mesh',
+  iframeTitle: 'Mesh Link payment',
+  close: 'Close',
+  hintTitle: 'Before you continue',
+  continue: 'Continue',
+  webviewNotice: 'This in-app browser cannot complete the payment.',
+  openInBrowser: 'Open in your browser',
+  payByLink: 'Pay on Mesh’s page',
+  openPayLink: 'Open Mesh’s pay page in your browser',
+  alreadyPaid: 'Already paid',
+  alreadyPaidNotice: 'This order is already paid. There is nothing more to pay.',
+  statusStopped: 'Status unavailable',
+  statusStoppedNotice: 'Live payment status stopped. Your payment may still go through: check your order confirmation or reload this page later.',
+};
+
+export default enAfterIntent;
