@@ -114,6 +114,12 @@ describe('an operator and the mesh-pay CLI', () => {
         return rows.find((r) => r.transactionId === transactionId && r.attempts >= 2 && r.lastError !== null);
       });
       assert.equal(failing.status, 'succeeded');
+      // The transfer was registered with the local sandbox first: Mesh's API knows it, as it would a real one.
+      const lookup = await fetch(`${demo.url}/sandbox/mesh/api/v1/transfers/managed/mesh?ClientTransactionId=${transactionId}`, {
+        headers: { 'X-Client-Id': 'sandbox-client-id', 'X-Client-Secret': 'sandbox-client-secret' },
+      });
+      const known = (await lookup.json()) as { content?: { items?: { id: string; status: string }[] } };
+      assert.deepEqual(known.content?.items?.map((t) => [t.id, t.status]), [[failing.transferId, 'succeeded']]);
       assert.match(failing.lastError ?? '', /ledger is down on purpose/);
       assert.ok(['pending', 'processing'].includes(failing.state));
       const shown = await ok(['inbox', 'show', failing.eventId], env);

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, MeshPayError } from './errors.js';
 import { createInboxAdmin, isInboxState } from './inbox-admin.js';
+import { JsonNumber, parseLosslessJson, type LosslessValue } from './lossless-json.js';
 import { meshWebhookBody } from './mesh-webhook-body.js';
 import { openStore, StoreSpecError } from './open-store.js';
 import { INBOX_STATES, type InboxEntry, type KitStore, type TransactionRecord, type TransferEvent } from './store.js';
@@ -290,22 +291,29 @@ async function postSigned(url: URL, body: string, io: CliIo): Promise<{ duplicat
   return { duplicate };
 }
 
-/** Registers the transfer with a local sandbox so a kit verifying transfers finds it. `undefined`: no sandbox there. */
-async function sandboxTransfer(meshUrl: string, explicit: boolean, tx: TransactionRecord, status: string, io: CliIo): Promise<{ id: string } | undefined> {
-  const destination = tx.destinations[0];
+/** The part of the sandbox's TransferModel the webhook repeats, amounts as their exact text. */
+interface RegisteredTransfer {
+  id: string;
+  amount?: string;
+  hash?: string;
+  symbol?: string;
+  networkName?: string;
+  destinationAddress?: string;
+}
+
+/**
+ * Registers the transfer with a local sandbox (which fills amount, token, network and address from
+ * the link token it minted), so a kit verifying transfers with Mesh's API finds one that matches the
+ * webhook. `undefined`: no sandbox there.
+ */
+async function sandboxTransfer(meshUrl: string, explicit: boolean, tx: TransactionRecord, status: string): Promise<RegisteredTransfer | undefined> {
   const target = `${meshUrl.replace(/\/+$/, '')}/_sandbox/transfers`;
   let res: Response;
   try {
     res = await fetch(target, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...SANDBOX_CREDENTIALS },
-      body: JSON.stringify({
-        clientTransactionId: tx.transactionId,
-        status,
-        amountInFiat: Number(tx.amountInFiat),
-        amount: Number(tx.amountInFiat),
-        ...(destination ? { symbol: destination.token, networkId: destination.networkId, destinationAddress: destination.address } : {}),
-      }),
+      body: JSON.stringify({ clientTransactionId: tx.transactionId, status }),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
@@ -314,8 +322,17 @@ async function sandboxTransfer(meshUrl: string, explicit: boolean, tx: Transacti
   }
   const text = await res.text();
   if (res.status === 201) {
-    const id = (JSON.parse(text) as { content?: { id?: unknown } }).content?.id;
-    if (typeof id === 'string' && id !== '') return { id };
+    const content = (parseLosslessJson(text) as { content?: Record<string, LosslessValue> }).content ?? {};
+    const textOf = (v: LosslessValue | undefined) => (typeof v === 'string' ? v : v instanceof JsonNumber ? v.source : undefined);
+    const id = textOf(content.id);
+    if (id) {
+      const registered: RegisteredTransfer = { id };
+      for (const key of ['amount', 'hash', 'symbol', 'networkName', 'destinationAddress'] as const) {
+        const value = textOf(content[key]);
+        if (value !== undefined) registered[key] = value;
+      }
+      return registered;
+    }
   }
   if (!explicit && (res.status === 404 || res.status === 405)) return undefined;
   throw new CliError(`the Mesh sandbox at ${target} answered ${res.status}: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
@@ -340,23 +357,32 @@ async function trigger(args: string[], io: CliIo): Promise<void> {
     return { tx: found, lastTransferId: history.at(-1)?.update.transferId };
   });
   const meshUrl = explicitMesh ?? `${url.origin}/sandbox/mesh`;
-  const registered = await sandboxTransfer(meshUrl, explicitMesh !== undefined, tx, status, io);
+  const registered = await sandboxTransfer(meshUrl, explicitMesh !== undefined, tx, status);
   const transferId = registered?.id ?? lastTransferId ?? `trigger-${randomUUID()}`;
 
   const destination = tx.destinations[0];
   const now = Date.now();
+  // What the sandbox recorded wins (so verification matches); else the order's own destination.
+  const amount = registered?.amount ?? tx.amountInFiat;
+  const token = registered?.symbol ?? destination?.token;
+  const chain = registered?.networkName ?? destination?.chain;
+  const address = registered?.destinationAddress ?? destination?.address;
   const event: TransferEvent = {
     eventId: randomUUID(),
     id: randomUUID(),
     transferId,
     transactionId: tx.transactionId,
     status,
-    timestamp: String(now),
+    timestamp: String(Math.floor(now / 1000)),
     userId: tx.userId,
-    sourceAmount: tx.amountInFiat,
+    sourceAmount: amount,
     sourceAccountProvider: 'mesh-pay trigger',
-    ...(status === 'succeeded' ? { destinationAmount: tx.amountInFiat, txHash: `0x${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}` } : {}),
-    ...(destination ? { token: destination.token, chain: destination.chain, destinationAddress: destination.address } : {}),
+    ...(status === 'succeeded'
+      ? { destinationAmount: amount, txHash: registered?.hash ?? `0x${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}` }
+      : {}),
+    ...(token ? { token } : {}),
+    ...(chain ? { chain } : {}),
+    ...(address ? { destinationAddress: address } : {}),
   };
   const body = meshWebhookBody(event, { id: event.id, sentTimestamp: Math.floor(now / 1000) });
   await postSigned(url, body, io);
