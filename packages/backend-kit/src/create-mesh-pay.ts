@@ -18,6 +18,7 @@ import { warnOnEarlierBodyParsers } from './mount-check.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { webhookRoute } from './webhook-route.js';
+import { createKitMetrics } from './metrics.js';
 
 export interface MeshPayKit {
   /**
@@ -57,7 +58,15 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     timeoutMs: config.meshTimeoutMs,
     logger,
   });
-  const worker = new InboxWorker(store, config, config.fulfilment, logger);
+  // Every dead event is counted (metrics below) whether or not the merchant listens for it.
+  const hooks = {
+    ...config,
+    onDead: async (args: Parameters<NonNullable<typeof config.onDead>>[0]) => {
+      kitMetrics.eventDead();
+      await config.onDead?.(args);
+    },
+  };
+  const worker = new InboxWorker(store, hooks, config.fulfilment, logger);
   const reconciler = new Reconciler({
     store,
     mesh,
@@ -69,6 +78,7 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   const pruner = config.retention ? new Pruner(store, config.retention, logger) : undefined;
   const networks = new NetworksCache(mesh, config.networksCacheMs);
   const streams = new StreamRegistry();
+  const kitMetrics = createKitMetrics(() => streams.size, config.meterProvider);
 
   const router = express.Router();
   router.post(
@@ -79,6 +89,7 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       webhookSecret: config.webhookSecret,
       allowIps: config.webhookAllowIps,
       logger,
+      metrics: kitMetrics,
       ...(config.retention ? { staleAfterMs: config.retention.afterMs } : {}),
     }),
   );
@@ -101,6 +112,12 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     : [];
   browser.post(
     '/link-token',
+    (_req, res, next) => {
+      res.once('finish', () =>
+        res.statusCode === 200 ? kitMetrics.linkToken('minted') : kitMetrics.linkToken('refused', res.locals.meshPayProblemCode as string | undefined),
+      );
+      next();
+    },
     ...limiter,
     ...linkTokenRoute({
       store,
@@ -120,11 +137,21 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       kitSecret: config.kitSecret,
       heartbeatMs: config.heartbeatMs,
       registry: streams,
+      limits: config.streamLimits,
       logger,
       onOpenNonTerminal: (transactionId, createdAt) => reconciler.reconcileIfDue(transactionId, createdAt),
     }),
   );
-  browser.post('/status/:capability/integration', ...integrationRoute({ store, kitSecret: config.kitSecret }));
+  browser.post(
+    '/status/:capability/integration',
+    ...integrationRoute({
+      store,
+      kitSecret: config.kitSecret,
+      maxConnections: config.maxConnectionsPerShopper,
+      limits: config.integrationRateLimit,
+      logger,
+    }),
+  );
   browser.get('/networks', networksRoute(networks, config.networksCacheMs));
   router.use(browser);
   router.use(problemHandler(logger));
