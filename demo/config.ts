@@ -92,6 +92,27 @@ const envSchema = z.object({
       .min(0, 'DEMO_CREDIT_DELAY_MS must not be negative')
       .max(600_000, 'DEMO_CREDIT_DELAY_MS must be at most 600000 (10 minutes)'),
   ),
+  DEMO_CREDIT_FAIL_MS: optional(
+    z.coerce
+      .number({ error: 'DEMO_CREDIT_FAIL_MS must be a number of milliseconds' })
+      .int('DEMO_CREDIT_FAIL_MS must be a whole number of milliseconds')
+      .min(0, 'DEMO_CREDIT_FAIL_MS must not be negative')
+      .max(7 * 24 * 3600_000, 'DEMO_CREDIT_FAIL_MS must be at most 604800000 (7 days)'),
+  ),
+  DEMO_CREDIT_FAIL_ONE_IN: optional(
+    z.coerce
+      .number({ error: 'DEMO_CREDIT_FAIL_ONE_IN must be a whole number' })
+      .int('DEMO_CREDIT_FAIL_ONE_IN must be a whole number')
+      .min(2, 'DEMO_CREDIT_FAIL_ONE_IN must be at least 2 (1 would fail every credit for ever)')
+      .max(1_000_000, 'DEMO_CREDIT_FAIL_ONE_IN must be at most 1000000'),
+  ),
+  MESH_FULFIL_RETRY_MS: optional(
+    z.coerce
+      .number({ error: 'MESH_FULFIL_RETRY_MS must be a number of milliseconds' })
+      .int('MESH_FULFIL_RETRY_MS must be a whole number of milliseconds')
+      .min(1, 'MESH_FULFIL_RETRY_MS must be at least 1')
+      .max(365 * 24 * 3600_000, 'MESH_FULFIL_RETRY_MS must be at most 31536000000 (a year)'),
+  ),
   HOST: optional(
     z
       .string()
@@ -122,6 +143,9 @@ const envSchema = z.object({
   ),
 });
 
+/** How long a failing fulfilment hook is retried before its event is dead (CONTRACT §2). */
+export const DEFAULT_FULFIL_RETRY_MS = 72 * 3600_000;
+
 /** An address `listen()` can bind: an IP literal, or a DNS name the resolver can look up. */
 function isBindAddress(host: string): boolean {
   if (isIP(host) !== 0) return true;
@@ -151,6 +175,12 @@ export interface DemoConfig {
   creditDelayMs: number;
   /** `MESH_VERIFY_TRANSFERS`: look each `succeeded` up at Mesh before crediting it (default on). */
   verifyTransfers: boolean;
+  /** `DEMO_CREDIT_FAIL_MS`: the credit hook throws for this long after start. */
+  creditFailMs: number;
+  /** `DEMO_CREDIT_FAIL_ONE_IN`: each credit attempt throws with probability 1/N (0: never). */
+  creditFailOneIn: number;
+  /** `MESH_FULFIL_RETRY_MS`: the kit's `fulfilment.retryForMs`. */
+  fulfilRetryMs: number;
   /** Status streams open at once on this instance (the kit's `streamLimits.perInstance`). */
   maxStreams: number;
   /** Address the server binds (`HOST`); IPv6 without brackets. */
@@ -199,6 +229,9 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
     verifyTransfers: (e.MESH_VERIFY_TRANSFERS ?? 'on') === 'on',
+    creditFailMs: e.DEMO_CREDIT_FAIL_MS ?? 0,
+    creditFailOneIn: e.DEMO_CREDIT_FAIL_ONE_IN ?? 0,
+    fulfilRetryMs: e.MESH_FULFIL_RETRY_MS ?? DEFAULT_FULFIL_RETRY_MS,
     maxStreams: e.MESH_MAX_STREAMS ?? 1000,
     host: e.HOST ?? '127.0.0.1',
     allowedOrigins: e.MESH_ALLOWED_ORIGINS ?? [],

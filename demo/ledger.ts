@@ -72,6 +72,24 @@ function isLedgerEntry(value: unknown): value is LedgerEntry {
   return typeof v.transferId === 'string' && typeof v.transactionId === 'string' && typeof v.creditedAt === 'string';
 }
 
+/** Thrown by the demo's credit hook during a simulated outage (`DEMO_CREDIT_FAIL_MS`). */
+export class SimulatedOutageError extends Error {
+  readonly code = 'DEMO_LEDGER_DOWN';
+  constructor(remainingMs: number) {
+    super(`the demo ledger is down on purpose (DEMO_CREDIT_FAIL_MS) for another ${Math.ceil(remainingMs / 1000)} s`);
+    this.name = 'SimulatedOutageError';
+  }
+}
+
+/** Thrown by the demo's credit hook at random (`DEMO_CREDIT_FAIL_ONE_IN`), for chaos tests. */
+export class FlakyLedgerError extends Error {
+  readonly code = 'DEMO_LEDGER_FLAKY';
+  constructor(oneIn: number) {
+    super(`the demo ledger failed on purpose (DEMO_CREDIT_FAIL_ONE_IN=${oneIn})`);
+    this.name = 'FlakyLedgerError';
+  }
+}
+
 /** Where ledger entries are kept. */
 export interface LedgerBook {
   /** Adds the entry unless its transfer is already credited; `true` when this call added it. */
@@ -93,6 +111,14 @@ export interface LedgerOptions {
   book?: LedgerBook;
   /** Simulated slow fulfilment (`DEMO_CREDIT_DELAY_MS`). */
   creditDelayMs?: number;
+  /** Simulated outage (`DEMO_CREDIT_FAIL_MS`): every credit throws until this long after the ledger was created. */
+  creditFailMs?: number;
+  /** Flaky ledger (`DEMO_CREDIT_FAIL_ONE_IN`): each credit attempt throws with probability 1/N. */
+  creditFailOneIn?: number;
+  /** The dice for `creditFailOneIn`, a number in [0, 1). */
+  random?: () => number;
+  /** The clock, for the outage window. */
+  now?: () => number;
   /** Where credits are announced; defaults to the console. */
   log?: (line: string) => void;
 }
@@ -102,10 +128,18 @@ export function createLedger(store: LedgerStore, options: LedgerOptions = {}) {
   const delay = options.creditDelayMs ?? 0;
   const book = options.book ?? recordsLedgerBook(store);
   const log = options.log ?? ((line: string) => console.log(line));
+  const now = options.now ?? Date.now;
+  const downUntil = now() + (options.creditFailMs ?? 0);
+  const failOneIn = options.creditFailOneIn ?? 0;
+  const random = options.random ?? Math.random;
 
   /** Credits a succeeded transfer once. Returns whether this call made the credit. */
   async function onTransferSucceeded(succeeded: SucceededTransfer): Promise<boolean> {
     if (delay > 0) await sleep(delay);
+    const remaining = downUntil - now();
+    // The merchant's database is "down": the kit must retry, never lose the credit.
+    if (remaining > 0) throw new SimulatedOutageError(remaining);
+    if (failOneIn > 0 && random() * failOneIn < 1) throw new FlakyLedgerError(failOneIn);
     const entry = ledgerEntryFor(succeeded, new Date());
     const credited = await book.add(entry, succeeded.tx);
     if (credited) log(`ledger: credited order ${entry.orderId} (${entry.sourceAmount ?? '?'} ${entry.token ?? ''} on ${entry.chain ?? '?'}, transfer ${entry.transferId})`);

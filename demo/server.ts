@@ -94,7 +94,12 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
 
   // On PostgreSQL the ledger is a table written in the kit's fulfilment transaction (args.tx).
   const book = isPostgresStore(store) ? await postgresLedgerBook(store.pool) : undefined;
-  const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs, ...(book ? { book } : {}) });
+  const ledger = createLedger(store, {
+    creditDelayMs: config.creditDelayMs,
+    creditFailMs: config.creditFailMs,
+    creditFailOneIn: config.creditFailOneIn,
+    ...(book ? { book } : {}),
+  });
   const owners = createOrderOwners(store);
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
@@ -123,6 +128,11 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     rateLimit: config.rateLimit === 0 ? false : { windowMs: 60_000, limit: config.rateLimit },
     onTransferSucceeded: async (succeeded: SucceededTransfer) => {
       await ledger.onTransferSucceeded(succeeded);
+    },
+    fulfilment: { retryForMs: config.fulfilRetryMs },
+    onDead: ({ event, reason, error }) => {
+      // A real shop pages someone here; `npx mesh-pay inbox retry --dead` brings these back.
+      console.error(`demo: webhook event ${event.eventId} (transfer ${event.transferId}) is dead (${reason}): ${error}`);
     },
   });
 

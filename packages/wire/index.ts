@@ -83,6 +83,8 @@ export type ProblemCode =
   | 'MESH_PAY_TOO_MANY_STREAMS'
   | 'MESH_PAY_BUSY'
   | 'MESH_PAY_CONFIG_INVALID'
+  /** The operator API's (kit.inbox / mesh-pay CLI): no browser route answers it. */
+  | 'MESH_PAY_INBOX_EVENT_NOT_FOUND'
   | 'MESH_PAY_INTERNAL';
 
 /** An `application/problem+json` body as the kit sends it. */

@@ -57,7 +57,7 @@ export function renderReport(report: Report): string {
       'Benchmarks never fail on a number; the widget\'s size budget is enforced by its own test.',
     '',
     'Run them all with `npm run bench` (about 5 minutes on 2 cores), or some by name: ' +
-      '`npm run bench -- page-weight click-to-link webhook-ack webhook-to-browser fan-out`. The code is in `test/bench/`.',
+      '`npm run bench -- page-weight click-to-link webhook-ack webhook-to-browser fan-out settled-scale` (`BENCH_SETTLED=<n>` sizes the last; default 1,000,000). The code is in `test/bench/`.',
     '',
     ...(report.partial
       ? [`**Partial run:** only ${report.sections.map((s) => s.title).join(', ')}. Run \`npm run bench\` for the whole report.`, '']

@@ -20,6 +20,7 @@ const benchmarks: Record<string, { title: string; load: () => Promise<Measure> }
     load: async () => (await import('./webhook-to-browser.js')).measure,
   },
   'fan-out': { title: '5. Fan-out', load: async () => (await import('./fan-out.js')).measure },
+  'settled-scale': { title: '6. A million settled payments', load: async () => (await import('./settled-scale.js')).measure },
 };
 
 const reportPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));

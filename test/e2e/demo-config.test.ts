@@ -32,6 +32,9 @@ describe('a newcomer runs `npm start` with nothing set', () => {
     assert.notEqual(parseDemoConfig({}).kitSecret, config.kitSecret, 'random per process start');
     assert.equal(config.autoplay, undefined, 'a person clicks through the sandbox');
     assert.equal(config.creditDelayMs, 0);
+    assert.equal(config.creditFailMs, 0, 'the ledger works');
+    assert.equal(config.creditFailOneIn, 0, 'every time');
+    assert.equal(config.fulfilRetryMs, 72 * 3600_000, 'a failing hook is retried for 72 hours');
   });
 
   it('treats empty variables as unset, the way `FOO= npm start` means it', () => {
@@ -50,6 +53,9 @@ describe('a developer sets the sandbox knobs', () => {
       MESH_KIT_SECRET: 'k'.repeat(40),
       MESH_SANDBOX_AUTOPLAY: 'fail',
       DEMO_CREDIT_DELAY_MS: '1500',
+      DEMO_CREDIT_FAIL_MS: '60000',
+      MESH_FULFIL_RETRY_MS: '5000',
+      DEMO_CREDIT_FAIL_ONE_IN: '5',
     });
     assert.equal(config.port, 0);
     assert.equal(config.webhookSecret, 'a-webhook-secret-of-some-length');
@@ -59,6 +65,9 @@ describe('a developer sets the sandbox knobs', () => {
     assert.equal(config.kitSecretIsRandom, false);
     assert.equal(config.autoplay, 'fail');
     assert.equal(config.creditDelayMs, 1500);
+    assert.equal(config.creditFailMs, 60_000);
+    assert.equal(config.fulfilRetryMs, 5000);
+    assert.equal(config.creditFailOneIn, 5);
   });
 
   it('rotates the webhook secret with a comma-separated list: the first signs, any one verifies', () => {
@@ -141,6 +150,17 @@ describe('a typo in the environment', () => {
     assert.ok(problemsOf({ PORT: '70000' }).some((p) => p.includes('PORT')));
     assert.ok(problemsOf({ PORT: '80.5' }).some((p) => p.includes('PORT')));
     assert.ok(problemsOf({ DEMO_CREDIT_DELAY_MS: '1.5' }).some((p) => p.includes('DEMO_CREDIT_DELAY_MS')));
+  });
+
+  it('refuses outages and retry windows that are negative, fractional, absurd or not numbers', () => {
+    for (const value of ['-1', '1.5', 'forever', '1e30', '0x10 OR 1', '9'.repeat(400)]) {
+      assert.ok(problemsOf({ DEMO_CREDIT_FAIL_MS: value }).some((p) => p.includes('DEMO_CREDIT_FAIL_MS')), `DEMO_CREDIT_FAIL_MS=${value}`);
+      assert.ok(problemsOf({ MESH_FULFIL_RETRY_MS: value }).some((p) => p.includes('MESH_FULFIL_RETRY_MS')), `MESH_FULFIL_RETRY_MS=${value}`);
+    }
+    assert.ok(problemsOf({ MESH_FULFIL_RETRY_MS: '0' }).some((p) => p.includes('MESH_FULFIL_RETRY_MS')), 'a zero window would kill every event at once');
+    for (const value of ['1', '0', '-5', '2.5', 'often']) {
+      assert.ok(problemsOf({ DEMO_CREDIT_FAIL_ONE_IN: value }).some((p) => p.includes('DEMO_CREDIT_FAIL_ONE_IN')), `DEMO_CREDIT_FAIL_ONE_IN=${value}`);
+    }
   });
 });
 

@@ -64,7 +64,7 @@ function postWebhook(body: string, signature = signWebhookBody(WEBHOOK_SECRET, b
 /** A Mesh transfer webhook as Mesh spells it. The amount is written raw: more digits than a double holds. */
 function webhookBody(fields: { eventId: string; id: string; transferId: string; transactionId: string; status: string; amount?: string }): string {
   const amount = fields.amount ?? '25.000000000000000001';
-  return `{"EventId":"${fields.eventId}","Id":"${fields.id}","SentTimestamp":1763900000,"TransferId":"${fields.transferId}",` +
+  return `{"EventId":"${fields.eventId}","Id":"${fields.id}","SentTimestamp":${Math.floor(Date.now() / 1000)},"TransferId":"${fields.transferId}",` +
     `"Timestamp":1763900000,"TransferStatus":"${fields.status}","TransactionId":"${fields.transactionId}",` +
     `"TxHash":"0x${'ab'.repeat(32)}","UserId":"demo-shopper","Token":"${DEMO_PRICE.token}","Chain":"${DEMO_PRICE.chain}",` +
     `"SourceAmount":${amount},"SourceAccountProvider":"Coinbase","DestinationAmount":${amount},` +

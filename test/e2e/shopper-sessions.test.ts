@@ -63,7 +63,7 @@ async function problem(res: Response, status: number): Promise<{ code?: string; 
 /** Mesh's succeeded webhook for a transaction, signed. */
 function paid(transactionId: string, transferId: string): Promise<Response> {
   const body =
-    `{"EventId":"ev-${transferId}","Id":"d-${transferId}","SentTimestamp":1763900000,"TransferId":"${transferId}",` +
+    `{"EventId":"ev-${transferId}","Id":"d-${transferId}","SentTimestamp":${Math.floor(Date.now() / 1000)},"TransferId":"${transferId}",` +
     `"Timestamp":1763900000,"TransferStatus":"Succeeded","TransactionId":"${transactionId}","TxHash":"0x${'cd'.repeat(32)}",` +
     `"Token":"${DEMO_PRICE.token}","Chain":"${DEMO_PRICE.chain}","SourceAmount":25.5,"DestinationAmount":25.5,` +
     `"DestinationAddress":"${DEMO_PRICE.address}"}`;

@@ -6,6 +6,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { Request } from 'express';
 import { MeshPayError } from './errors.js';
 import type { Verdict } from './fulfilment-decide.js';
+import type { RetentionOptions } from './retention.js';
 import { DEFAULT_INTEGRATION_LIMITS, DEFAULT_MAX_CONNECTIONS, type IntegrationLimits } from './return-users.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './status-stream.js';
 import type { Destination, HookTransaction, KitStore, TransactionRecord, TransferEvent } from './store.js';
@@ -101,6 +102,36 @@ export interface UpdateHookArgs extends TransferHookArgs {
   reason?: string;
 }
 
+/** What `onDead` is told when an event is given up on. */
+export interface DeadEventArgs {
+  event: TransferEvent;
+  /** `undefined` when the event names a transaction this kit never minted. */
+  transaction: TransactionRecord | undefined;
+  /** Attempts made in the retry window that just ended. */
+  attempts: number;
+  /** The last failure's message (never a body or secret). */
+  error: string;
+  /** `window`: retried for `retryForMs` without success; `attempts`: the deprecated `maxAttempts` cap; `mismatch`: paid to the wrong place. */
+  reason: 'window' | 'attempts' | 'mismatch';
+}
+
+export interface FulfilmentOptions {
+  /** How long a failing event keeps being retried before it is `dead`; default 72 h (259 200 000 ms). */
+  retryForMs?: number;
+  /** First retry delay, doubling each attempt (with jitter); default 1000 ms. */
+  baseDelayMs?: number;
+  /** Longest wait between two attempts; default 1 h. */
+  maxDelayMs?: number;
+  /**
+   * @deprecated Give up after this many attempts even inside the window. Attempts are no measure of
+   * an outage's length; use `retryForMs`. Unset by default (only the window counts).
+   */
+  maxAttempts?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  batchSize?: number;
+}
+
 export interface MeshPayOptions {
   store: KitStore;
   mesh: {
@@ -137,6 +168,12 @@ export interface MeshPayOptions {
   verifyTransfers?: boolean | VerifyTransfersOptions;
   /** Every accepted event, once per EventId (verdicts other than `credit` included, e.g. `mismatch`, `underpaid`). */
   onTransferUpdate?: (args: UpdateHookArgs) => Promise<void> | void;
+  /**
+   * An event was given up on and kept as `dead` (after `fulfilment.retryForMs` of failures, or a
+   * mismatch): page someone. It is retried only by an operator (`kit.inbox.retry`, `mesh-pay inbox
+   * retry`). Runs once per instance that settles it; errors it throws are logged and ignored.
+   */
+  onDead?: (args: DeadEventArgs) => Promise<void> | void;
   /**
    * Lifetime of a status capability (the `statusUrl`, and the integration route under it); default
    * 86 400 (24 h), so a shopper can watch a slow on-chain settlement to its end. A stream sends
@@ -175,7 +212,14 @@ export interface MeshPayOptions {
    * its hook, stay reserved without renewal; they are renewed every `leaseMs / 3` while the worker
    * lives, so it bounds how soon a crashed instance's work is picked up, not how long a hook may run.
    */
-  fulfilment?: { maxAttempts?: number; baseDelayMs?: number; leaseMs?: number; pollMs?: number; batchSize?: number };
+  fulfilment?: FulfilmentOptions;
+  /**
+   * Bounded storage: `done` inbox entries and closed transactions (record, status log) are deleted
+   * `afterMs` (default 30 days) after they settled, in batches of `batchSize` (500) every
+   * `intervalMs` (60 s). EventId de-duplication covers `afterMs`; a webhook whose `SentTimestamp` is
+   * older than that is acknowledged and ignored. `false` keeps everything (and ignores no webhook).
+   */
+  retention?: { afterMs?: number; intervalMs?: number; batchSize?: number } | false;
   /** Never given secrets, access tokens or raw webhook bodies. */
   logger?: Logger;
   /**
@@ -201,7 +245,8 @@ export interface ResolvedConfig extends MeshPayOptions {
   networksCacheMs: number;
   rateLimit: { windowMs: number; limit: number } | false;
   webhookAllowIps: string[] | false;
-  fulfilment: { maxAttempts: number; baseDelayMs: number; leaseMs: number; pollMs: number; batchSize: number };
+  fulfilment: Required<FulfilmentOptions>;
+  retention: RetentionOptions | false;
   logger: Logger;
 }
 
@@ -242,6 +287,21 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
   if (!/^\d{1,15}(\.\d{1,18})?$/.test(tolerance)) {
     throw bad('`verifyTransfers.underpaymentToleranceInFiat` must be a non-negative decimal string of USD, e.g. "0.50".');
   }
+  for (const name of ['retryForMs', 'baseDelayMs', 'maxDelayMs', 'maxAttempts', 'leaseMs', 'pollMs', 'batchSize'] as const) {
+    const v = f[name];
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && (Number.isSafeInteger(v) || v === Infinity))) {
+      throw bad(`\`fulfilment.${name}\` must be a positive whole number.`);
+    }
+  }
+  if (options.onDead !== undefined && typeof options.onDead !== 'function') throw bad('`onDead` must be a function.');
+  const r = options.retention === false ? undefined : (options.retention ?? {});
+  for (const name of ['afterMs', 'intervalMs', 'batchSize'] as const) {
+    const v = r?.[name];
+    if (v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v > 0)) {
+      throw bad(`\`retention.${name}\` must be a positive whole number.`);
+    }
+  }
+  if (r?.batchSize !== undefined && r.batchSize > 1000) throw bad('`retention.batchSize` must be at most 1000.');
   return {
     ...options,
     environment,
@@ -259,12 +319,17 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
     rateLimit: options.rateLimit === undefined ? { windowMs: 60_000, limit: 30 } : options.rateLimit,
     webhookAllowIps: options.webhookAllowIps ?? false,
     fulfilment: {
-      maxAttempts: f.maxAttempts ?? 8,
+      retryForMs: f.retryForMs ?? 72 * 3600_000,
+      maxAttempts: f.maxAttempts ?? Infinity,
       baseDelayMs: f.baseDelayMs ?? 1000,
+      maxDelayMs: f.maxDelayMs ?? 3600_000,
       leaseMs: f.leaseMs ?? 15_000,
       pollMs: f.pollMs ?? 1000,
       batchSize: f.batchSize ?? 16,
     },
+    retention: r
+      ? { afterMs: r.afterMs ?? 30 * 24 * 3600_000, intervalMs: r.intervalMs ?? 60_000, batchSize: r.batchSize ?? 500 }
+      : false,
     logger: options.logger ?? consoleLogger,
   };
 }

@@ -6,11 +6,13 @@ import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type MeshPayOptions, type ResolvedConfig } from './config.js';
 import { browserCors } from './cors.js';
 import { MeshPayError, problemHandler, sendProblem } from './errors.js';
+import { createInboxAdmin, type InboxAdmin } from './inbox-admin.js';
 import { InboxWorker } from './inbox-worker.js';
 import { linkTokenRoute } from './link-token-route.js';
 import { MeshClient, type MeshNetwork } from './mesh-client.js';
 import { NetworksCache, networksRoute } from './networks-route.js';
 import { Reconciler } from './reconcile.js';
+import { Pruner } from './retention.js';
 import { integrationRoute } from './return-users.js';
 import { warnOnEarlierBodyParsers } from './mount-check.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
@@ -38,8 +40,12 @@ export interface MeshPayKit {
   reconcile(transactionId: string): Promise<number>;
   /** Runs one reconciliation sweep over overdue open transactions. */
   reconcileNow(): Promise<void>;
+  /** Runs one retention pass now (the kit also runs one every `retention.intervalMs`). */
+  pruneNow(): Promise<void>;
   /** Number of status streams open on this instance. */
   openStreamCount(): number;
+  /** The operator's view of the webhook inbox (list, inspect, retry), shared by every instance on the store. */
+  readonly inbox: InboxAdmin;
 }
 
 /** Creates the kit. Throws `MESH_PAY_CONFIG_INVALID` for missing secrets or options. */
@@ -53,12 +59,16 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     timeoutMs: config.meshTimeoutMs,
     logger,
   });
-  const worker = new InboxWorker(
-    store,
-    { ...config, confirmTransfer: transferConfirmer({ mesh, verify: config.verifyTransfers }) },
-    config.fulfilment,
-    logger,
-  );
+  // Every dead event is counted (metrics below) whether or not the merchant listens for it.
+  const hooks = {
+    ...config,
+    confirmTransfer: transferConfirmer({ mesh, verify: config.verifyTransfers }),
+    onDead: async (args: Parameters<NonNullable<typeof config.onDead>>[0]) => {
+      kitMetrics.eventDead();
+      await config.onDead?.(args);
+    },
+  };
+  const worker = new InboxWorker(store, hooks, config.fulfilment, logger);
   const reconciler = new Reconciler({
     store,
     mesh,
@@ -67,6 +77,7 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     intervalMs: config.reconcileIntervalMs,
     logger,
   });
+  const pruner = config.retention ? new Pruner(store, config.retention, logger) : undefined;
   const networks = new NetworksCache(mesh, config.networksCacheMs);
   const streams = new StreamRegistry();
   const kitMetrics = createKitMetrics(() => streams.size, config.meterProvider);
@@ -74,7 +85,15 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   const router = express.Router();
   router.post(
     '/webhook',
-    ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger, metrics: kitMetrics }),
+    ...webhookRoute({
+      store,
+      worker,
+      webhookSecret: config.webhookSecret,
+      allowIps: config.webhookAllowIps,
+      logger,
+      metrics: kitMetrics,
+      ...(config.retention ? { staleAfterMs: config.retention.afterMs } : {}),
+    }),
   );
 
   // Browser-facing routes: CORS (when configured) applies to these paths only, so not even a
@@ -110,6 +129,7 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       statusTtlSeconds: config.statusTtlSeconds,
       resolveOrder: config.resolveOrder,
       logger,
+      reconcileAfterMs: config.reconcileAfterMs,
     }),
   );
   browser.get(
@@ -154,17 +174,21 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       started = true;
       worker.start();
       reconciler.start();
+      pruner?.start();
     },
     async close() {
       started = false;
       streams.closeAll();
       await reconciler.stop();
+      await pruner?.stop();
       await worker.stop();
     },
     getNetworks: () => networks.get(),
     getTransactionByOrder: (orderId) => store.findTransactionByOrder(orderId),
     reconcile: (transactionId) => reconciler.reconcile(transactionId),
     reconcileNow: () => reconciler.sweep(),
+    pruneNow: async () => pruner?.pruneNow(),
     openStreamCount: () => streams.size,
+    inbox: createInboxAdmin(store, () => worker.kick()),
   };
 }

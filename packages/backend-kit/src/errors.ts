@@ -27,6 +27,7 @@ const TITLES: Record<MeshPayErrorCode, string> = {
   MESH_PAY_TOO_MANY_STREAMS: 'Too many status streams',
   MESH_PAY_BUSY: 'Server busy',
   MESH_PAY_CONFIG_INVALID: 'Invalid Mesh Pay configuration',
+  MESH_PAY_INBOX_EVENT_NOT_FOUND: 'No such webhook event in the inbox',
   MESH_PAY_INTERNAL: 'Internal error',
 };
 

@@ -1,8 +1,10 @@
 /**
  * Fulfilment, after the webhook's 200: claims inbox entries (leased, so a crashed worker's
  * entries come back by themselves), runs {@link decide}, the merchant hooks and the status
- * publish, and retries with exponential backoff until `maxAttempts`, after which the entry is
- * kept as `dead` and reported through the logger.
+ * publish, and retries on the schedule of {@link nextRetry} (exponential, jittered, capped) for
+ * `retryForMs`; after that the entry is kept as `dead`, logged at error level and handed to
+ * `onDead`, and only an operator's requeue brings it back. The next attempt's time is written to
+ * the store, so a restart or another instance carries on with the same schedule.
  *
  * Exactly-once, honestly: the success hook runs under the store lock `credit:<transferId>` (the
  * failed hook under `failed:<transferId>`), and inside it only if `hasMark('credit', transferId)`
@@ -37,8 +39,9 @@ import type {
 import { markClosed } from './reconcile.js';
 import type { TransferConfirmer } from './transfer-verify.js';
 import { reportVerdict } from './verdict-report.js';
+import { nextRetry } from './retry-schedule.js';
 
-type Hooks = Pick<ResolvedConfig, 'onTransferSucceeded' | 'onTransferFailed' | 'onTransferUpdate'> & {
+type Hooks = Pick<ResolvedConfig, 'onTransferSucceeded' | 'onTransferFailed' | 'onTransferUpdate' | 'onDead'> & {
   /** Asks Mesh before a `succeeded` is credited (transfer-verify.ts); throws while it cannot confirm. */
   confirmTransfer?: TransferConfirmer;
 };
@@ -156,25 +159,53 @@ export class InboxWorker {
         // this event, so it never counts towards `dead`; whoever claims it next waits its turn.
         await this.store.retryInbox(event.eventId, Date.now(), error).catch(() => {});
       } else if (err instanceof NotCreditedError) {
-        await this.store.settleInbox(event.eventId, 'dead', `${err.verdict}: ${err.message}`).catch(() => {});
-      } else if (entry.attempts >= this.options.maxAttempts) {
-        this.logger.error('mesh-pay: giving up on a webhook event after retries; it is kept in the inbox as dead', {
-          eventId: event.eventId,
-          transferId: event.transferId,
-          attempts: entry.attempts,
-          error,
-        });
-        await this.store.settleInbox(event.eventId, 'dead', error).catch(() => {});
+        // Mesh's own record contradicts the event (underpaid, another destination, a conflict): never
+        // credited, kept for an operator, reported like any other dead event.
+        const message = `${err.verdict}: ${err.message}`;
+        await this.store.settleInbox(event.eventId, 'dead', message).catch(() => {});
+        await this.store.keepTransaction(event.transactionId).catch(() => {});
+        await this.reportDead(entry, message, 'mismatch');
       } else {
-        const delay = this.options.baseDelayMs * 2 ** (entry.attempts - 1);
-        const jitter = Math.floor(Math.random() * Math.min(delay, 1000) * 0.2);
-        this.logger.warn('mesh-pay: fulfilment failed, will retry', {
-          eventId: event.eventId,
-          attempt: entry.attempts,
-          error,
-        });
-        await this.store.retryInbox(event.eventId, Date.now() + delay + jitter, error).catch(() => {});
+        const verdict = nextRetry(this.options, entry.attempts, entry.windowStart, Date.now(), Math.random());
+        if (verdict.kind === 'dead') {
+          this.logger.error('mesh-pay: giving up on a webhook event after retries; it is kept in the inbox as dead until an operator retries it', {
+            eventId: event.eventId,
+            transferId: event.transferId,
+            attempts: entry.attempts,
+            reason: verdict.reason,
+            error,
+          });
+          await this.store.settleInbox(event.eventId, 'dead', error).catch((e: unknown) =>
+            this.logger.error('mesh-pay: could not mark an event dead; it will be tried again', { eventId: event.eventId, error: describeError(e) }),
+          );
+          // An operator may retry it any time: its transaction must outlive the retention period.
+          await this.store.keepTransaction(event.transactionId).catch(() => {});
+          await this.reportDead(entry, error, verdict.reason);
+        } else {
+          this.logger.warn('mesh-pay: fulfilment failed, will retry', {
+            eventId: event.eventId,
+            attempt: entry.attempts,
+            nextAttemptAt: new Date(verdict.at).toISOString(),
+            error,
+          });
+          await this.store.retryInbox(event.eventId, verdict.at, error).catch((e: unknown) =>
+            // The lease lapses by itself and the entry comes back: slower than planned, never lost.
+            this.logger.warn('mesh-pay: could not schedule a retry; the lease will bring it back', { eventId: event.eventId, error: describeError(e) }),
+          );
+        }
       }
+    }
+  }
+
+  /** Tells the merchant's `onDead`; a throwing hook is logged, never allowed to revive or lose the entry. */
+  private async reportDead(entry: InboxEntry, error: string, reason: 'window' | 'attempts' | 'mismatch'): Promise<void> {
+    const { onDead } = this.hooks;
+    if (!onDead) return;
+    try {
+      const transaction = await this.store.getTransaction(entry.event.transactionId).catch(() => undefined);
+      await onDead({ event: entry.event, transaction, attempts: entry.attempts, error, reason });
+    } catch (err) {
+      this.logger.error('mesh-pay: the onDead hook failed', { eventId: entry.event.eventId, error: describeError(err) });
     }
   }
 

@@ -20,7 +20,11 @@ export {
   type TransferHookArgs,
   type UpdateHookArgs,
   type VerifyTransfersOptions,
+  type DeadEventArgs,
+  type FulfilmentOptions,
 } from './config.js';
+export { createInboxAdmin, isInboxState, type InboxAdmin, type InboxListQuery, type InboxRetryResult } from './inbox-admin.js';
+export { nextRetry, backoffCeiling, type RetryPolicy, type RetryVerdict } from './retry-schedule.js';
 export { browserCors, parseAllowedOrigin, parseAllowedOrigins, InvalidOriginError, type CorsOptions } from './cors.js';
 export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './errors.js';
 export { verifyWebhookSignature, checkWebhookSignature, signWebhookBody, type SignatureRefusal } from './webhook-verify.js';
@@ -63,7 +67,10 @@ export type {
 export type {
   Destination,
   InboxEntry,
+  InboxPage,
+  InboxQuery,
   InboxState,
+  RequeueResult,
   HookTransaction,
   InspectableStore,
   KitStore,

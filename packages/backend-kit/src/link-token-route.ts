@@ -130,6 +130,8 @@ export function linkTokenRoute(deps: {
   statusTtlSeconds: number;
   resolveOrder: (orderId: string, req: express.Request) => Promise<ResolvedOrder | undefined>;
   logger: Logger;
+  /** When the new transaction is first due for a reconciliation lookup; default 10 min. */
+  reconcileAfterMs?: number;
 }): RequestHandler[] {
   const handler: RequestHandler = async (req, res) => {
     const input = linkTokenRequestSchema.safeParse(req.body);
@@ -171,7 +173,7 @@ export function linkTokenRoute(deps: {
     if (order.amountInFiat !== undefined) tx.amountInFiat = order.amountInFiat;
     if (order.isInclusiveFeeEnabled !== undefined) tx.isInclusiveFeeEnabled = order.isInclusiveFeeEnabled;
     await deps.store.saveTransaction(tx);
-    await markOpen(deps.store, tx).catch((err: unknown) =>
+    await markOpen(deps.store, tx, deps.reconcileAfterMs ?? 10 * 60_000).catch((err: unknown) =>
       deps.logger.warn('mesh-pay: could not schedule reconciliation', { transactionId, error: describeError(err) }),
     );
 

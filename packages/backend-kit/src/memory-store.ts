@@ -1,12 +1,14 @@
 import { statusFanout } from './status-fanout.js';
 import type {
   InboxEntry,
+  InboxState,
   InspectableStore,
   StatusUpdate,
   StoredStatus,
   TransactionRecord,
   TransferEvent,
 } from './store.js';
+import { inboxPageSize as pageSize } from './store.js';
 
 /**
  * Values cross the store boundary as JSON, exactly as they would through SQLite or Redis: the
@@ -16,6 +18,9 @@ import type {
 function copy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
+
+/** Not yet settled: waiting for an attempt, or in one. */
+const open_ = (state: InboxState): boolean => state === 'pending' || state === 'processing';
 
 /**
  * In-process store for tests and local development. Everything lives in this process and dies
@@ -29,6 +34,8 @@ export function memoryStore(): InspectableStore {
   // Only pending entries are ever scanned, so a long history of settled ones costs nothing per claim.
   const pending = new Set<string>();
   const marks = new Map<string, Set<string>>();
+  const reconcileDue = new Map<string, number>();
+  const pruneDue = new Map<string, number>();
   const locks = new Map<string, { owner: string; expiresAt: number }>();
   const statuses = new Map<string, StoredStatus[]>();
   const accessTokens = new Map<string, Map<string, unknown>>();
@@ -43,6 +50,13 @@ export function memoryStore(): InspectableStore {
 
   const open = (): void => {
     if (closed) throw new Error('memory store is closed');
+  };
+  const requeue = (entry: InboxEntry, now: number): void => {
+    entry.state = 'pending';
+    entry.attempts = 0;
+    entry.nextAttemptAt = now;
+    entry.windowStart = now;
+    pending.add(entry.event.eventId);
   };
 
   return {
@@ -74,6 +88,7 @@ export function memoryStore(): InspectableStore {
         attempts: 0,
         nextAttemptAt: now,
         receivedAt: now,
+        windowStart: now,
       });
       pending.add(event.eventId);
       return true;
@@ -90,6 +105,7 @@ export function memoryStore(): InspectableStore {
       for (const entry of due) {
         entry.attempts += 1;
         entry.nextAttemptAt = now + leaseMs;
+        entry.state = 'processing';
       }
       return due.map((entry) => copy(entry));
     },
@@ -107,7 +123,8 @@ export function memoryStore(): InspectableStore {
       open();
       const entry = inbox.get(eventId);
       // A settled entry stays settled: a late retry from a worker whose lease lapsed must not revive it.
-      if (!entry || entry.state !== 'pending') return;
+      if (!entry || !open_(entry.state)) return;
+      entry.state = 'pending';
       entry.nextAttemptAt = nextAttemptAt;
       entry.lastError = error;
     },
@@ -120,9 +137,44 @@ export function memoryStore(): InspectableStore {
     async renewInboxLease(eventId, now, leaseMs) {
       open();
       const entry = inbox.get(eventId);
-      if (!entry || entry.state !== 'pending') return false;
+      if (!entry || !open_(entry.state)) return false;
       entry.nextAttemptAt = now + leaseMs;
       return true;
+    },
+
+    async listInbox({ state, cursor, limit }) {
+      open();
+      const size = pageSize(limit);
+      const ids = [...inbox.keys()]
+        .filter((id) => (cursor === undefined || id > cursor) && (state === undefined || inbox.get(id)!.state === state))
+        .sort()
+        .slice(0, size + 1);
+      const page = ids.slice(0, size);
+      return {
+        entries: page.map((id) => copy(inbox.get(id)!)),
+        ...(ids.length > size ? { cursor: page.at(-1)! } : {}),
+      };
+    },
+
+    async requeueInbox(eventId, now) {
+      open();
+      const entry = inbox.get(eventId);
+      if (!entry) return undefined;
+      const before = entry.state;
+      if (before === 'dead' || before === 'pending') requeue(entry, now);
+      return before;
+    },
+
+    async requeueDeadInbox(now, limit) {
+      open();
+      const ids: string[] = [];
+      for (const entry of inbox.values()) {
+        if (ids.length >= pageSize(limit)) break;
+        if (entry.state !== 'dead') continue;
+        requeue(entry, now);
+        ids.push(entry.event.eventId);
+      }
+      return ids;
     },
 
     async acquireLock(key, owner, ttlMs, now) {
@@ -144,6 +196,72 @@ export function memoryStore(): InspectableStore {
     async releaseLock(key, owner) {
       open();
       if (locks.get(key)?.owner === owner) locks.delete(key);
+    },
+
+    async scheduleReconcile(transactionId, dueAt) {
+      open();
+      reconcileDue.set(transactionId, dueAt);
+    },
+
+    async unscheduleReconcile(transactionId) {
+      open();
+      reconcileDue.delete(transactionId);
+    },
+
+    async claimReconcile(now, nextDueAt, limit) {
+      open();
+      const due = [...reconcileDue]
+        .filter(([, at]) => at <= now)
+        .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, pageSize(limit))
+        .map(([id]) => id);
+      for (const id of due) reconcileDue.set(id, nextDueAt);
+      return due;
+    },
+
+    async claimReconcileOne(transactionId, now, nextDueAt) {
+      open();
+      const at = reconcileDue.get(transactionId);
+      if (at === undefined || at > now) return false;
+      reconcileDue.set(transactionId, nextDueAt);
+      return true;
+    },
+
+    async closeTransaction(transactionId, closedAt) {
+      open();
+      reconcileDue.delete(transactionId);
+      pruneDue.set(transactionId, closedAt);
+    },
+
+    async keepTransaction(transactionId) {
+      open();
+      pruneDue.delete(transactionId);
+    },
+
+    async pruneSettled(before, limit) {
+      open();
+      const max = pageSize(limit);
+      let inboxCount = 0;
+      for (const [eventId, entry] of inbox) {
+        if (inboxCount >= max) break;
+        // A done entry's nextAttemptAt is its last lease: when it was settled, or just after.
+        if (entry.state !== 'done' || entry.nextAttemptAt >= before) continue;
+        inbox.delete(eventId);
+        marks.get('update')?.delete(eventId);
+        inboxCount++;
+      }
+      let txCount = 0;
+      for (const [transactionId, closedAt] of pruneDue) {
+        if (txCount >= max) break;
+        if (closedAt >= before) continue;
+        const tx = transactions.get(transactionId);
+        transactions.delete(transactionId);
+        if (tx && latestByOrder.get(tx.orderId) === transactionId) latestByOrder.delete(tx.orderId);
+        statuses.delete(transactionId);
+        pruneDue.delete(transactionId);
+        txCount++;
+      }
+      return { inbox: inboxCount, transactions: txCount };
     },
 
     async markOnce(scope, key) {

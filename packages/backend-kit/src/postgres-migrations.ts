@@ -80,6 +80,34 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'operator inbox, reconciliation index, retention',
+    sql: (s) => `
+      -- 'processing': claimed by a worker whose lease has not lapsed (the operator's view).
+      ALTER TABLE ${s}.inbox DROP CONSTRAINT IF EXISTS inbox_state_check;
+      ALTER TABLE ${s}.inbox ADD CONSTRAINT inbox_state_check CHECK (state IN ('pending', 'processing', 'done', 'dead'));
+      -- NULL: the retry window opened at received_at; set by an operator's retry.
+      ALTER TABLE ${s}.inbox ADD COLUMN window_start bigint;
+      DROP INDEX ${s}.inbox_due;
+      CREATE INDEX inbox_due ON ${s}.inbox (next_attempt_at, received_at, event_id) WHERE state IN ('pending', 'processing');
+      -- Operator listings page through one state in EventId order; retention finds old done entries.
+      CREATE INDEX inbox_state ON ${s}.inbox (state, event_id);
+      CREATE INDEX inbox_done ON ${s}.inbox (next_attempt_at) WHERE state = 'done';
+      -- Transactions waiting for a terminal status, by next reconciliation lookup.
+      CREATE TABLE ${s}.reconcile_due (
+        transaction_id text PRIMARY KEY,
+        due_at bigint NOT NULL
+      );
+      CREATE INDEX reconcile_due_at ON ${s}.reconcile_due (due_at, transaction_id);
+      -- Closed transactions by when they closed: pruned after the retention period.
+      CREATE TABLE ${s}.prune_due (
+        transaction_id text PRIMARY KEY,
+        closed_at bigint NOT NULL
+      );
+      CREATE INDEX prune_due_at ON ${s}.prune_due (closed_at, transaction_id);
+    `,
+  },
 ];
 
 /** `"name"` with embedded quotes doubled: the one way an identifier enters SQL text here. */

@@ -3,6 +3,7 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { migrate, quoteIdentifier } from './postgres-migrations.js';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
+import { inboxPageSize } from './store.js';
 import type {
   HookTransaction,
   InboxEntry,
@@ -111,6 +112,7 @@ interface InboxRow {
   next_attempt_at: string;
   received_at: string;
   last_error: string | null;
+  window_start: string | null;
 }
 
 function toEntry(row: InboxRow): InboxEntry {
@@ -120,6 +122,7 @@ function toEntry(row: InboxRow): InboxEntry {
     attempts: int(row.attempts),
     nextAttemptAt: int(row.next_attempt_at),
     receivedAt: int(row.received_at),
+    windowStart: int(row.window_start ?? row.received_at),
   };
   if (row.last_error !== null) entry.lastError = row.last_error;
   return entry;
@@ -378,12 +381,12 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       const { rows } = await query<InboxRow & { was: string; event_id: string }>(
         `WITH due AS (
            SELECT event_id, next_attempt_at AS was FROM ${s}.inbox
-           WHERE state = 'pending' AND next_attempt_at <= $1
+           WHERE state IN ('pending', 'processing') AND next_attempt_at <= $1
            ORDER BY next_attempt_at, received_at, event_id
            LIMIT $3
            FOR UPDATE SKIP LOCKED
          )
-         UPDATE ${s}.inbox i SET attempts = i.attempts + 1, next_attempt_at = $2
+         UPDATE ${s}.inbox i SET attempts = i.attempts + 1, next_attempt_at = $2, state = 'processing'
          FROM due WHERE i.event_id = due.event_id
          RETURNING i.*, due.was`,
         [Math.trunc(now), Math.trunc(now + leaseMs), Math.trunc(limit)],
@@ -407,7 +410,8 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       return inOrder([k.inbox(eventId)], async () => {
         // A settled entry stays settled: a late retry from a worker whose lease lapsed must not revive it.
         await query(
-          `UPDATE ${s}.inbox SET next_attempt_at = $1, last_error = $2 WHERE event_id = $3 AND state = 'pending'`,
+          `UPDATE ${s}.inbox SET next_attempt_at = $1, last_error = $2, state = 'pending'
+           WHERE event_id = $3 AND state IN ('pending', 'processing')`,
           [Math.trunc(nextAttemptAt), error, encodeKey(eventId)],
         );
       });
@@ -423,11 +427,130 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     renewInboxLease(eventId, now, leaseMs) {
       return inOrder([k.inbox(eventId)], async () => {
         const { rowCount } = await query(
-          `UPDATE ${s}.inbox SET next_attempt_at = $1 WHERE event_id = $2 AND state = 'pending'`,
+          `UPDATE ${s}.inbox SET next_attempt_at = $1 WHERE event_id = $2 AND state IN ('pending', 'processing')`,
           [Math.trunc(now + leaseMs), encodeKey(eventId)],
         );
         return rowCount === 1;
       });
+    },
+
+    async listInbox({ state, cursor, limit }) {
+      const size = inboxPageSize(limit);
+      // Cursors are stored keys, which never hold NUL (encodeKey); a forged one with NUL is cut there.
+      const after = typeof cursor === 'string' ? cursor.split('\0')[0]! : '';
+      const { rows } = await query<InboxRow & { event_id: string }>(
+        state === undefined
+          ? `SELECT * FROM ${s}.inbox WHERE event_id > $1 ORDER BY event_id LIMIT $2`
+          : `SELECT * FROM ${s}.inbox WHERE state = $3 AND event_id > $1 ORDER BY event_id LIMIT $2`,
+        state === undefined ? [after, size + 1] : [after, size + 1, state],
+      );
+      const page = rows.slice(0, size);
+      // The cursor is the stored (escaped) key: opaque to callers, exact for the next page.
+      return { entries: page.map(toEntry), ...(rows.length > size ? { cursor: page.at(-1)!.event_id } : {}) };
+    },
+
+    requeueInbox(eventId, now) {
+      return inOrder([k.inbox(eventId)], async () => {
+        // One statement: the old state is read under the row lock the update takes.
+        const { rows } = await query<{ state: InboxEntry['state'] }>(
+          `WITH old AS (SELECT event_id, state FROM ${s}.inbox WHERE event_id = $1 FOR UPDATE),
+                moved AS (
+                  UPDATE ${s}.inbox i SET state = 'pending', attempts = 0, next_attempt_at = $2, window_start = $2
+                  FROM old WHERE i.event_id = old.event_id AND old.state IN ('pending', 'dead')
+                )
+           SELECT state FROM old`,
+          [encodeKey(eventId), Math.trunc(now)],
+        );
+        return rows[0]?.state;
+      });
+    },
+
+    async requeueDeadInbox(now, limit) {
+      const { rows } = await query<{ event_json: string }>(
+        `WITH dead AS (
+           SELECT event_id FROM ${s}.inbox WHERE state = 'dead' ORDER BY event_id LIMIT $2 FOR UPDATE SKIP LOCKED
+         )
+         UPDATE ${s}.inbox i SET state = 'pending', attempts = 0, next_attempt_at = $1, window_start = $1
+         FROM dead WHERE i.event_id = dead.event_id
+         RETURNING i.event_json`,
+        [Math.trunc(now), inboxPageSize(limit)],
+      );
+      return rows.map((row) => (JSON.parse(row.event_json) as TransferEvent).eventId);
+    },
+
+    async scheduleReconcile(transactionId, dueAt) {
+      await query(
+        `INSERT INTO ${s}.reconcile_due (transaction_id, due_at) VALUES ($1, $2)
+         ON CONFLICT (transaction_id) DO UPDATE SET due_at = excluded.due_at`,
+        [encodeKey(transactionId), Math.trunc(dueAt)],
+      );
+    },
+
+    async unscheduleReconcile(transactionId) {
+      await query(`DELETE FROM ${s}.reconcile_due WHERE transaction_id = $1`, [encodeKey(transactionId)]);
+    },
+
+    async claimReconcile(now, nextDueAt, limit) {
+      const { rows } = await query<{ transaction_id: string; was: string }>(
+        `WITH due AS (
+           SELECT transaction_id, due_at AS was FROM ${s}.reconcile_due WHERE due_at <= $1
+           ORDER BY due_at, transaction_id LIMIT $3 FOR UPDATE SKIP LOCKED
+         )
+         UPDATE ${s}.reconcile_due r SET due_at = $2 FROM due WHERE r.transaction_id = due.transaction_id
+         RETURNING r.transaction_id, due.was`,
+        [Math.trunc(now), Math.trunc(nextDueAt), inboxPageSize(limit)],
+      );
+      return rows
+        .sort((a, b) => int(a.was) - int(b.was) || (a.transaction_id < b.transaction_id ? -1 : 1))
+        .map((row) => decodeKey(row.transaction_id));
+    },
+
+    async claimReconcileOne(transactionId, now, nextDueAt) {
+      const { rowCount } = await query(
+        `UPDATE ${s}.reconcile_due SET due_at = $3 WHERE transaction_id = $1 AND due_at <= $2`,
+        [encodeKey(transactionId), Math.trunc(now), Math.trunc(nextDueAt)],
+      );
+      return rowCount === 1;
+    },
+
+    async closeTransaction(transactionId, closedAt) {
+      await query(
+        `WITH gone AS (DELETE FROM ${s}.reconcile_due WHERE transaction_id = $1)
+         INSERT INTO ${s}.prune_due (transaction_id, closed_at) VALUES ($1, $2)
+         ON CONFLICT (transaction_id) DO UPDATE SET closed_at = excluded.closed_at`,
+        [encodeKey(transactionId), Math.trunc(closedAt)],
+      );
+    },
+
+    async keepTransaction(transactionId) {
+      await query(`DELETE FROM ${s}.prune_due WHERE transaction_id = $1`, [encodeKey(transactionId)]);
+    },
+
+    async pruneSettled(before, limit) {
+      const max = inboxPageSize(limit);
+      const inbox = await query<{ n: number }>(
+        `WITH old AS (
+           SELECT event_id FROM ${s}.inbox WHERE state = 'done' AND next_attempt_at < $1
+           ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ),
+         gone AS (DELETE FROM ${s}.inbox i USING old WHERE i.event_id = old.event_id RETURNING i.event_id),
+         marks AS (DELETE FROM ${s}.marks m USING gone WHERE m.scope = 'update' AND m.key = gone.event_id)
+         SELECT count(*)::int AS n FROM gone`,
+        [Math.trunc(before), max],
+      );
+      const { rows } = await query<{ transaction_id: string }>(
+        `WITH old AS (
+           SELECT transaction_id FROM ${s}.prune_due WHERE closed_at < $1
+           ORDER BY closed_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ),
+         tx AS (DELETE FROM ${s}.transactions t USING old WHERE t.transaction_id = old.transaction_id RETURNING t.transaction_id, t.order_id),
+         pointer AS (DELETE FROM ${s}.order_latest o USING tx WHERE o.order_id = tx.order_id AND o.transaction_id = tx.transaction_id),
+         st AS (DELETE FROM ${s}.statuses x USING old WHERE x.transaction_id = old.transaction_id),
+         heads AS (DELETE FROM ${s}.status_heads h USING old WHERE h.transaction_id = old.transaction_id)
+         DELETE FROM ${s}.prune_due p USING old WHERE p.transaction_id = old.transaction_id RETURNING p.transaction_id`,
+        [Math.trunc(before), max],
+      );
+      return { inbox: inbox.rows[0]?.n ?? 0, transactions: rows.length };
     },
 
     acquireLock(key, owner, ttlMs, now) {

@@ -4,8 +4,12 @@
  * Mesh reports is fed into the same inbox as a webhook would be — same decide(), same once-guards,
  * so a reconciled success is credited at most once even if the webhook turns up later.
  *
- * The store interface has no "list transactions", so the kit keeps two record collections:
- * `mesh-pay:open` (written when a token is minted) and `mesh-pay:closed` (on a terminal status).
+ * What is open lives in the store's reconciliation index (transactions by next due time): a token
+ * schedules its transaction `reconcileAfterMs` ahead, a terminal status removes it, and a sweep
+ * claims only the overdue head of the index, a page at a time, pushing each claimed one a further
+ * `reconcileAfterMs` ahead. So a sweep costs what is open and overdue, not every transaction ever
+ * minted, and instances sharing a store split the work instead of repeating it. Nothing is kept in
+ * this process's memory.
  */
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
@@ -13,17 +17,19 @@ import { describeError } from './errors.js';
 import type { MeshClient, MeshTransfer } from './mesh-client.js';
 import type { KitStore, TransactionRecord, TransferEvent } from './store.js';
 
-const OPEN = 'mesh-pay:open';
-const CLOSED = 'mesh-pay:closed';
 /** Past this age a transaction is no longer looked up (Mesh link tokens live 10 minutes). */
-const GIVE_UP_AFTER_MS = 7 * 24 * 3600_000;
+export const GIVE_UP_AFTER_MS = 7 * 24 * 3600_000;
+/** Transactions claimed per page of a sweep. */
+const PAGE = 100;
 
-export async function markOpen(store: KitStore, tx: TransactionRecord): Promise<void> {
-  await store.putOnce(OPEN, tx.transactionId, { transactionId: tx.transactionId, createdAt: tx.createdAt });
+/** Schedules a freshly minted transaction's first lookup. */
+export async function markOpen(store: KitStore, tx: TransactionRecord, reconcileAfterMs: number): Promise<void> {
+  await store.scheduleReconcile(tx.transactionId, tx.createdAt + reconcileAfterMs);
 }
 
-export async function markClosed(store: KitStore, transactionId: string): Promise<void> {
-  await store.putOnce(CLOSED, transactionId, { transactionId, closedAt: Date.now() });
+/** A terminal status arrived: nothing left to look up; pruned after the retention period. */
+export async function markClosed(store: KitStore, transactionId: string, now: number = Date.now()): Promise<void> {
+  await store.closeTransaction(transactionId, now);
 }
 
 /** A Mesh transfer as an inbox event. The EventId is stable per transfer and status, so sweeps never duplicate. */
@@ -45,7 +51,6 @@ export function transferToEvent(t: MeshTransfer, transactionId: string): Transfe
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
-  private readonly lastChecked = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -70,7 +75,7 @@ export class Reconciler {
     await this.sweeping;
   }
 
-  /** Looks up every open transaction older than `reconcileAfterMs` (not more often than that each). */
+  /** Looks up every overdue open transaction, a page at a time (each at most once per `reconcileAfterMs`). */
   sweep(now: number = Date.now()): Promise<void> {
     this.sweeping ??= this.doSweep(now).finally(() => {
       this.sweeping = undefined;
@@ -81,32 +86,43 @@ export class Reconciler {
   private async doSweep(now: number): Promise<void> {
     const { store, reconcileAfterMs, logger } = this.deps;
     try {
-      const closed = new Set(
-        (await store.listRecords(CLOSED)).map((r) => (r as { transactionId?: string }).transactionId),
-      );
-      for (const record of await store.listRecords(OPEN)) {
-        const { transactionId, createdAt } = record as { transactionId: string; createdAt: number };
-        if (closed.has(transactionId)) continue;
-        if (now - createdAt < reconcileAfterMs || now - createdAt > GIVE_UP_AFTER_MS) continue;
-        const last = this.lastChecked.get(transactionId) ?? 0;
-        if (now - last < reconcileAfterMs) continue;
-        this.lastChecked.set(transactionId, now);
-        await this.reconcile(transactionId);
+      for (;;) {
+        const due = await store.claimReconcile(now, now + Math.max(1, reconcileAfterMs), PAGE);
+        for (const transactionId of due) {
+          await this.lookUp(transactionId, now).catch((err: unknown) =>
+            logger.warn('mesh-pay: reconciliation failed', { transactionId, error: describeError(err) }),
+          );
+        }
+        // Claimed ones moved past `now`, so the next page is the next overdue ones, never the same.
+        if (due.length < PAGE) break;
       }
     } catch (err) {
       logger.warn('mesh-pay: reconciliation sweep failed', { error: describeError(err) });
     }
   }
 
+  /** A claimed transaction: too old to bother Mesh about → dropped from the index; else looked up. */
+  private async lookUp(transactionId: string, now: number): Promise<void> {
+    const tx = await this.deps.store.getTransaction(transactionId);
+    if (!tx) {
+      await this.deps.store.unscheduleReconcile(transactionId);
+      return;
+    }
+    if (now - tx.createdAt > GIVE_UP_AFTER_MS) {
+      // Never finished and no longer worth asking Mesh about: closed, so retention prunes it.
+      await markClosed(this.deps.store, transactionId, now);
+      return;
+    }
+    await this.reconcile(transactionId);
+  }
+
   /** For a status stream opened on an unfinished transaction: look it up now if it is overdue. */
   reconcileIfDue(transactionId: string, createdAt: number, now: number = Date.now()): void {
     if (now - createdAt < this.deps.reconcileAfterMs || now - createdAt > GIVE_UP_AFTER_MS) return;
-    const last = this.lastChecked.get(transactionId) ?? 0;
-    if (now - last < this.deps.reconcileAfterMs) return;
-    this.lastChecked.set(transactionId, now);
-    this.reconcile(transactionId).catch((err: unknown) =>
-      this.deps.logger.warn('mesh-pay: reconciliation failed', { transactionId, error: describeError(err) }),
-    );
+    this.deps.store
+      .claimReconcileOne(transactionId, now, now + Math.max(1, this.deps.reconcileAfterMs))
+      .then((due) => (due ? this.reconcile(transactionId) : 0))
+      .catch((err: unknown) => this.deps.logger.warn('mesh-pay: reconciliation failed', { transactionId, error: describeError(err) }));
   }
 
   /** Asks Mesh about one transaction and queues what it reports. Returns how many new events were queued. */

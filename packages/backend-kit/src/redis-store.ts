@@ -1,14 +1,15 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
-import type {
-  InboxEntry,
-  InspectableStore,
-  StatusUpdate,
-  StoredStatus,
-  StoreStats,
-  TransactionRecord,
-  TransferEvent,
+import {
+  inboxPageSize,
+  type InboxEntry,
+  type InspectableStore,
+  type StatusUpdate,
+  type StoredStatus,
+  type StoreStats,
+  type TransactionRecord,
+  type TransferEvent,
 } from './store.js';
 
 /*
@@ -78,10 +79,10 @@ redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
 return 1`;
 
 /**
- * The due set holds every pending entry scored by when it may next be handed out. Claiming moves
- * the score to the lease expiry, so the entry is invisible to everyone until the lease lapses and
- * then comes back by itself (a crashed worker never strands it).
- * KEYS: due, events, attempts, next, received, error. ARGV: now, leaseUntil, limit.
+ * The due set holds every unsettled (pending or processing) entry scored by when it may next be
+ * handed out. Claiming moves the score to the lease expiry, so the entry is invisible to everyone
+ * until the lease lapses and then comes back by itself (a crashed worker never strands it).
+ * KEYS: due, events, attempts, next, received, error, state, window. ARGV: now, leaseUntil, limit.
  */
 const CLAIM_INBOX = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
@@ -90,33 +91,70 @@ for i, id in ipairs(ids) do
   redis.call('ZADD', KEYS[1], ARGV[2], id)
   local attempts = redis.call('HINCRBY', KEYS[3], id, 1)
   redis.call('HSET', KEYS[4], id, ARGV[2])
+  redis.call('HSET', KEYS[7], id, 'processing')
   out[i] = { id, redis.call('HGET', KEYS[2], id), attempts, redis.call('HGET', KEYS[5], id),
-    redis.call('HGET', KEYS[6], id) }
+    redis.call('HGET', KEYS[6], id), redis.call('HGET', KEYS[8], id) }
 end
 return out`;
 
-/** KEYS: state, error, due. ARGV: eventId, state, error?. */
+/** The dead index (score 0, so it pages in EventId order) is what operators list and retry. KEYS: state, error, due, dead, done, next. ARGV: eventId, state, error?. */
 const SETTLE_INBOX = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
+if ARGV[2] == 'dead' then redis.call('ZADD', KEYS[4], 0, ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+-- Done entries, by their last lease (≈ when settled), are what retention prunes.
+if ARGV[2] == 'done' then redis.call('ZADD', KEYS[5], tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0'), ARGV[1]) end
 if #ARGV >= 3 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
 return 1`;
 
 /** A settled entry stays settled. KEYS: state, next, error, due. ARGV: eventId, nextAttemptAt, error. */
 const RETRY_INBOX = `
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'pending' then return 0 end
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state ~= 'pending' and state ~= 'processing' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 'pending')
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 return 1`;
 
-/** Only a pending entry's lease moves. KEYS: state, next, due. ARGV: eventId, leaseUntil. */
+/** Only an unsettled entry's lease moves. KEYS: state, next, due. ARGV: eventId, leaseUntil. */
 const RENEW_LEASE = `
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'pending' then return 0 end
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state ~= 'pending' and state ~= 'processing' then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 return 1`;
+
+/**
+ * Operator retry of one entry (dead or pending only). Returns its state before, or false.
+ * KEYS: state, attempts, next, window, due, dead. ARGV: eventId, now.
+ */
+const REQUEUE_INBOX = `
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if not state then return false end
+if state == 'dead' or state == 'pending' then
+  redis.call('HSET', KEYS[1], ARGV[1], 'pending')
+  redis.call('HSET', KEYS[2], ARGV[1], 0)
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+  redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
+  redis.call('ZREM', KEYS[6], ARGV[1])
+end
+return state`;
+
+/** Requeues up to `limit` dead entries. KEYS: as REQUEUE_INBOX. ARGV: now, limit. */
+const REQUEUE_DEAD = `
+local ids = redis.call('ZRANGE', KEYS[6], 0, tonumber(ARGV[2]) - 1)
+for _, id in ipairs(ids) do
+  redis.call('HSET', KEYS[1], id, 'pending')
+  redis.call('HSET', KEYS[2], id, 0)
+  redis.call('HSET', KEYS[3], id, ARGV[1])
+  redis.call('HSET', KEYS[4], id, ARGV[1])
+  redis.call('ZADD', KEYS[5], ARGV[1], id)
+  redis.call('ZREM', KEYS[6], id)
+end
+return ids`;
 
 /*
  * Locks are a hash {owner, exp}. `exp` is the caller's clock (like the inbox's `now`), so every
@@ -138,18 +176,58 @@ redis.call('HSET', KEYS[1], 'exp', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
+/**
+ * Retention: up to `limit` done entries settled before `before`, each removed from every inbox hash
+ * and its `update` mark. KEYS: done, events, state, attempts, next, received, error, window, updateMarks.
+ * ARGV: before, limit.
+ */
+const PRUNE_INBOX = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  for i = 2, 8 do redis.call('HDEL', KEYS[i], id) end
+  redis.call('HDEL', KEYS[9], id)
+  redis.call('ZREM', KEYS[1], id)
+end
+return #ids`;
+
+/** One closed transaction. KEYS: tx, status log, order pointer, prune set. ARGV: transactionId. */
+const PRUNE_TX = `
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[4], ARGV[1])
+return 1`;
+
+/** KEYS: reconcile due set, prune set. ARGV: transactionId, closedAt. */
+const CLOSE_TX = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1`;
+
+/** KEYS: reconcile due set. ARGV: now, nextDueAt, limit. */
+const CLAIM_RECONCILE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids`;
+
+/** KEYS: reconcile due set. ARGV: transactionId, now, nextDueAt. */
+const CLAIM_RECONCILE_ONE = `
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not at or tonumber(at) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1`;
+
 /** KEYS: lock. ARGV: owner. */
 const RELEASE_LOCK = `
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])`;
 
-/** KEYS: events, state, attempts, next, received, error. ARGV: eventId. */
+/** KEYS: events, state, attempts, next, received, error, window. ARGV: eventId. */
 const GET_INBOX = `
 local event = redis.call('HGET', KEYS[1], ARGV[1])
 if not event then return false end
 return { event, redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[3], ARGV[1]),
   redis.call('HGET', KEYS[4], ARGV[1]), redis.call('HGET', KEYS[5], ARGV[1]),
-  redis.call('HGET', KEYS[6], ARGV[1]) }`;
+  redis.call('HGET', KEYS[6], ARGV[1]), redis.call('HGET', KEYS[7], ARGV[1]) }`;
 
 /**
  * The log's length is the seq, and the publish happens in the same atomic step, so subscribers see
@@ -180,15 +258,22 @@ return out`;
 
 const SCRIPTS = {
   meshAddToInbox: { numberOfKeys: 6, lua: ADD_TO_INBOX },
-  meshClaimInbox: { numberOfKeys: 6, lua: CLAIM_INBOX },
-  meshSettleInbox: { numberOfKeys: 3, lua: SETTLE_INBOX },
+  meshClaimInbox: { numberOfKeys: 8, lua: CLAIM_INBOX },
+  meshSettleInbox: { numberOfKeys: 6, lua: SETTLE_INBOX },
+  meshPruneInbox: { numberOfKeys: 9, lua: PRUNE_INBOX },
+  meshPruneTx: { numberOfKeys: 4, lua: PRUNE_TX },
+  meshCloseTx: { numberOfKeys: 2, lua: CLOSE_TX },
   meshRetryInbox: { numberOfKeys: 4, lua: RETRY_INBOX },
-  meshGetInbox: { numberOfKeys: 6, lua: GET_INBOX },
+  meshGetInbox: { numberOfKeys: 7, lua: GET_INBOX },
+  meshRequeueInbox: { numberOfKeys: 6, lua: REQUEUE_INBOX },
+  meshRequeueDead: { numberOfKeys: 6, lua: REQUEUE_DEAD },
   meshRenewLease: { numberOfKeys: 3, lua: RENEW_LEASE },
   meshAcquireLock: { numberOfKeys: 1, lua: ACQUIRE_LOCK },
   meshRenewLock: { numberOfKeys: 1, lua: RENEW_LOCK },
   meshReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
   meshAppendStatus: { numberOfKeys: 1, lua: APPEND_STATUS },
+  meshClaimReconcile: { numberOfKeys: 1, lua: CLAIM_RECONCILE },
+  meshClaimReconcileOne: { numberOfKeys: 1, lua: CLAIM_RECONCILE_ONE },
   meshPutOnce: { numberOfKeys: 2, lua: PUT_ONCE },
   meshUpsertOrdered: { numberOfKeys: 2, lua: UPSERT_ORDERED },
   meshListOrdered: { numberOfKeys: 2, lua: LIST_ORDERED },
@@ -248,6 +333,11 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     inboxReceived: `${prefix}inbox:received`,
     inboxError: `${prefix}inbox:error`,
     inboxDue: `${prefix}inbox:due`,
+    inboxWindow: `${prefix}inbox:window`,
+    inboxDead: `${prefix}inbox:dead`,
+    reconcileDue: `${prefix}reconcile:due`,
+    pruneDue: `${prefix}prune:due`,
+    inboxDone: `${prefix}inbox:done`,
     marks: (scope: string) => `${prefix}marks:${scope}`,
     lock: (key: string) => `${prefix}lock:${key}`,
     statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
@@ -323,19 +413,26 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
   };
 
   const toEntry = (row: unknown[]): InboxEntry => {
-    const [eventJson, state, attempts, next, received, error] = row as (string | null)[];
+    const [eventJson, state, attempts, next, received, error, window] = row as (string | null)[];
     const entry: InboxEntry = {
       event: JSON.parse(eventJson ?? 'null') as TransferEvent,
       state: (state ?? 'pending') as InboxEntry['state'],
       attempts: Number(attempts ?? 0),
       nextAttemptAt: Number(next ?? 0),
       receivedAt: Number(received ?? 0),
+      windowStart: Number(window ?? received ?? 0),
     };
     if (error !== null && error !== undefined) entry.lastError = error;
     return entry;
   };
 
-  const inboxKeys = [k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError];
+  const inboxKeys = [k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxWindow];
+  const requeueKeys = [k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxWindow, k.inboxDue, k.inboxDead];
+  const getEntries = async (ids: string[]): Promise<InboxEntry[]> => {
+    // Auto-pipelining sends these together; an id settled and pruned meanwhile is skipped.
+    const rows = (await Promise.all(ids.map((id) => script('meshGetInbox')(...inboxKeys, id)))) as (unknown[] | null)[];
+    return rows.filter((row): row is unknown[] => row !== null).map(toEntry);
+  };
 
   return {
     kind: redactRedisUrl(url),
@@ -376,18 +473,18 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       open();
       if (limit <= 0) return [];
       const rows = (await script('meshClaimInbox')(
-        k.inboxDue, k.inboxEvents, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError,
+        k.inboxDue, k.inboxEvents, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxState, k.inboxWindow,
         Math.trunc(now), Math.trunc(now + leaseMs), Math.trunc(limit),
-      )) as [string, string, number, string, string | null][];
+      )) as [string, string, number, string, string | null, string | null][];
       const until = Math.trunc(now + leaseMs);
-      return rows.map(([, eventJson, attempts, received, error]) =>
-        toEntry([eventJson, 'pending', attempts, until, received, error]),
+      return rows.map(([, eventJson, attempts, received, error, window]) =>
+        toEntry([eventJson, 'processing', attempts, until, received, error, window]),
       );
     },
 
     async settleInbox(eventId, state, error) {
       open();
-      const args: (string | number)[] = [k.inboxState, k.inboxError, k.inboxDue, eventId, state];
+      const args: (string | number)[] = [k.inboxState, k.inboxError, k.inboxDue, k.inboxDead, k.inboxDone, k.inboxNext, eventId, state];
       if (error !== undefined) args.push(error);
       await script('meshSettleInbox')(...args);
     },
@@ -403,6 +500,49 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       open();
       const row = (await script('meshGetInbox')(...inboxKeys, eventId)) as unknown[] | null;
       return row ? toEntry(row) : undefined;
+    },
+
+    async listInbox({ state, cursor, limit }) {
+      open();
+      const size = inboxPageSize(limit);
+      if (state === 'dead') {
+        // The dead index pages in EventId order (all scores 0).
+        const ids = await redis.zrangebylex(k.inboxDead, cursor ? `(${cursor}` : '-', '+', 'LIMIT', 0, size + 1);
+        const page = ids.slice(0, size);
+        return { entries: await getEntries(page), ...(ids.length > size ? { cursor: page.at(-1)! } : {}) };
+      }
+      if (state === 'pending' || state === 'processing') {
+        // Unsettled entries are the open work (the due set), never the whole history.
+        const ids = (await redis.zrange(k.inboxDue, 0, -1)).filter((id) => !cursor || id > cursor).sort();
+        const entries: InboxEntry[] = [];
+        let examined = 0;
+        while (examined < ids.length && entries.length < size) {
+          const chunk = ids.slice(examined, examined + size);
+          const byId = new Map((await getEntries(chunk)).map((e) => [e.event.eventId, e]));
+          for (const id of chunk) {
+            examined++;
+            const entry = byId.get(id);
+            if (entry?.state === state && entries.push(entry) >= size) break;
+          }
+        }
+        return { entries, ...(examined < ids.length ? { cursor: ids[examined - 1]! } : {}) };
+      }
+      // Everything, or `done`: a cursor-driven HSCAN of the state hash, so memory stays flat.
+      const [next, flat] = await redis.hscan(k.inboxState, cursor && /^\d+$/.test(cursor) ? cursor : '0', 'COUNT', size);
+      const ids: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) if (state === undefined || flat[i + 1] === state) ids.push(flat[i]!);
+      return { entries: await getEntries(ids), ...(next !== '0' ? { cursor: next } : {}) };
+    },
+
+    async requeueInbox(eventId, now) {
+      open();
+      const before = (await script('meshRequeueInbox')(...requeueKeys, eventId, Math.trunc(now))) as string | null;
+      return before === null ? undefined : (before as InboxEntry['state']);
+    },
+
+    async requeueDeadInbox(now, limit) {
+      open();
+      return (await script('meshRequeueDead')(...requeueKeys, Math.trunc(now), inboxPageSize(limit))) as string[];
     },
 
     async renewInboxLease(eventId, now, leaseMs) {
@@ -428,6 +568,57 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     async releaseLock(key, owner) {
       open();
       await script('meshReleaseLock')(k.lock(key), owner);
+    },
+
+    async scheduleReconcile(transactionId, dueAt) {
+      open();
+      await redis.zadd(k.reconcileDue, Math.trunc(dueAt), transactionId);
+    },
+
+    async unscheduleReconcile(transactionId) {
+      open();
+      await redis.zrem(k.reconcileDue, transactionId);
+    },
+
+    async claimReconcile(now, nextDueAt, limit) {
+      open();
+      return (await script('meshClaimReconcile')(k.reconcileDue, Math.trunc(now), Math.trunc(nextDueAt), inboxPageSize(limit))) as string[];
+    },
+
+    async claimReconcileOne(transactionId, now, nextDueAt) {
+      open();
+      return (await script('meshClaimReconcileOne')(k.reconcileDue, transactionId, Math.trunc(now), Math.trunc(nextDueAt))) === 1;
+    },
+
+    async closeTransaction(transactionId, closedAt) {
+      open();
+      await script('meshCloseTx')(k.reconcileDue, k.pruneDue, transactionId, Math.trunc(closedAt));
+    },
+
+    async keepTransaction(transactionId) {
+      open();
+      await redis.zrem(k.pruneDue, transactionId);
+    },
+
+    async pruneSettled(before, limit) {
+      open();
+      const max = inboxPageSize(limit);
+      const inbox = Number(
+        await script('meshPruneInbox')(
+          k.inboxDone, k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxWindow,
+          k.marks('update'), Math.trunc(before), max,
+        ),
+      );
+      const closed = await redis.zrangebyscore(k.pruneDue, '-inf', `(${Math.trunc(before)}`, 'LIMIT', 0, max);
+      // The order pointer's key needs the orderId, which only the record knows: read it first.
+      const records = await Promise.all(closed.map((id) => redis.get(k.tx(id))));
+      await Promise.all(
+        closed.map((id, i) => {
+          const orderId = records[i] ? (JSON.parse(records[i]!) as TransactionRecord).orderId : `${id}:no-record`;
+          return script('meshPruneTx')(k.tx(id), k.statusLog(id), k.order(orderId), k.pruneDue, id);
+        }),
+      );
+      return { inbox, transactions: closed.length };
     },
 
     async markOnce(scope, key) {

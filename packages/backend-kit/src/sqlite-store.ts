@@ -3,13 +3,14 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { groupCommit } from './sqlite-group-commit.js';
 import { statusFanout } from './status-fanout.js';
-import type {
-  InboxEntry,
-  InspectableStore,
-  StoredStatus,
-  StoreStats,
-  TransactionRecord,
-  TransferEvent,
+import {
+  inboxPageSize,
+  type InboxEntry,
+  type InspectableStore,
+  type StoredStatus,
+  type StoreStats,
+  type TransactionRecord,
+  type TransferEvent,
 } from './store.js';
 
 /** Options for {@link sqliteStore}. */
@@ -43,9 +44,24 @@ const SCHEMA = `
     attempts INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
     received_at INTEGER NOT NULL,
-    last_error TEXT
+    last_error TEXT,
+    -- NULL: the window opened at received_at (files made before operator retries existed).
+    window_start INTEGER
   );
   CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_at);
+  -- Transactions waiting for a terminal status, by next reconciliation lookup: sweeps read only
+  -- the overdue head of this index, never every transaction ever minted.
+  CREATE TABLE IF NOT EXISTS reconcile_due (
+    transaction_id TEXT PRIMARY KEY,
+    due_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS reconcile_due_at ON reconcile_due (due_at, transaction_id);
+  -- Closed transactions by when they closed: pruned after the retention period.
+  CREATE TABLE IF NOT EXISTS prune_due (
+    transaction_id TEXT PRIMARY KEY,
+    closed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS prune_due_at ON prune_due (closed_at, transaction_id);
   CREATE TABLE IF NOT EXISTS marks (
     scope TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -90,6 +106,7 @@ interface InboxRow {
   next_attempt_at: number;
   received_at: number;
   last_error: string | null;
+  window_start: number | null;
 }
 
 function toEntry(row: InboxRow): InboxEntry {
@@ -99,6 +116,7 @@ function toEntry(row: InboxRow): InboxEntry {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     receivedAt: row.received_at,
+    windowStart: row.window_start ?? row.received_at,
   };
   if (row.last_error !== null) entry.lastError = row.last_error;
   return entry;
@@ -134,7 +152,14 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
   db.pragma('synchronous = FULL');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   // Two processes creating the schema at once: the IMMEDIATE lock makes the second wait, then no-op.
-  db.transaction(() => db.exec(SCHEMA)).immediate();
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    // A file from before operator retries: add the column (NULL reads as "window opened at receipt").
+    const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(inbox)`).all();
+    if (!columns.some((c) => c.name === 'window_start')) db.exec(`ALTER TABLE inbox ADD COLUMN window_start INTEGER`);
+    // Operator listings page through one state in EventId order.
+    db.exec(`CREATE INDEX IF NOT EXISTS inbox_state ON inbox (state, event_id)`);
+  }).immediate();
 
   const q = {
     saveTx: db.prepare(
@@ -155,20 +180,21 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
        VALUES (?, ?, 'pending', 0, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
     ),
     due: db.prepare<[number, number], InboxRow>(
-      `SELECT * FROM inbox WHERE state = 'pending' AND next_attempt_at <= ?
+      `SELECT * FROM inbox WHERE state IN ('pending', 'processing') AND next_attempt_at <= ?
        ORDER BY next_attempt_at, received_at, event_id LIMIT ?`,
     ),
     lease: db.prepare(
-      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ? WHERE event_id = ?`,
+      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ?, state = 'processing' WHERE event_id = ?`,
     ),
     settle: db.prepare(
       `UPDATE inbox SET state = ?, last_error = COALESCE(?, last_error) WHERE event_id = ?`,
     ),
     retry: db.prepare(
-      `UPDATE inbox SET next_attempt_at = ?, last_error = ? WHERE event_id = ? AND state = 'pending'`,
+      `UPDATE inbox SET next_attempt_at = ?, last_error = ?, state = 'pending'
+       WHERE event_id = ? AND state IN ('pending', 'processing')`,
     ),
     renewLease: db.prepare(
-      `UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND state = 'pending'`,
+      `UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND state IN ('pending', 'processing')`,
     ),
     // One statement decides: the upsert only overwrites a lock that is ours or has run out.
     acquireLock: db.prepare(
@@ -179,6 +205,43 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     renewLock: db.prepare(`UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?`),
     releaseLock: db.prepare(`DELETE FROM locks WHERE key = ? AND owner = ?`),
     getInbox: db.prepare<[string], InboxRow>(`SELECT * FROM inbox WHERE event_id = ?`),
+    listAll: db.prepare<[string, number], InboxRow>(`SELECT * FROM inbox WHERE event_id > ? ORDER BY event_id LIMIT ?`),
+    listState: db.prepare<[string, string, number], InboxRow>(
+      `SELECT * FROM inbox WHERE state = ? AND event_id > ? ORDER BY event_id LIMIT ?`,
+    ),
+    requeue: db.prepare(
+      `UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = ?, window_start = ?
+       WHERE event_id = ? AND state IN ('pending', 'dead')`,
+    ),
+    deadIds: db.prepare<[number], { event_id: string }>(`SELECT event_id FROM inbox WHERE state = 'dead' LIMIT ?`),
+    scheduleReconcile: db.prepare(
+      `INSERT INTO reconcile_due (transaction_id, due_at) VALUES (?, ?)
+       ON CONFLICT (transaction_id) DO UPDATE SET due_at = excluded.due_at`,
+    ),
+    unscheduleReconcile: db.prepare(`DELETE FROM reconcile_due WHERE transaction_id = ?`),
+    dueReconcile: db.prepare<[number, number], { transaction_id: string }>(
+      `SELECT transaction_id FROM reconcile_due WHERE due_at <= ? ORDER BY due_at, transaction_id LIMIT ?`,
+    ),
+    moveReconcile: db.prepare(`UPDATE reconcile_due SET due_at = ? WHERE transaction_id = ? AND due_at <= ?`),
+    closePrune: db.prepare(
+      `INSERT INTO prune_due (transaction_id, closed_at) VALUES (?, ?)
+       ON CONFLICT (transaction_id) DO UPDATE SET closed_at = excluded.closed_at`,
+    ),
+    keep: db.prepare(`DELETE FROM prune_due WHERE transaction_id = ?`),
+    // A done entry's next_attempt_at is its last lease (settled then, or just before): the
+    // (state, next_attempt_at) index finds the oldest without a new index on every insert.
+    oldDone: db.prepare<[number, number], { event_id: string }>(
+      `SELECT event_id FROM inbox WHERE state = 'done' AND next_attempt_at < ? ORDER BY next_attempt_at LIMIT ?`,
+    ),
+    deleteInbox: db.prepare(`DELETE FROM inbox WHERE event_id = ?`),
+    deleteUpdateMark: db.prepare(`DELETE FROM marks WHERE scope = 'update' AND key = ?`),
+    oldClosed: db.prepare<[number, number], { transaction_id: string }>(
+      `SELECT transaction_id FROM prune_due WHERE closed_at < ? ORDER BY closed_at LIMIT ?`,
+    ),
+    txOrder: db.prepare<[string], { order_id: string }>(`SELECT order_id FROM transactions WHERE transaction_id = ?`),
+    deleteTx: db.prepare(`DELETE FROM transactions WHERE transaction_id = ?`),
+    deleteOrderPointer: db.prepare(`DELETE FROM order_latest WHERE order_id = ? AND transaction_id = ?`),
+    deleteStatuses: db.prepare(`DELETE FROM statuses WHERE transaction_id = ?`),
     mark: db.prepare(`INSERT INTO marks (scope, key) VALUES (?, ?) ON CONFLICT DO NOTHING`),
     hasMark: db.prepare<[string, string], { one: number }>(
       `SELECT 1 AS one FROM marks WHERE scope = ? AND key = ?`,
@@ -218,7 +281,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     const until = now + leaseMs;
     return rows.map((row) => {
       q.lease.run(until, row.event_id);
-      return toEntry({ ...row, attempts: row.attempts + 1, next_attempt_at: until });
+      return toEntry({ ...row, state: 'processing', attempts: row.attempts + 1, next_attempt_at: until });
     });
   };
 
@@ -357,6 +420,37 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       return write(() => q.renewLease.run(now + leaseMs, eventId).changes === 1);
     },
 
+    async listInbox({ state, cursor, limit }) {
+      open();
+      const size = inboxPageSize(limit);
+      const after = typeof cursor === 'string' ? cursor : '';
+      const rows = await read(() =>
+        state === undefined ? q.listAll.all(after, size + 1) : q.listState.all(state, after, size + 1),
+      );
+      const page = rows.slice(0, size).map(toEntry);
+      return { entries: page, ...(rows.length > size ? { cursor: page.at(-1)!.event.eventId } : {}) };
+    },
+
+    async requeueInbox(eventId, now) {
+      open();
+      return write(() => {
+        const row = q.getInbox.get(eventId);
+        if (!row) return undefined;
+        q.requeue.run(now, now, eventId);
+        return row.state;
+      });
+    },
+
+    async requeueDeadInbox(now, limit) {
+      open();
+      return write(() =>
+        q.deadIds.all(inboxPageSize(limit)).map(({ event_id }) => {
+          q.requeue.run(now, now, event_id);
+          return event_id;
+        }),
+      );
+    },
+
     async acquireLock(key, owner, ttlMs, now) {
       open();
       return write(() => q.acquireLock.run(key, owner, now + ttlMs, now).changes === 1);
@@ -370,6 +464,66 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     async releaseLock(key, owner) {
       open();
       await write(() => q.releaseLock.run(key, owner));
+    },
+
+    async scheduleReconcile(transactionId, dueAt) {
+      open();
+      await write(() => q.scheduleReconcile.run(transactionId, Math.trunc(dueAt)));
+    },
+
+    async unscheduleReconcile(transactionId) {
+      open();
+      await write(() => q.unscheduleReconcile.run(transactionId));
+    },
+
+    async claimReconcile(now, nextDueAt, limit) {
+      open();
+      // Inside the batch's BEGIN IMMEDIATE: no other process selects the same rows meanwhile.
+      return write(() =>
+        q.dueReconcile.all(now, inboxPageSize(limit)).map(({ transaction_id }) => {
+          q.moveReconcile.run(Math.trunc(nextDueAt), transaction_id, now);
+          return transaction_id;
+        }),
+      );
+    },
+
+    async claimReconcileOne(transactionId, now, nextDueAt) {
+      open();
+      return write(() => q.moveReconcile.run(Math.trunc(nextDueAt), transactionId, now).changes === 1);
+    },
+
+    async closeTransaction(transactionId, closedAt) {
+      open();
+      await write(() => {
+        q.unscheduleReconcile.run(transactionId);
+        q.closePrune.run(transactionId, Math.trunc(closedAt));
+      });
+    },
+
+    async keepTransaction(transactionId) {
+      open();
+      await write(() => q.keep.run(transactionId));
+    },
+
+    async pruneSettled(before, limit) {
+      open();
+      const max = inboxPageSize(limit);
+      return write(() => {
+        const done = q.oldDone.all(before, max);
+        for (const { event_id } of done) {
+          q.deleteInbox.run(event_id);
+          q.deleteUpdateMark.run(event_id);
+        }
+        const closed = q.oldClosed.all(before, max);
+        for (const { transaction_id } of closed) {
+          const order = q.txOrder.get(transaction_id);
+          q.deleteTx.run(transaction_id);
+          if (order) q.deleteOrderPointer.run(order.order_id, transaction_id);
+          q.deleteStatuses.run(transaction_id);
+          q.keep.run(transaction_id);
+        }
+        return { inbox: done.length, transactions: closed.length };
+      });
     },
 
     async markOnce(scope, key) {

@@ -80,17 +80,51 @@ export interface StoredStatus {
   update: StatusUpdate;
 }
 
-export type InboxState = 'pending' | 'done' | 'dead';
+/**
+ * `pending`: waiting for its (next) attempt; `processing`: claimed by a worker whose lease has not
+ * lapsed; `done`: fulfilled; `dead`: given up on (retry window over, or a mismatch) and kept until
+ * an operator retries it.
+ */
+export type InboxState = 'pending' | 'processing' | 'done' | 'dead';
+
+export const INBOX_STATES: readonly InboxState[] = ['pending', 'processing', 'done', 'dead'];
 
 export interface InboxEntry {
   event: TransferEvent;
   state: InboxState;
+  /** Attempts in the current retry window (an operator's retry starts a new window at 0). */
   attempts: number;
-  /** Epoch ms before which the entry is not handed out again. */
+  /** Epoch ms before which the entry is not handed out again (for `processing`: the lease's end). */
   nextAttemptAt: number;
   receivedAt: number;
+  /** Epoch ms the current retry window opened: `receivedAt`, or an operator's last retry. */
+  windowStart: number;
   lastError?: string;
 }
+
+/** One page of {@link KitStore.listInbox}. */
+export interface InboxPage {
+  entries: InboxEntry[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  cursor?: string;
+}
+
+export interface InboxQuery {
+  state?: InboxState;
+  /** From a previous page; opaque. */
+  cursor?: string;
+  /** Page size, 1–1000. A page may hold fewer entries than this and still not be the last. */
+  limit: number;
+}
+
+/** Clamps a requested page size to 1–1000 (garbage → 100), the same for every store. */
+export function inboxPageSize(limit: unknown): number {
+  const n = typeof limit === 'number' && Number.isFinite(limit) ? Math.trunc(limit) : 100;
+  return Math.min(1000, Math.max(1, n));
+}
+
+/** What {@link KitStore.requeueInbox} found: the entry's state before, or `undefined` for an unknown id. */
+export type RequeueResult = InboxState | undefined;
 
 export interface KitStore {
   /** Human-readable kind for logs: `memory`, `sqlite:<path>`, `redis://…`. */
@@ -111,7 +145,8 @@ export interface KitStore {
   /**
    * Hands out up to `limit` pending entries whose `nextAttemptAt <= now`, each leased to the caller
    * until `now + leaseMs`: no other caller gets the same entry until the lease lapses (a crashed
-   * worker's entries come back by themselves). Increments `attempts`.
+   * worker's entries come back by themselves). Increments `attempts`; the entry is `processing`
+   * until settled or retried (or, once its lease lapses, claimable again).
    */
   claimInbox(now: number, leaseMs: number, limit: number): Promise<InboxEntry[]>;
   /** Marks an entry finished (`done`) or given up on (`dead`); it is never handed out again. */
@@ -119,6 +154,21 @@ export interface KitStore {
   /** Schedules a failed entry for another try at `nextAttemptAt`. */
   retryInbox(eventId: string, nextAttemptAt: number, error: string): Promise<void>;
   getInboxEntry(eventId: string): Promise<InboxEntry | undefined>;
+
+  /**
+   * Operator view: entries (optionally of one state) a page at a time, in a stable order, so a
+   * listing of millions never loads them all. Reads only; never changes an entry.
+   */
+  listInbox(query: InboxQuery): Promise<InboxPage>;
+  /**
+   * Operator retry: a `dead` or `pending` entry becomes `pending`, due at `now`, with a fresh retry
+   * window (`windowStart = now`, `attempts = 0`). A `done` or `processing` entry is left alone
+   * (`done` was fulfilled; `processing` is being tried right now). Atomic: concurrent requeues of
+   * one entry leave it requeued once. Returns the state it was in, or `undefined` if unknown.
+   */
+  requeueInbox(eventId: string, now: number): Promise<RequeueResult>;
+  /** Requeues up to `limit` `dead` entries as {@link requeueInbox} does; returns their EventIds (empty when none are left). */
+  requeueDeadInbox(now: number, limit: number): Promise<string[]>;
 
   /**
    * Pushes a lease this caller still holds out to `now + leaseMs`, so an entry whose hook runs long
@@ -139,6 +189,39 @@ export interface KitStore {
   renewLock(key: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   /** Frees `key` if, and only if, `owner` holds it; another owner's lock is left alone. */
   releaseLock(key: string, owner: string): Promise<void>;
+
+  /**
+   * Reconciliation index: the transactions still waiting for a terminal status, by when they are
+   * next due for a lookup at Mesh. A sweep reads only what is overdue, a page at a time, so it costs
+   * what is open, not everything that ever happened. `scheduleReconcile` upserts the due time.
+   */
+  scheduleReconcile(transactionId: string, dueAt: number): Promise<void>;
+  /** Removes a transaction from the index (it reached a terminal status, or is past looking up). */
+  unscheduleReconcile(transactionId: string): Promise<void>;
+  /**
+   * Up to `limit` transactions due at `now` (oldest due first), each moved to `nextDueAt` in the
+   * same atomic step: two instances sweeping at once never look the same one up twice.
+   */
+  claimReconcile(now: number, nextDueAt: number, limit: number): Promise<string[]>;
+  /** The same for one transaction: `true` (and moved to `nextDueAt`) only if it is indexed and due. */
+  claimReconcileOne(transactionId: string, now: number, nextDueAt: number): Promise<boolean>;
+
+  /**
+   * A transaction reached a terminal status (or is past looking up): it leaves the reconciliation
+   * index and joins the retention index, to be pruned once `closedAt` is older than the retention
+   * period. Atomic.
+   */
+  closeTransaction(transactionId: string, closedAt: number): Promise<void>;
+  /** Exempts a transaction from pruning: one of its events is dead and an operator may retry it. */
+  keepTransaction(transactionId: string): Promise<void>;
+  /**
+   * Bounded storage: deletes up to `limit` `done` inbox entries settled before `before` (with their
+   * `update` once-marks), and up to `limit` transactions closed before `before` (record, the order's
+   * pointer if it still points at it, status log). Never touches `dead` or unsettled entries, the
+   * `credit`/`failed` marks (they keep a transfer from being credited twice, however late a resend
+   * comes) or merchant records. Each call is small, so it never holds up webhooks for long.
+   */
+  pruneSettled(before: number, limit: number): Promise<{ inbox: number; transactions: number }>;
 
   /**
    * Atomic once-guard: `true` only to the first caller for `(scope, key)`, ever, across instances.

@@ -10,6 +10,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
+import { isStaleDelivery } from './retention.js';
 import type { KitMetrics } from './metrics.js';
 import type { KitStore, TransferEvent } from './store.js';
 import { InvalidEventError, isMatchable, parseMeshWebhook, type EventRefusal, type UnmatchedTransferEvent } from './webhook-parse.js';
@@ -55,6 +56,8 @@ export function webhookRoute(deps: {
   webhookSecret: string | readonly string[];
   allowIps: string[] | false;
   logger: Logger;
+  /** De-duplication's memory (the retention period): a delivery sent longer ago is acknowledged and ignored. */
+  staleAfterMs?: number;
   metrics?: KitMetrics;
 }): (RequestHandler | ErrorRequestHandler)[] {
   const allowed = deps.allowIps ? new Set(deps.allowIps.map(normalizeIp)) : undefined;
@@ -114,10 +117,20 @@ export function webhookRoute(deps: {
       refused(err instanceof InvalidEventError ? err.reason : 'malformed-event', 400);
       throw err;
     }
+    const now = Date.now();
+    if (deps.staleAfterMs !== undefined && isStaleDelivery(event.sentTimestamp, now, deps.staleAfterMs)) {
+      // Its de-duplication record may already be pruned: storing it could fulfil it a second time.
+      deps.logger.info('mesh-pay: ignored a webhook sent before the retention period (stale SentTimestamp)', {
+        eventId: event.eventId,
+        sentTimestamp: event.sentTimestamp,
+      });
+      res.status(200).json({ received: true, duplicate: false, ignored: 'stale' });
+      return;
+    }
     // A transfer this kit did not mint: acknowledged (a refusal makes Mesh retry it for ever), kept, never fulfilled.
     const transaction = isMatchable(event) ? await deps.store.getTransaction(event.transactionId) : undefined;
     if (!isMatchable(event) || !transaction) {
-      const fresh = await recordUnmatched(deps.store, event, Date.now());
+      const fresh = await recordUnmatched(deps.store, event, now);
       if (fresh) {
         deps.logger.warn('mesh-pay: webhook for a transfer this kit did not mint; acknowledged and recorded as unmatched', {
           eventId: event.eventId,
@@ -130,7 +143,7 @@ export function webhookRoute(deps: {
       deps.metrics?.webhookUnmatched();
       return;
     }
-    const fresh = await deps.store.addToInbox(event, Date.now());
+    const fresh = await deps.store.addToInbox(event, now);
     if (fresh) deps.worker.kick();
     res.status(200).json({ received: true, duplicate: !fresh });
     deps.metrics?.webhookAccepted(!fresh, (performance.now() - (arrived.get(req) ?? performance.now())) / 1000);

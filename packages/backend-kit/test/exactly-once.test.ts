@@ -145,7 +145,7 @@ function scenarios(name: string, fresh: () => () => KitStore): void {
         // was polling the inbox every 20 ms.
         await eventually(() => seenA.renewed >= 6, 'the lease renewed six times');
         const entry = await kitB.store.getInboxEntry(eventId);
-        assert.equal(entry?.state, 'pending');
+        assert.equal(entry?.state, 'processing', 'shown to operators as being worked on');
         assert.equal(entry?.attempts, 1, 'claimed once: never handed to another worker');
         assert.deepEqual(slow.calls, [transferId]);
 

@@ -147,7 +147,8 @@ export function webhookBody(f: EventFields): string {
   const pascal: Record<string, string> = {
     EventId: f.eventId ?? randomUUID(),
     Id: f.id ?? randomUUID(),
-    SentTimestamp: '1763900000',
+    // Mesh's Unix seconds, now: a delivery older than the retention period would be ignored.
+    SentTimestamp: String(Math.floor(Date.now() / 1000)),
     TransferId: f.transferId ?? 'transfer-1',
     // Unix seconds, as Mesh sends them.
     Timestamp: '1763900001',

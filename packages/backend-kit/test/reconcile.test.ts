@@ -4,7 +4,25 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DESTINATION, ORDER_AMOUNT, SseClient, gate, mint, postWebhook, startKit, webhookBody } from './harness.js';
+import { memoryStore } from '../src/memory-store.js';
+import type { KitStore } from '../src/store.js';
+import { DESTINATION, ORDER_AMOUNT, SseClient, eventually, gate, mint, postWebhook, startKit, webhookBody } from './harness.js';
+
+/** The store, with a count of every method called on it: what a sweep really reads. */
+function counting(store: KitStore): { store: KitStore; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const proxy = new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.set(String(name), (calls.get(String(name)) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls };
+}
 
 describe('reconciliation', () => {
   it('publishes and credits a success whose webhook never came, once, even when the webhook turns up later', async () => {
@@ -75,6 +93,49 @@ describe('reconciliation', () => {
       );
     } finally {
       await k.close();
+    }
+  });
+
+  it('costs what is open: with 200 finished transactions a sweep reads only the one overdue open one', async () => {
+    const { store, calls } = counting(memoryStore());
+    const k = await startKit({ store, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000 });
+    try {
+      for (let i = 0; i < 200; i++) {
+        const { transactionId } = await mint(k, `done-${i}`);
+        await postWebhook(k, webhookBody({ transactionId, status: 'failed', transferId: `tr-done-${i}` }));
+      }
+      const open = await mint(k, 'still-open');
+      // Every finished one leaves the index once its terminal status is published.
+      await eventually(async () => (await k.kit.inbox.list({ state: 'done', limit: 1000 })).entries.length === 200, 'all 200 failures handled');
+      calls.clear();
+      k.mesh.transfersQueries.length = 0;
+      await k.kit.reconcileNow();
+      assert.deepEqual(
+        k.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId')),
+        [open.transactionId],
+      );
+      assert.equal(calls.get('listRecords') ?? 0, 0, 'no scan of every transaction ever minted');
+      assert.equal(calls.get('claimReconcile'), 1, 'one page of the index');
+      assert.equal(calls.get('getTransaction'), 1, 'only the open one is read');
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('two instances sweeping one store at once look each open transaction up once', async () => {
+    const shared = memoryStore();
+    const a = await startKit({ store: shared, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000 });
+    const b = await startKit({ store: shared, fakeMesh: a.mesh, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000 });
+    try {
+      const opened = [];
+      for (let i = 0; i < 5; i++) opened.push((await mint(a, `open-${i}`)).transactionId);
+      a.mesh.transfersQueries.length = 0;
+      await Promise.all([a.kit.reconcileNow(), b.kit.reconcileNow()]);
+      const asked = a.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));
+      assert.deepEqual([...asked].sort(), [...opened].sort());
+    } finally {
+      await b.close({ closeStore: false });
+      await a.close();
     }
   });
 });

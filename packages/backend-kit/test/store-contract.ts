@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { StoreStats } from '../src/store.js';
-import type { KitStore, StatusUpdate, StoredStatus, TransactionRecord, TransferEvent } from '../src/store.js';
+import type { InboxEntry, KitStore, StatusUpdate, StoredStatus, TransactionRecord, TransferEvent } from '../src/store.js';
 
 export type TestStore = KitStore & { stats(): Promise<StoreStats> };
 
@@ -188,6 +188,7 @@ export function storeContract(
           attempts: 0,
           nextAttemptAt: 1000,
           receivedAt: 1000,
+          windowStart: 1000,
         });
         assert.equal(await store.getInboxEntry('never-received'), undefined);
       });
@@ -246,7 +247,8 @@ export function storeContract(
         assert.equal(first?.event.eventId, e.eventId);
         assert.deepEqual(first?.event, e);
         assert.equal(first?.attempts, 1);
-        assert.equal(first?.state, 'pending');
+        assert.equal(first?.state, 'processing');
+        assert.equal((await store.getInboxEntry(e.eventId))?.state, 'processing', 'an operator sees it is being worked on');
 
         assert.deepEqual(await store.claimInbox(1499, 500, 10), [], 'leased: nobody else gets it');
         const [again] = await store.claimInbox(1500, 500, 10);
@@ -329,11 +331,252 @@ export function storeContract(
         assert.deepEqual(await store.claimInbox(1_000_000, 100, 10), []);
       });
 
+      it('keeps the next attempt time it was given, so a restarted instance resumes the schedule', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        await store.claimInbox(1000, 30_000, 10);
+        await store.retryInbox(e.eventId, 3_600_000, 'hook threw: database down');
+        const restarted = await second();
+        assert.deepEqual(await restarted.claimInbox(3_599_999, 30_000, 10), [], 'not before its time');
+        const [resumed] = await restarted.claimInbox(3_600_000, 30_000, 10);
+        assert.equal(resumed?.attempts, 2);
+        assert.equal(resumed?.windowStart, 1000, 'the retry window still runs from receipt');
+      });
+
       it('treats settle and retry of an unknown event as no-ops', async () => {
         await store.settleInbox('never-received', 'done');
         await store.retryInbox('never-received', 1, 'x');
         assert.equal(await store.getInboxEntry('never-received'), undefined);
         assert.deepEqual(await store.claimInbox(Number.MAX_SAFE_INTEGER - 1, 1, 10), []);
+      });
+    });
+
+    describe('operator view and retries of the inbox', () => {
+      /** Puts entries in each state: returns their EventIds by state. */
+      async function inboxOfEveryState(via: TestStore = store) {
+        const [pending, processing, done, dead1, dead2] = [event(), event(), event(), event(), event()];
+        for (const e of [processing, done, dead1, dead2]) await via.addToInbox(e, 1000);
+        await via.claimInbox(1000, 60_000, 10);
+        await via.settleInbox(done.eventId, 'done');
+        await via.settleInbox(dead1.eventId, 'dead', 'hook threw: ledger down');
+        await via.settleInbox(dead2.eventId, 'dead', 'mismatch: wrong address');
+        await via.addToInbox(pending, 2000);
+        return { pending: pending.eventId, processing: processing.eventId, done: done.eventId, dead: [dead1.eventId, dead2.eventId] };
+      }
+
+      async function listAll(via: TestStore, query: { state?: InboxEntry['state']; limit: number }): Promise<InboxEntry[]> {
+        const seen: InboxEntry[] = [];
+        let cursor: string | undefined;
+        for (let pages = 0; pages < 1000; pages++) {
+          const page = await via.listInbox({ ...query, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.entries);
+          if (!page.cursor) return seen;
+          cursor = page.cursor;
+        }
+        throw new Error('listInbox never reached its last page');
+      }
+
+      it('lists entries by state, a page at a time, each exactly once, on every instance', async () => {
+        const ids = await inboxOfEveryState();
+        const other = await second();
+        const ofState = async (state: InboxEntry['state']) => (await listAll(other, { state, limit: 1 })).map((e) => e.event.eventId).sort();
+        assert.deepEqual(await ofState('dead'), [...ids.dead].sort());
+        assert.deepEqual(await ofState('done'), [ids.done]);
+        assert.deepEqual(await ofState('processing'), [ids.processing]);
+        assert.deepEqual(await ofState('pending'), [ids.pending]);
+        const everything = (await listAll(other, { limit: 2 })).map((e) => e.event.eventId);
+        assert.equal(new Set(everything).size, everything.length, 'no entry twice across pages');
+        for (const id of [ids.pending, ids.processing, ids.done, ...ids.dead]) assert.ok(everything.includes(id), `${id} listed`);
+        const [dead] = (await other.listInbox({ state: 'dead', limit: 1000 })).entries.filter((e) => e.event.eventId === ids.dead[0]);
+        assert.equal(dead?.lastError, 'hook threw: ledger down');
+        assert.equal(dead?.attempts, 1);
+      });
+
+      it('survives garbage page sizes and cursors without throwing or looping', async () => {
+        await inboxOfEveryState();
+        for (const limit of [0, -5, Number.NaN, 1e9, 2.5]) {
+          const page = await store.listInbox({ limit });
+          assert.ok(page.entries.length >= 0 && page.entries.length <= 1000);
+        }
+        for (const cursor of ['', 'zzzzzzzz', '\u0000', "' OR 1=1 --", '*', '[a-', '99999999999']) {
+          const page = await store.listInbox({ state: 'dead', cursor, limit: 10 });
+          assert.ok(Array.isArray(page.entries));
+        }
+        assert.deepEqual((await store.listInbox({ state: 'dead', cursor: '\uffff', limit: 10 })).entries, []);
+      });
+
+      it('requeues a dead entry with a fresh window, due at once, on another instance', async () => {
+        const ids = await inboxOfEveryState();
+        const other = await second();
+        assert.equal(await other.requeueInbox(ids.dead[0]!, 50_000), 'dead');
+        const entry = await store.getInboxEntry(ids.dead[0]!);
+        assert.equal(entry?.state, 'pending');
+        assert.equal(entry?.attempts, 0);
+        assert.equal(entry?.windowStart, 50_000);
+        assert.equal(entry?.nextAttemptAt, 50_000);
+        assert.equal(entry?.lastError, 'hook threw: ledger down', 'the last failure stays visible');
+        const claimed = (await store.claimInbox(50_000, 1000, 10)).map((e) => e.event.eventId);
+        assert.ok(claimed.includes(ids.dead[0]!));
+        assert.equal(claimed.filter((id) => id === ids.dead[0]).length, 1);
+        assert.ok(!(await listAll(store, { state: 'dead', limit: 10 })).some((e) => e.event.eventId === ids.dead[0]));
+      });
+
+      it('leaves done and processing entries alone and says which state it found', async () => {
+        const ids = await inboxOfEveryState();
+        assert.equal(await store.requeueInbox(ids.done, 50_000), 'done');
+        assert.equal((await store.getInboxEntry(ids.done))?.state, 'done');
+        assert.equal(await store.requeueInbox(ids.processing, 50_000), 'processing');
+        assert.equal((await store.getInboxEntry(ids.processing))?.nextAttemptAt, 61_000, 'its lease is untouched');
+        assert.equal(await store.requeueInbox('never-received', 50_000), undefined);
+        assert.equal(await store.requeueInbox(ids.pending, 1500), 'pending');
+        assert.equal((await store.getInboxEntry(ids.pending))?.nextAttemptAt, 1500, 'a waiting entry is made due now');
+      });
+
+      it('requeues every dead entry in pages, each once, even with two operators at once', async () => {
+        const dead: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          const e = event();
+          dead.push(e.eventId);
+          await store.addToInbox(e, 1000);
+          await store.settleInbox(e.eventId, 'dead', 'down');
+        }
+        const other = await second();
+        const requeued: string[] = [];
+        for (;;) {
+          const [a, b] = await Promise.all([store.requeueDeadInbox(9000, 2), other.requeueDeadInbox(9000, 2)]);
+          if (a.length + b.length === 0) break;
+          requeued.push(...a, ...b);
+        }
+        const mine = requeued.filter((id) => dead.includes(id));
+        assert.deepEqual([...mine].sort(), [...dead].sort(), 'each dead entry requeued exactly once');
+        for (const id of dead) assert.equal((await store.getInboxEntry(id))?.state, 'pending');
+        assert.deepEqual(await store.requeueDeadInbox(9000, 100), []);
+      });
+    });
+
+    describe('reconciliation index (what is open, by due time)', () => {
+      it('hands out only overdue transactions, oldest first, a page at a time, each moved ahead', async () => {
+        const ids = [uid('tx'), uid('tx'), uid('tx'), uid('tx')];
+        for (const [i, id] of ids.entries()) await store.scheduleReconcile(id, 1000 + i);
+        await store.scheduleReconcile(uid('tx-not-yet'), 9000);
+        assert.deepEqual(await store.claimReconcile(1002, 5000, 2), ids.slice(0, 2));
+        assert.deepEqual(await store.claimReconcile(1002, 5000, 2), [ids[2]], 'the claimed ones moved to 5000');
+        assert.deepEqual(await store.claimReconcile(4999, 5000, 10), [ids[3]]);
+        assert.deepEqual(await store.claimReconcile(4999, 6000, 10), []);
+        assert.deepEqual((await store.claimReconcile(5000, 6000, 10)).sort(), [...ids].sort(), 'due again after their interval');
+      });
+
+      it('never gives one transaction to two instances sweeping at once', async () => {
+        const other = await second();
+        const ids = Array.from({ length: 30 }, () => uid('tx'));
+        for (const id of ids) await store.scheduleReconcile(id, 1000);
+        const pages = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).claimReconcile(2000, 100_000, 5)));
+        const claimed = pages.flat();
+        assert.equal(claimed.length, 30);
+        assert.deepEqual(new Set(claimed), new Set(ids));
+      });
+
+      it('forgets a closed transaction, and re-scheduling moves rather than duplicates', async () => {
+        const open = uid('tx');
+        const closed = uid('tx');
+        await store.scheduleReconcile(open, 1000);
+        await store.scheduleReconcile(open, 3000);
+        await store.scheduleReconcile(closed, 1000);
+        await store.unscheduleReconcile(closed);
+        await store.unscheduleReconcile('never-scheduled');
+        assert.deepEqual(await store.claimReconcile(2999, 10_000, 10), []);
+        assert.deepEqual(await store.claimReconcile(3000, 10_000, 10), [open]);
+      });
+
+      it('claims one transaction (a status stream opened) only when it is indexed and due', async () => {
+        const id = uid('tx');
+        assert.equal(await store.claimReconcileOne(id, 5000, 6000), false, 'not indexed');
+        await store.scheduleReconcile(id, 2000);
+        assert.equal(await store.claimReconcileOne(id, 1999, 6000), false, 'not due yet');
+        const other = await second();
+        const [a, b] = await Promise.all([store.claimReconcileOne(id, 2000, 6000), other.claimReconcileOne(id, 2000, 6000)]);
+        assert.equal(Number(a) + Number(b), 1, 'one of two racing instances looks it up');
+        assert.deepEqual(await store.claimReconcile(5999, 9000, 10), []);
+        assert.deepEqual(await store.claimReconcile(6000, 9000, 10), [id]);
+      });
+    });
+
+    describe('retention (bounded storage)', () => {
+      /** A done entry settled around `at`, a dead one and a pending one, all received at `at`. */
+      async function settledInbox(at: number) {
+        const [done, dead, pending] = [event(), event(), event()];
+        for (const e of [done, dead, pending]) await store.addToInbox(e, at);
+        await store.claimInbox(at, 100, 10);
+        await store.settleInbox(done.eventId, 'done');
+        await store.settleInbox(dead.eventId, 'dead', 'hook threw');
+        await store.retryInbox(pending.eventId, at + 1_000_000, 'hook threw');
+        await store.markOnce('update', done.eventId);
+        await store.markOnce('credit', done.transferId);
+        return { done, dead, pending };
+      }
+
+      it('prunes done entries settled before the cutoff, with their update marks, and nothing else', async () => {
+        const old = await settledInbox(1000);
+        const recent = await settledInbox(50_000);
+        await store.putOnce('ledger', old.done.transferId, { credited: true });
+        const other = await second();
+        assert.deepEqual(await other.pruneSettled(10_000, 100), { inbox: 1, transactions: 0 });
+        assert.equal(await store.getInboxEntry(old.done.eventId), undefined);
+        assert.equal(await store.hasMark('update', old.done.eventId), false);
+        assert.equal(await store.hasMark('credit', old.done.transferId), true, 'credit marks stay: no double credit, however late');
+        assert.deepEqual(await store.getRecord('ledger', old.done.transferId), { credited: true }, "the merchant's records stay");
+        assert.equal((await store.getInboxEntry(old.dead.eventId))?.state, 'dead', 'dead entries are kept for the operator');
+        assert.equal((await store.getInboxEntry(old.pending.eventId))?.state, 'pending');
+        assert.equal((await store.getInboxEntry(recent.done.eventId))?.state, 'done', 'inside the retention period');
+        assert.deepEqual(await store.pruneSettled(10_000, 100), { inbox: 0, transactions: 0 });
+        // The de-duplication record went with it: the same EventId would now be accepted again,
+        // which is why the kit ignores deliveries older than the retention period.
+        assert.equal(await store.addToInbox(old.done, 60_000), true);
+      });
+
+      it('prunes closed transactions before the cutoff (record, order pointer, status log), never open or kept ones', async () => {
+        const [closedOld, closedNew, open, kept] = [transaction(), transaction(), transaction(), transaction()];
+        const newerForSameOrder = transaction({ orderId: closedOld.orderId });
+        for (const tx of [closedOld, closedNew, open, kept]) {
+          await store.saveTransaction(tx);
+          await store.scheduleReconcile(tx.transactionId, 1000);
+          await store.appendStatus(update(tx.transactionId, 'succeeded'));
+        }
+        await store.closeTransaction(closedOld.transactionId, 2000);
+        await store.closeTransaction(kept.transactionId, 2000);
+        await store.keepTransaction(kept.transactionId);
+        await store.closeTransaction(closedNew.transactionId, 90_000);
+        assert.deepEqual(await store.claimReconcile(5000, 9000, 10), [open.transactionId], 'closing leaves the reconciliation index');
+
+        const other = await second();
+        assert.deepEqual(await other.pruneSettled(10_000, 100), { inbox: 0, transactions: 1 });
+        assert.equal(await store.getTransaction(closedOld.transactionId), undefined);
+        assert.equal(await store.findTransactionByOrder(closedOld.orderId), undefined);
+        assert.deepEqual(await store.statusesSince(closedOld.transactionId, 0), []);
+        for (const tx of [closedNew, open, kept]) {
+          assert.deepEqual(await store.getTransaction(tx.transactionId), tx);
+          assert.equal((await store.statusesSince(tx.transactionId, 0)).length, 1);
+        }
+        // An order paid again after its old transaction closed keeps pointing at the new one.
+        await store.saveTransaction(newerForSameOrder);
+        await store.closeTransaction(newerForSameOrder.transactionId, 3000);
+        const again = transaction({ orderId: newerForSameOrder.orderId });
+        await store.saveTransaction(again);
+        assert.deepEqual(await store.pruneSettled(10_000, 100), { inbox: 0, transactions: 1 });
+        assert.deepEqual(await store.findTransactionByOrder(again.orderId), again);
+      });
+
+      it('prunes in batches of at most `limit`', async () => {
+        for (let i = 0; i < 7; i++) await settledInbox(1000);
+        for (let i = 0; i < 5; i++) {
+          const tx = transaction();
+          await store.saveTransaction(tx);
+          await store.closeTransaction(tx.transactionId, 1000);
+        }
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 3, transactions: 3 });
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 3, transactions: 2 });
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 1, transactions: 0 });
+        assert.deepEqual(await store.pruneSettled(10_000, 3), { inbox: 0, transactions: 0 });
       });
     });
 
