@@ -9,6 +9,7 @@ import { allowedHosts, hostCheck, isWildcardAddress } from './allowed-hosts.js';
 import { parseDemoConfig, type DemoConfig } from './config.js';
 import { contentSecurityPolicy, linkFrameOrigins } from './csp.js';
 import { reserveFreePort } from './free-port.js';
+import { createDemoMetrics } from './metrics.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
 import { createOrderOwners } from './order-owners.js';
 import { createOrdersRouter } from './orders-route.js';
@@ -98,8 +99,10 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
   const priceOrder = createShopResolver(networks);
+  const metrics = createDemoMetrics();
   const kit: MeshPayKit = createMeshPay({
     store,
+    meterProvider: metrics.meterProvider,
     mesh: {
       clientId: config.mesh?.clientId ?? SANDBOX_CLIENT_ID,
       clientSecret: config.mesh?.clientSecret ?? SANDBOX_CLIENT_SECRET,
@@ -133,6 +136,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   });
 
   if (sandbox) app.use('/sandbox/mesh', sandbox.router);
+  app.get('/metrics', metrics.route);
   // Every shop request has a shopper (a signed session cookie, issued on the first visit); Mesh's
   // webhook is no shopper and gets no cookie.
   const sessions = shopperSessions(config.kitSecret);
@@ -202,6 +206,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
           await sandbox?.close();
           await kit.close();
           await store.close();
+          await metrics.shutdown();
         })()),
     };
   }

@@ -176,6 +176,40 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
   });
 });
 
+describe('the merchant watches the shop (GET /metrics)', () => {
+  it('scrapes the payment above in Prometheus text: tokens minted, webhooks accepted and refused by reason, ack latency, open streams; no id or amount in any label', async () => {
+    const demo = demos.succeed!;
+    // A forgery, so there is a refusal to count.
+    const forged = await fetch(`${demo.url}/mesh/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mesh-signature-256': Buffer.alloc(32).toString('base64') },
+      body: '{"EventId":"forged"}',
+    });
+    assert.equal(forged.status, 401);
+    const res = await fetch(`${demo.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await res.text();
+    const value = (pattern: RegExp): number => {
+      const line = text.split('\n').find((l) => pattern.test(l));
+      assert.ok(line, `no line matching ${pattern} in:\n${text}`);
+      return Number(line.trim().split(/\s+/).at(-1));
+    };
+    assert.ok(value(/^mesh_pay_link_tokens(_total)?\{[^}]*outcome="minted"/) >= 1);
+    assert.ok(value(/^mesh_pay_webhooks(_total)?\{[^}]*outcome="accepted"/) >= 2, 'pending and succeeded');
+    assert.equal(value(/^mesh_pay_webhooks(_total)?\{[^}]*outcome="refused"[^}]*reason="signature-mismatch"|^mesh_pay_webhooks(_total)?\{[^}]*reason="signature-mismatch"[^}]*outcome="refused"/), 1);
+    assert.ok(value(/^mesh_pay_webhook_ack_duration[a-z_]*_count/) >= 2);
+    assert.ok(value(/^mesh_pay_status_streams_open/) >= 0);
+    // Labels are closed sets: nothing that names a shopper, an order or money.
+    const { body } = await getJson(`${demo.url}/api/ledger`);
+    for (const entry of body.entries) {
+      for (const secretish of [entry.orderId, entry.transactionId, entry.transferId, entry.sourceAmount, entry.txHash]) {
+        assert.ok(!text.includes(secretish), `${secretish} appears in /metrics`);
+      }
+    }
+  });
+});
+
 describe('a shopper reloads the page while the payment is confirming', () => {
   it('keeps the same order and still sees it paid, credited once', async () => {
     const demo = demos.succeed!;

@@ -2,6 +2,7 @@
  * Options of {@link createMeshPay} and their defaults, checked once at start-up so a
  * misconfigured kit fails loudly before it takes a payment.
  */
+import type { MeterProvider } from '@opentelemetry/api';
 import type { Request } from 'express';
 import { MeshPayError } from './errors.js';
 import type { Decision } from './fulfilment-decide.js';
@@ -140,6 +141,11 @@ export interface MeshPayOptions {
   fulfilment?: { maxAttempts?: number; baseDelayMs?: number; leaseMs?: number; pollMs?: number; batchSize?: number };
   /** Never given secrets, access tokens or raw webhook bodies. */
   logger?: Logger;
+  /**
+   * Where the kit's OpenTelemetry metrics go; default: the global MeterProvider when the kit is
+   * created. Without an OpenTelemetry SDK in the app, recording costs nothing.
+   */
+  meterProvider?: MeterProvider;
 }
 
 export interface ResolvedConfig extends MeshPayOptions {

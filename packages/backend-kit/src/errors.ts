@@ -85,6 +85,8 @@ export function toProblem(error: MeshPayError): Problem {
 }
 
 export function sendProblem(res: Response, error: MeshPayError): void {
+  // Read by the kit's metrics (a refusal counted by its code); never sent.
+  res.locals.meshPayProblemCode = error.code;
   if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   res.status(error.status).type('application/problem+json').send(JSON.stringify(toProblem(error)));
 }
