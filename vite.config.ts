@@ -25,7 +25,7 @@ const npm: UserConfig = {
     minify: false,
     sourcemap: true,
     lib: {
-      entry: { index: widget('src/index.ts'), 'mesh-pay-button': widget('src/mesh-pay-button.ts') },
+      entry: { index: widget('src/index.ts'), 'mesh-pay-button': widget('src/mesh-pay-button.ts'), 'element-class': widget('src/element-class.ts') },
       formats: ['es'],
     },
     rolldownOptions: {

@@ -69,7 +69,7 @@ export function hostCheck(allowed: AllowedHosts, exempt: (req: Request) => boole
       res,
       421,
       'Misdirected request',
-      'This demo server only answers requests addressed to localhost, 127.0.0.1, [::1] or the HOST it binds.',
+      'This demo server only answers requests addressed to localhost, 127.0.0.1, [::1] or the HOST it binds; to reach it under another name, start it with HOST=<that name>.',
     );
   };
 }

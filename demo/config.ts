@@ -78,6 +78,13 @@ const envSchema = z.object({
   MESH_SANDBOX_AUTOPLAY: optional(
     z.enum(autoplaySchema.options, { error: 'MESH_SANDBOX_AUTOPLAY must be "succeed", "fail", "cancel" or "close-after-approve"' }),
   ),
+  MESH_MAX_STREAMS: optional(
+    z.coerce
+      .number({ error: 'MESH_MAX_STREAMS must be a number of streams' })
+      .int('MESH_MAX_STREAMS must be a whole number')
+      .min(1, 'MESH_MAX_STREAMS must be at least 1')
+      .max(1_000_000, 'MESH_MAX_STREAMS must be at most 1000000'),
+  ),
   DEMO_CREDIT_DELAY_MS: optional(
     z.coerce
       .number({ error: 'DEMO_CREDIT_DELAY_MS must be a number of milliseconds' })
@@ -142,6 +149,8 @@ export interface DemoConfig {
   kitSecretIsRandom: boolean;
   autoplay?: SandboxAutoplay;
   creditDelayMs: number;
+  /** Status streams open at once on this instance (the kit's `streamLimits.perInstance`). */
+  maxStreams: number;
   /** Address the server binds (`HOST`); IPv6 without brackets. */
   host: string;
   /** Page origins that may use the kit and the widget bundle from another origin (`MESH_ALLOWED_ORIGINS`). */
@@ -187,6 +196,7 @@ export function parseDemoConfig(env: NodeJS.ProcessEnv | Record<string, string |
     kitSecret: e.MESH_KIT_SECRET ?? randomBytes(32).toString('base64url'),
     kitSecretIsRandom: e.MESH_KIT_SECRET === undefined,
     creditDelayMs: e.DEMO_CREDIT_DELAY_MS ?? 0,
+    maxStreams: e.MESH_MAX_STREAMS ?? 1000,
     host: e.HOST ?? '127.0.0.1',
     allowedOrigins: e.MESH_ALLOWED_ORIGINS ?? [],
     rateLimit: e.MESH_RATE_LIMIT ?? 30,

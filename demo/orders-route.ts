@@ -1,10 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { OrderOwners } from './order-owners.js';
 import { sendProblem } from './problem.js';
+import { shopperOf } from './shopper-session.js';
 
 /**
- * `GET /api/orders/:orderId`: the merchant's view of one order once its link token was minted. The
- * status is whatever the latest stored webhook said; the browser's own claims never change it.
+ * `GET /api/orders/:orderId`: the merchant's view of one order once its link token was minted, for
+ * the shopper it belongs to (anyone else gets the same 404 as for an order that does not exist).
+ * The status is whatever the latest stored webhook said; the browser's own claims never change it.
  */
 
 /** Order ids as CONTRACT.md §3 defines them for `POST /mesh/link-token`. */
@@ -55,7 +58,7 @@ export async function readOrder(store: OrdersStore, orderId: string): Promise<Or
   };
 }
 
-export function createOrdersRouter(store: OrdersStore) {
+export function createOrdersRouter(store: OrdersStore, owners: Pick<OrderOwners, 'isOwner'>) {
   const router = Router();
   router.get('/api/orders/:orderId', async (req: Request, res: Response) => {
     const parsed = orderIdSchema.safeParse(req.params.orderId);
@@ -63,7 +66,8 @@ export function createOrdersRouter(store: OrdersStore) {
       sendProblem(res, 400, 'Invalid order id', 'An order id is 1 to 64 characters of A-Z, a-z, 0-9, "_" and "-".');
       return;
     }
-    const order = await readOrder(store, parsed.data);
+    const mine = await owners.isOwner(parsed.data, shopperOf(req).userId);
+    const order = mine ? await readOrder(store, parsed.data) : undefined;
     if (!order) {
       sendProblem(res, 404, 'Order not found', 'No payment was started for this order.');
       return;

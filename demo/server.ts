@@ -9,11 +9,14 @@ import { allowedHosts, hostCheck, isWildcardAddress } from './allowed-hosts.js';
 import { parseDemoConfig, type DemoConfig } from './config.js';
 import { contentSecurityPolicy, linkFrameOrigins } from './csp.js';
 import { reserveFreePort } from './free-port.js';
+import { createDemoMetrics } from './metrics.js';
 import { createLedger, type SucceededTransfer } from './ledger.js';
+import { createOrderOwners } from './order-owners.js';
 import { createOrdersRouter } from './orders-route.js';
 import { postgresLedgerBook } from './postgres-ledger.js';
 import { sendProblem } from './problem.js';
 import { createShopResolver, createShopRouter, type MeshNetworkLike } from './shop.js';
+import { shopperOf, shopperSessions } from './shopper-session.js';
 import { widgetFiles } from './widget-files.js';
 
 /** How long a client may take to send its headers, then its whole request (webhook bodies are ≤ 64 KiB). */
@@ -80,7 +83,11 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
         webhookSecret: config.webhookSecret,
         // The kit mints tokens at 127.0.0.1, so Link is framed from there while the shop may be
         // browsed at localhost: both are this demo and may frame its Link page.
-        frameAncestors: ["'self'", origin, `http://localhost:${port}`],
+        // Pages on MESH_ALLOWED_ORIGINS embed the button, so Link is framed by them too.
+        frameAncestors: [...new Set(["'self'", origin, `http://localhost:${port}`, ...config.allowedOrigins])],
+        // The kit is the sandbox API's one client, so a per-client cap of MESH_RATE_LIMIT would cap the
+        // whole shop: the sandbox keeps Mesh-like headroom (its default) and is off when the demo's is.
+        ...(config.rateLimit === 0 ? { rateLimit: 0 } : {}),
         ...(config.autoplay ? { autoplay: config.autoplay } : {}),
       })
     : undefined;
@@ -88,10 +95,14 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   // On PostgreSQL the ledger is a table written in the kit's fulfilment transaction (args.tx).
   const book = isPostgresStore(store) ? await postgresLedgerBook(store.pool) : undefined;
   const ledger = createLedger(store, { creditDelayMs: config.creditDelayMs, ...(book ? { book } : {}) });
+  const owners = createOrderOwners(store);
   // The resolver reads the kit's cached networks list; the kit does not exist yet when it is built.
   const networks = (): Promise<readonly MeshNetworkLike[]> => kit.getNetworks();
+  const priceOrder = createShopResolver(networks);
+  const metrics = createDemoMetrics();
   const kit: MeshPayKit = createMeshPay({
     store,
+    meterProvider: metrics.meterProvider,
     mesh: {
       clientId: config.mesh?.clientId ?? SANDBOX_CLIENT_ID,
       clientSecret: config.mesh?.clientSecret ?? SANDBOX_CLIENT_SECRET,
@@ -100,7 +111,12 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
     },
     webhookSecret: config.webhookSecrets,
     kitSecret: config.kitSecret,
-    resolveOrder: createShopResolver(networks),
+    streamLimits: { perInstance: config.maxStreams },
+    // An order is the session's that first asked to pay it; to anyone else it does not exist (404).
+    resolveOrder: async (orderId, req) => {
+      const { userId } = shopperOf(req);
+      return (await owners.claim(orderId, userId)) ? priceOrder(orderId, userId) : undefined;
+    },
     ...(config.allowedOrigins.length > 0 ? { cors: { origins: config.allowedOrigins } } : {}),
     rateLimit: config.rateLimit === 0 ? false : { windowMs: 60_000, limit: config.rateLimit },
     onTransferSucceeded: async (succeeded: SucceededTransfer) => {
@@ -120,8 +136,13 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
   });
 
   if (sandbox) app.use('/sandbox/mesh', sandbox.router);
+  app.get('/metrics', metrics.route);
+  // Every shop request has a shopper (a signed session cookie, issued on the first visit); Mesh's
+  // webhook is no shopper and gets no cookie.
+  const sessions = shopperSessions(config.kitSecret);
+  app.use((req, res, next) => (req.path === '/mesh/webhook' ? next() : sessions(req, res, next)));
   app.use('/mesh', kit.router);
-  app.use(createOrdersRouter(store));
+  app.use(createOrdersRouter(store, owners));
   app.use(ledger.router);
   app.use(createShopRouter(useSandbox ? 'local-sandbox' : config.meshEnv));
   app.use('/api', (_req, res) => sendProblem(res, 404, 'Not found', 'No such API route.'));
@@ -185,6 +206,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv | Record<string, stri
           await sandbox?.close();
           await kit.close();
           await store.close();
+          await metrics.shutdown();
         })()),
     };
   }

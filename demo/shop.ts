@@ -71,15 +71,16 @@ export interface ResolvedOrder {
 }
 
 /**
- * Builds the kit's `resolveOrder`: every order costs the same. `getNetworks` is the kit's cached
- * networks list, so pricing an order costs no extra call to Mesh.
+ * Builds the shop's pricing: every order costs the same. `getNetworks` is the kit's cached networks
+ * list, so pricing an order costs no extra call to Mesh. `userId` is the shopper the session
+ * authenticated (never anything the browser sent, such as the order id): Mesh's return-user
+ * tokens are kept and offered per `userId`.
  */
 export function createShopResolver(getNetworks: () => Promise<readonly MeshNetworkLike[]>) {
-  return async function resolveOrder(orderId: string): Promise<ResolvedOrder> {
+  return async function priceOrder(_orderId: string, userId: string): Promise<ResolvedOrder> {
     const networkId = findNetworkId(await getNetworks(), DEMO_PRICE.chain, DEMO_PRICE.token);
     return {
-      // The demo has no accounts; one shopper per order keeps Mesh's return-user tokens apart.
-      userId: `demo-shopper-${orderId}`,
+      userId,
       amountInFiat: DEMO_PRICE.amountInFiat,
       fiatCurrency: DEMO_PRICE.fiatCurrency,
       destinations: [{ networkId, chain: DEMO_PRICE.chain, token: DEMO_PRICE.token, address: DEMO_PRICE.address }],

@@ -1,4 +1,6 @@
-// `cem analyze` config: the manifest IDEs and docs tools read (custom-elements.json).
+// `cem analyze` config: the manifest IDEs and docs tools read (custom-elements.json), and the framework types.
+import { frameworkTypesPlugin } from './framework-types.mjs';
+
 export default {
   globs: ['src/**/*.ts'],
   exclude: ['src/**/*.test.ts'],
@@ -26,5 +28,7 @@ export default {
         }
       },
     },
+    // After the tidy-up above: typed JSX/templates for React, Preact, Solid, Vue and Svelte (dist/types).
+    frameworkTypesPlugin(),
   ],
 };

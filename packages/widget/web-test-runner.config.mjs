@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { createFakeKit } from './test/fake-kit.mjs';
+import { frameworkPagesPlugin } from './test/framework-pages.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 // No file extension on purpose: the test runner marks every path with one as immutable for a year,
@@ -65,7 +66,7 @@ function meshSdkPlugin() {
 
 export default {
   rootDir: repoRoot,
-  files: [fileURLToPath(new URL('./src/**/*.test.ts', import.meta.url))],
+  files: [fileURLToPath(new URL('./src/**/*.test.ts', import.meta.url)), fileURLToPath(new URL('./test/frameworks/*.test.{ts,tsx}', import.meta.url))],
   nodeResolve: true,
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },
@@ -91,5 +92,5 @@ export default {
       await next();
     },
   ],
-  plugins: [meshSdkPlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)) })],
+  plugins: [meshSdkPlugin(), frameworkPagesPlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)) })],
 };

@@ -67,6 +67,12 @@ async function sandboxSourceAmount(demo: DemoProcess, transactionId: string): Pr
   return match[1]!;
 }
 
+/** The order as the paying shopper's browser sees it: with its session cookie (anyone else gets 404). */
+async function orderAs(shop: ShopPage, orderId: string): Promise<{ status: number; body: any }> {
+  const res = await shop.context.request.get(`${shop.baseUrl}/api/orders/${orderId}`);
+  return { status: res.status(), body: await res.json() };
+}
+
 function statusesOf(log: PageLogEntry[]): string[] {
   return log.filter((e) => e.kind === 'status').map((e) => e.name);
 }
@@ -98,7 +104,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     const shop = await openShop(demo);
     const linkFrames = watchLinkFrames(shop);
     const orderId = await shop.orderId();
-    assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).status, 404, 'no order before the click');
+    assert.equal((await orderAs(shop, orderId)).status, 404, 'no order before the click');
     assert.deepEqual(shop.requested.filter((u) => /web-link-sdk/.test(u)), [], 'the Mesh SDK is not loaded with the page');
 
     await shop.clickPay();
@@ -111,7 +117,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     assert.equal(await shop.status(), 'confirming');
     assert.match(await shop.statusLineText(), /confirm/i);
     assert.deepEqual(await ledgerFor(demo, orderId), [], 'no credit while confirming');
-    const midway = await getJson(`${demo.url}/api/orders/${orderId}`);
+    const midway = await orderAs(shop, orderId);
     assert.equal(midway.status, 200);
     assert.notEqual(midway.body.status, 'succeeded');
 
@@ -152,7 +158,7 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     assert.match(credit.txHash, /^0x[0-9a-f]{64}$/i);
     assert.equal((await getJson(`${demo.url}/api/ledger`)).body.entries.length, 1, 'one credit in the whole ledger');
 
-    const order = await getJson(`${demo.url}/api/orders/${orderId}`);
+    const order = await orderAs(shop, orderId);
     assert.deepEqual(order.body, {
       orderId,
       transactionId,
@@ -167,6 +173,40 @@ describe('a shopper pays and Mesh confirms (autoplay: succeed)', () => {
     // The page's own ledger view shows the credit.
     await shop.page.locator(`#ledger-rows .mine`).waitFor({ timeout: 10_000 });
     assert.match((await shop.page.locator('#ledger-rows .mine').textContent()) ?? '', new RegExp(credit.sourceAmount.replace('.', '\\.')));
+  });
+});
+
+describe('the merchant watches the shop (GET /metrics)', () => {
+  it('scrapes the payment above in Prometheus text: tokens minted, webhooks accepted and refused by reason, ack latency, open streams; no id or amount in any label', async () => {
+    const demo = demos.succeed!;
+    // A forgery, so there is a refusal to count.
+    const forged = await fetch(`${demo.url}/mesh/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mesh-signature-256': Buffer.alloc(32).toString('base64') },
+      body: '{"EventId":"forged"}',
+    });
+    assert.equal(forged.status, 401);
+    const res = await fetch(`${demo.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await res.text();
+    const value = (pattern: RegExp): number => {
+      const line = text.split('\n').find((l) => pattern.test(l));
+      assert.ok(line, `no line matching ${pattern} in:\n${text}`);
+      return Number(line.trim().split(/\s+/).at(-1));
+    };
+    assert.ok(value(/^mesh_pay_link_tokens(_total)?\{[^}]*outcome="minted"/) >= 1);
+    assert.ok(value(/^mesh_pay_webhooks(_total)?\{[^}]*outcome="accepted"/) >= 2, 'pending and succeeded');
+    assert.equal(value(/^mesh_pay_webhooks(_total)?\{[^}]*outcome="refused"[^}]*reason="signature-mismatch"|^mesh_pay_webhooks(_total)?\{[^}]*reason="signature-mismatch"[^}]*outcome="refused"/), 1);
+    assert.ok(value(/^mesh_pay_webhook_ack_duration[a-z_]*_count/) >= 2);
+    assert.ok(value(/^mesh_pay_status_streams_open/) >= 0);
+    // Labels are closed sets: nothing that names a shopper, an order or money.
+    const { body } = await getJson(`${demo.url}/api/ledger`);
+    for (const entry of body.entries) {
+      for (const secretish of [entry.orderId, entry.transactionId, entry.transferId, entry.sourceAmount, entry.txHash]) {
+        assert.ok(!text.includes(secretish), `${secretish} appears in /metrics`);
+      }
+    }
   });
 });
 
@@ -209,7 +249,7 @@ describe('a transfer that fails (autoplay: fail)', () => {
     assert.ok(log.some((e) => e.kind === 'event' && e.name === 'mesh-status' && (e.detail as { status?: string }).status === 'failed'));
     assertCleanPage(log);
     assert.deepEqual(await ledgerFor(demo, orderId), []);
-    assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'failed');
+    assert.equal((await orderAs(shop, orderId)).body.status, 'failed');
   });
 });
 
@@ -255,7 +295,7 @@ describe('a shopper who cancels (autoplay: cancel)', () => {
     assert.equal((await shop.linkTokens()).length, 2, 'one token per attempt, no more');
     assertCleanPage(await shop.log());
     assert.deepEqual(await ledgerFor(demo, orderId), []);
-    assert.notEqual((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'succeeded');
+    assert.notEqual((await orderAs(shop, orderId)).body.status, 'succeeded');
   });
 });
 
@@ -290,7 +330,7 @@ describe('a person clicks through the sandbox Link page (no autoplay)', () => {
     assertCleanPage(await shop.log());
     const entries = await ledgerFor(demo, orderId);
     assert.equal(entries.length, 1);
-    assert.equal((await getJson(`${demo.url}/api/orders/${orderId}`)).body.status, 'succeeded');
+    assert.equal((await orderAs(shop, orderId)).body.status, 'succeeded');
   });
 
   it('works from http://localhost:<port>, the address npm start prints, though Link is framed from 127.0.0.1', async () => {

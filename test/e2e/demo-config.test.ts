@@ -144,3 +144,18 @@ describe('the shop page’s Content-Security-Policy', () => {
     assert.doesNotMatch(real, /unsafe-inline|unsafe-eval/);
   });
 });
+
+describe('an operator sizes the status streams', () => {
+  it('caps streams per instance at 1000 by default and reads MESH_MAX_STREAMS', () => {
+    assert.equal(parseDemoConfig({}).maxStreams, 1000);
+    assert.equal(parseDemoConfig({ MESH_MAX_STREAMS: '5000' }).maxStreams, 5000);
+    assert.equal(parseDemoConfig({ MESH_MAX_STREAMS: '' }).maxStreams, 1000);
+  });
+
+  it('refuses a garbage, zero, negative, fractional or absurd MESH_MAX_STREAMS, naming it', () => {
+    for (const bad of ['lots', '0', '-1', '1.5', '1e9', '0x10;rm']) {
+      const problems = problemsOf({ MESH_MAX_STREAMS: bad });
+      assert.ok(problems.some((p) => p.includes('MESH_MAX_STREAMS')), `${bad}: ${problems.join('; ')}`);
+    }
+  });
+});

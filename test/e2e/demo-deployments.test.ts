@@ -14,6 +14,7 @@ import { DEMO_PRICE } from '../../demo/shop.js';
 import { launchChromium } from '../support/chromium.js';
 import { startDemo, type DemoProcess } from '../support/demo-process.js';
 import { ShopPage } from '../support/shop-page.js';
+import { ShopperClient } from '../support/shopper-client.js';
 import { readEventStream } from '../support/sse.js';
 import { REPO_ROOT } from '../support/widget-bundle.js';
 import { startRedisServer } from '../../packages/backend-kit/test/redis-server.js';
@@ -198,11 +199,8 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`two instances of one 
     };
     const [a, b] = await Promise.all([demo(shared), demo(shared)]);
 
-    const minted = await fetch(`${a.url}/mesh/link-token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ orderId: 'order-shared' }),
-    });
+    const shopper = await ShopperClient.visit(a.url);
+    const minted = await shopper.mint('order-shared');
     assert.equal(minted.status, 200);
     const { transactionId, statusUrl } = (await minted.json()) as { transactionId: string; statusUrl: string };
 
@@ -226,7 +224,8 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`two instances of one 
       const { entries } = (await (await fetch(`${instance.url}/api/ledger`)).json()) as { entries: { transferId: string; sourceAmount: string }[] };
       assert.equal(entries.length, 1, `one credit seen from ${instance.url}`);
       assert.equal(entries[0]!.sourceAmount, '25.100000000000000000001');
-      const order = (await (await fetch(`${instance.url}/api/orders/order-shared`)).json()) as { status: string };
+      // The shopper's session cookie, signed by A, is good on B too (one kit secret).
+      const order = (await (await shopper.on(instance.url).order('order-shared')).json()) as { status: string };
       assert.equal(order.status, 'succeeded');
     }
   });

@@ -116,6 +116,24 @@ describe('a merchant lists the origins of the site that embeds the button', () =
     assert.equal(hook.headers['access-control-allow-origin'], undefined);
   });
 
+  it('lets those pages frame the sandbox’s Link page, and no one else', async () => {
+    const minted = await fetch(`${demo.url}/mesh/link-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: 'order-framing' }),
+    });
+    assert.equal(minted.status, 200);
+    const { linkToken } = (await minted.json()) as { linkToken: string };
+    const link = await fetch(Buffer.from(linkToken, 'base64').toString('utf8'));
+    assert.equal(link.status, 200);
+    const ancestors = /frame-ancestors ([^;]+)/.exec(link.headers.get('content-security-policy') ?? '')?.[1]?.split(' ') ?? [];
+    assert.ok(ancestors.includes(SHOP), ancestors.join(' '));
+    assert.ok(ancestors.includes(OTHER_SHOP), ancestors.join(' '));
+    assert.ok(!ancestors.includes('*'));
+    assert.ok(!ancestors.some((a) => a.includes('evil')));
+    await link.arrayBuffer();
+  });
+
   it('keeps its own pages unframeable and same-origin: no CORS on the shop page or the demo API', async () => {
     const page = await raw(demo.url, '/', { headers: { origin: SHOP } });
     assert.equal(page.status, 200);

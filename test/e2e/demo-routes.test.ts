@@ -5,6 +5,7 @@ import { createLedger } from '../../demo/ledger.js';
 import { createDemoApp, type DemoApp, type ListeningDemo } from '../../demo/server.js';
 import { DEMO_PRICE } from '../../demo/shop.js';
 import { readEventStream } from '../support/sse.js';
+import { ShopperClient } from '../support/shopper-client.js';
 import { ensureWidgetBundle } from '../support/widget-bundle.js';
 
 /**
@@ -16,6 +17,8 @@ const WEBHOOK_SECRET = 'demo-routes-webhook-secret-0123456789';
 let demo: DemoApp;
 let server: ListeningDemo;
 let base: string;
+/** The shopper whose browser pays in these stories (holds the demo's session cookie). */
+let shopper: ShopperClient;
 
 before(async () => {
   ensureWidgetBundle();
@@ -27,6 +30,7 @@ before(async () => {
   });
   server = await demo.listen();
   base = server.url;
+  shopper = await ShopperClient.visit(base);
 });
 
 after(async () => {
@@ -43,11 +47,7 @@ async function problem(res: Response, status: number): Promise<Record<string, un
 }
 
 async function mint(orderId: string): Promise<{ linkToken: string; transactionId: string; statusUrl: string }> {
-  const res = await fetch(`${base}/mesh/link-token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ orderId }),
-  });
+  const res = await shopper.mint(orderId);
   assert.equal(res.status, 200, await res.clone().text());
   return (await res.json()) as { linkToken: string; transactionId: string; statusUrl: string };
 }
@@ -152,7 +152,7 @@ describe('GET /api/orders/:orderId', () => {
 
   it('shows the server-priced order as soon as a token is minted, awaiting payment', async () => {
     const { transactionId } = await mint('order-awaiting');
-    const res = await fetch(`${base}/api/orders/order-awaiting`);
+    const res = await shopper.order('order-awaiting');
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       orderId: 'order-awaiting',
@@ -208,7 +208,7 @@ describe('the ledger', () => {
     });
     assert.ok(!Number.isNaN(Date.parse(String(entries[0]!.creditedAt))));
 
-    const order = (await (await fetch(`${base}/api/orders/order-retried`)).json()) as Record<string, unknown>;
+    const order = (await (await shopper.order('order-retried')).json()) as Record<string, unknown>;
     assert.equal(order.status, 'succeeded');
   });
 
@@ -236,7 +236,7 @@ describe('the ledger', () => {
     assert.equal((await postWebhook(failed)).status, 200);
     await settled('ev-x');
     assert.equal((await ledger()).entries.length, before);
-    const order = (await (await fetch(`${base}/api/orders/order-forged`)).json()) as Record<string, unknown>;
+    const order = (await (await shopper.order('order-forged')).json()) as Record<string, unknown>;
     assert.equal(order.status, 'failed');
   });
 });

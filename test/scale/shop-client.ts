@@ -57,6 +57,12 @@ export interface MintedOrder {
   statusUrl: string;
 }
 
+/**
+ * Each order is minted by its own shopper, whose session cookie the demo sets on that first request;
+ * reading the order back later is that same shopper (anyone else gets 404). Keyed by order id.
+ */
+const shopperCookies = new Map<string, string>();
+
 /** A shopper clicks "pay": POST /mesh/link-token for `orderId`, from its own address. */
 export async function mintOrder(baseUrl: string, orderId: string): Promise<MintedOrder> {
   const answer = await httpFrom(nextShopperAddress(), `${baseUrl}/mesh/link-token`, {
@@ -65,6 +71,9 @@ export async function mintOrder(baseUrl: string, orderId: string): Promise<Minte
     body: JSON.stringify({ orderId }),
   });
   if (answer.status !== 200) throw new Error(`link-token for ${orderId} answered ${answer.status}: ${answer.body}`);
+  const setCookie = answer.headers['set-cookie'];
+  const session = (Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('mesh_pay_shopper='));
+  if (session) shopperCookies.set(orderId, session);
   return { orderId, ...(JSON.parse(answer.body) as Omit<MintedOrder, 'orderId'>) };
 }
 
@@ -79,8 +88,10 @@ export interface OrderView {
   status: string;
 }
 
+/** The order as the shopper who minted it sees it (their session cookie, valid on every instance). */
 export async function readOrder(baseUrl: string, orderId: string): Promise<OrderView> {
-  const res = await fetch(`${baseUrl}/api/orders/${orderId}`);
+  const cookie = shopperCookies.get(orderId);
+  const res = await fetch(`${baseUrl}/api/orders/${orderId}`, cookie ? { headers: { cookie } } : {});
   if (res.status !== 200) throw new Error(`order ${orderId} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as OrderView;
 }

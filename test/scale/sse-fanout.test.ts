@@ -18,7 +18,8 @@ let cluster: Cluster;
 const streams: OpenStream[] = [];
 
 before(async () => {
-  cluster = await startCluster({ instances: 1 });
+  // The demo caps streams per instance (MESH_MAX_STREAMS, 1000 by default); the long profile opens more.
+  cluster = await startCluster({ instances: 1, env: { MESH_MAX_STREAMS: String(Math.max(1000, profile.streams + 100)) } });
 });
 
 after(async () => {

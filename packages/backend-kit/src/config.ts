@@ -2,9 +2,12 @@
  * Options of {@link createMeshPay} and their defaults, checked once at start-up so a
  * misconfigured kit fails loudly before it takes a payment.
  */
+import type { MeterProvider } from '@opentelemetry/api';
 import type { Request } from 'express';
 import { MeshPayError } from './errors.js';
 import type { Decision } from './fulfilment-decide.js';
+import { DEFAULT_INTEGRATION_LIMITS, DEFAULT_MAX_CONNECTIONS, type IntegrationLimits } from './return-users.js';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './status-stream.js';
 import type { Destination, HookTransaction, KitStore, TransactionRecord, TransferEvent } from './store.js';
 
 export const MESH_BASE_URLS = {
@@ -16,7 +19,14 @@ export type MeshEnvironment = keyof typeof MESH_BASE_URLS;
 
 /** What the merchant's resolver decides for an order. The browser never chooses any of it. */
 export interface ResolvedOrder {
-  /** Stable, non-PII id of the paying user (Mesh `userId`). */
+  /**
+   * The AUTHENTICATED shopper paying for this order (Mesh `userId`): a stable, non-PII id your
+   * session or login says this request belongs to — never derived from anything the browser sent
+   * (not the order id). The kit keeps this shopper's connected exchanges (return users) under it and
+   * offers them on every token it mints for the same `userId`, so whoever gets a token minted
+   * under a shopper's `userId` is that shopper to Mesh. If the order is not this shopper's, return
+   * `undefined` (404).
+   */
   userId: string;
   /** Decimal string, e.g. `"25.00"`. */
   amountInFiat: string;
@@ -80,15 +90,31 @@ export interface MeshPayOptions {
   webhookSecret: string | readonly string[];
   /** Signs status capabilities; every instance of one deployment must share it. */
   kitSecret: string;
-  /** Turns the browser's orderId into the transfer; `undefined` → 404. */
+  /**
+   * Turns the browser's orderId into the transfer, for the shopper this request authenticates;
+   * `undefined` → 404 (unknown order, or one that belongs to another shopper).
+   */
   resolveOrder: (orderId: string, req: Request) => Promise<ResolvedOrder | undefined>;
   /** Runs once per transferId, after a `succeeded` event that pays a destination you chose. */
   onTransferSucceeded?: (args: SucceededHookArgs) => Promise<void> | void;
   onTransferFailed?: (args: FailedHookArgs) => Promise<void> | void;
   /** Every accepted event, once per EventId (mismatches included, with `verdict: 'mismatch'`). */
   onTransferUpdate?: (args: UpdateHookArgs) => Promise<void> | void;
-  /** Lifetime of a status capability; default 3600. */
+  /**
+   * Lifetime of a status capability (the `statusUrl`, and the integration route under it); default
+   * 86 400 (24 h), so a shopper can watch a slow on-chain settlement to its end. A stream sends
+   * `event: expired` and closes just before its capability runs out.
+   */
   statusTtlSeconds?: number;
+  /** Concurrent status streams per capability (default 3, past it 429) and per instance (default 1000, past it 503). */
+  streamLimits?: Partial<StreamLimits>;
+  /**
+   * Limits on `POST <statusUrl>/integration` (return users), per client address and per capability,
+   * per window; default 30 and 10 per minute; `false` disables (not for production).
+   */
+  integrationRateLimit?: IntegrationLimits | false;
+  /** Connected accounts kept per shopper for return visits; the oldest is replaced. Default 10. */
+  maxConnectionsPerShopper?: number;
   /** A transaction without a terminal status after this long is looked up at Mesh; default 10 min. */
   reconcileAfterMs?: number;
   /** How often the reconciler sweeps; default 60 000 ms. */
@@ -115,6 +141,11 @@ export interface MeshPayOptions {
   fulfilment?: { maxAttempts?: number; baseDelayMs?: number; leaseMs?: number; pollMs?: number; batchSize?: number };
   /** Never given secrets, access tokens or raw webhook bodies. */
   logger?: Logger;
+  /**
+   * Where the kit's OpenTelemetry metrics go; default: the global MeterProvider when the kit is
+   * created. Without an OpenTelemetry SDK in the app, recording costs nothing.
+   */
+  meterProvider?: MeterProvider;
 }
 
 export interface ResolvedConfig extends MeshPayOptions {
@@ -122,6 +153,9 @@ export interface ResolvedConfig extends MeshPayOptions {
   meshTimeoutMs: number;
   environment: MeshEnvironment;
   statusTtlSeconds: number;
+  streamLimits: StreamLimits;
+  integrationRateLimit: IntegrationLimits | false;
+  maxConnectionsPerShopper: number;
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
   heartbeatMs: number;
@@ -150,13 +184,29 @@ export function resolveConfig(options: MeshPayOptions): ResolvedConfig {
   if (typeof options.resolveOrder !== 'function') throw bad('`resolveOrder` must be a function.');
   const environment = options.mesh.environment ?? 'sandbox';
   if (!(environment in MESH_BASE_URLS)) throw bad('`mesh.environment` must be sandbox or production.');
+  const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+  if (options.statusTtlSeconds !== undefined && !positiveInt(options.statusTtlSeconds)) throw bad('`statusTtlSeconds` must be a positive integer.');
+  if (options.maxConnectionsPerShopper !== undefined && !positiveInt(options.maxConnectionsPerShopper)) {
+    throw bad('`maxConnectionsPerShopper` must be a positive integer.');
+  }
+  for (const [name, v] of Object.entries(options.streamLimits ?? {})) {
+    if (v !== undefined && !positiveInt(v)) throw bad(`\`streamLimits.${name}\` must be a positive integer.`);
+  }
+  if (options.integrationRateLimit) {
+    for (const [name, v] of Object.entries(options.integrationRateLimit)) {
+      if (!positiveInt(v)) throw bad(`\`integrationRateLimit.${name}\` must be a positive integer.`);
+    }
+  }
   const f = options.fulfilment ?? {};
   return {
     ...options,
     environment,
     meshBaseUrl: (options.mesh.apiUrl ?? MESH_BASE_URLS[environment]).replace(/\/+$/, ''),
     meshTimeoutMs: options.mesh.timeoutMs ?? 10_000,
-    statusTtlSeconds: options.statusTtlSeconds ?? 3600,
+    statusTtlSeconds: options.statusTtlSeconds ?? 86_400,
+    streamLimits: { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits },
+    integrationRateLimit: options.integrationRateLimit === undefined ? DEFAULT_INTEGRATION_LIMITS : options.integrationRateLimit,
+    maxConnectionsPerShopper: options.maxConnectionsPerShopper ?? DEFAULT_MAX_CONNECTIONS,
     reconcileAfterMs: options.reconcileAfterMs ?? 10 * 60_000,
     reconcileIntervalMs: options.reconcileIntervalMs ?? 60_000,
     heartbeatMs: Math.min(options.heartbeatMs ?? 15_000, 15_000),

@@ -16,6 +16,7 @@ import { warnOnEarlierBodyParsers } from './mount-check.js';
 import { StreamRegistry, statusStreamRoute } from './status-stream.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { webhookRoute } from './webhook-route.js';
+import { createKitMetrics } from './metrics.js';
 
 export interface MeshPayKit {
   /**
@@ -62,11 +63,12 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   });
   const networks = new NetworksCache(mesh, config.networksCacheMs);
   const streams = new StreamRegistry();
+  const kitMetrics = createKitMetrics(() => streams.size, config.meterProvider);
 
   const router = express.Router();
   router.post(
     '/webhook',
-    ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger }),
+    ...webhookRoute({ store, worker, webhookSecret: config.webhookSecret, allowIps: config.webhookAllowIps, logger, metrics: kitMetrics }),
   );
 
   // Browser-facing routes: CORS (when configured) applies to these paths only, so not even a
@@ -87,6 +89,12 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     : [];
   browser.post(
     '/link-token',
+    (_req, res, next) => {
+      res.once('finish', () =>
+        res.statusCode === 200 ? kitMetrics.linkToken('minted') : kitMetrics.linkToken('refused', res.locals.meshPayProblemCode as string | undefined),
+      );
+      next();
+    },
     ...limiter,
     ...linkTokenRoute({
       store,
@@ -105,11 +113,21 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
       kitSecret: config.kitSecret,
       heartbeatMs: config.heartbeatMs,
       registry: streams,
+      limits: config.streamLimits,
       logger,
       onOpenNonTerminal: (transactionId, createdAt) => reconciler.reconcileIfDue(transactionId, createdAt),
     }),
   );
-  browser.post('/status/:capability/integration', ...integrationRoute({ store, kitSecret: config.kitSecret }));
+  browser.post(
+    '/status/:capability/integration',
+    ...integrationRoute({
+      store,
+      kitSecret: config.kitSecret,
+      maxConnections: config.maxConnectionsPerShopper,
+      limits: config.integrationRateLimit,
+      logger,
+    }),
+  );
   browser.get('/networks', networksRoute(networks, config.networksCacheMs));
   router.use(browser);
   router.use(problemHandler(logger));

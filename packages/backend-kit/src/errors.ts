@@ -19,6 +19,9 @@ export type MeshPayErrorCode =
   | 'MESH_PAY_TRANSACTION_NOT_FOUND'
   | 'MESH_PAY_SOURCE_FORBIDDEN'
   | 'MESH_PAY_RATE_LIMITED'
+  | 'MESH_PAY_ORDER_ALREADY_PAID'
+  | 'MESH_PAY_TOO_MANY_STREAMS'
+  | 'MESH_PAY_BUSY'
   | 'MESH_PAY_CONFIG_INVALID'
   | 'MESH_PAY_INTERNAL';
 
@@ -36,6 +39,9 @@ const TITLES: Record<MeshPayErrorCode, string> = {
   MESH_PAY_TRANSACTION_NOT_FOUND: 'Transaction not found',
   MESH_PAY_SOURCE_FORBIDDEN: 'Source address not allowed',
   MESH_PAY_RATE_LIMITED: 'Too many requests',
+  MESH_PAY_ORDER_ALREADY_PAID: 'Order already paid',
+  MESH_PAY_TOO_MANY_STREAMS: 'Too many status streams',
+  MESH_PAY_BUSY: 'Server busy',
   MESH_PAY_CONFIG_INVALID: 'Invalid Mesh Pay configuration',
   MESH_PAY_INTERNAL: 'Internal error',
 };
@@ -44,15 +50,18 @@ const TITLES: Record<MeshPayErrorCode, string> = {
 export class MeshPayError extends Error {
   override readonly name = 'MeshPayError';
   readonly title: string;
+  /** Sent as `Retry-After` (seconds) with 429 and 503 answers. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: MeshPayErrorCode,
     readonly status: number,
     /** Safe to show to a browser. */
     readonly detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(`${code}: ${detail}`, options);
     this.title = TITLES[code];
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
@@ -76,11 +85,14 @@ export function toProblem(error: MeshPayError): Problem {
 }
 
 export function sendProblem(res: Response, error: MeshPayError): void {
+  // Read by the kit's metrics (a refusal counted by its code); never sent.
+  res.locals.meshPayProblemCode = error.code;
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   res.status(error.status).type('application/problem+json').send(JSON.stringify(toProblem(error)));
 }
 
-/** Maps body-parser failures (they carry `type` and `status`) to kit errors. */
-function fromBodyParser(err: unknown): MeshPayError | undefined {
+/** Maps body-parser failures (they carry `type` and `status`) and router decode failures to kit errors. */
+function fromExpressError(err: unknown): MeshPayError | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const type = (err as { type?: unknown }).type;
   if (type === 'entity.too.large') {
@@ -88,6 +100,10 @@ function fromBodyParser(err: unknown): MeshPayError | undefined {
   }
   if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new MeshPayError('MESH_PAY_INVALID_REQUEST', 400, 'The request body could not be read.');
+  }
+  // Express answers a path segment it cannot percent-decode (`/status/%`) with a URIError.
+  if (err instanceof URIError && (err as { status?: unknown }).status === 400) {
+    return new MeshPayError('MESH_PAY_INVALID_REQUEST', 400, 'The URL could not be read.');
   }
   if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'stream.encoding.set') {
     return new MeshPayError('MESH_PAY_INVALID_REQUEST', 400, 'The request body was incomplete.');
@@ -105,7 +121,7 @@ export function problemHandler(logger: { error: (msg: string, meta?: object) => 
       next(err);
       return;
     }
-    const known = err instanceof MeshPayError ? err : fromBodyParser(err);
+    const known = err instanceof MeshPayError ? err : fromExpressError(err);
     if (known) {
       sendProblem(res, known);
       return;

@@ -22,13 +22,21 @@ export {
 } from './config.js';
 export { browserCors, parseAllowedOrigin, parseAllowedOrigins, InvalidOriginError, type CorsOptions } from './cors.js';
 export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './errors.js';
-export { verifyWebhookSignature, signWebhookBody } from './webhook-verify.js';
+export { verifyWebhookSignature, checkWebhookSignature, signWebhookBody, type SignatureRefusal } from './webhook-verify.js';
+export { METER_NAME } from './metrics.js';
+export type { WebhookRefusal } from './webhook-route.js';
 export { parseTransferEvent } from './webhook-parse.js';
 export { parseLosslessJson, JsonNumber, LosslessJsonSyntaxError, type LosslessValue } from './lossless-json.js';
 export { signCapability, verifyCapability, type CapabilityClaims } from './capability.js';
 export { decide, matchDestination, isTerminal, type Decision, type Verdict } from './fulfilment-decide.js';
 export { buildLinkTokenRequest, type LinkTokenResponse } from './link-token-route.js';
-export { toIntegrationAccessTokens, type IntegrationAccessToken } from './return-users.js';
+export {
+  toIntegrationAccessTokens,
+  type IntegrationAccessToken,
+  type IntegrationLimits,
+  type StoredConnection,
+} from './return-users.js';
+export type { StreamLimits } from './status-stream.js';
 export type { MeshNetwork, MeshTransfer } from './mesh-client.js';
 export type {
   Destination,

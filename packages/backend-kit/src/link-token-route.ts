@@ -15,6 +15,7 @@ import { toIntegrationAccessTokens, type IntegrationAccessToken } from './return
 import type { Logger } from './config.js';
 import type { KitStore, TransactionRecord } from './store.js';
 import { markOpen } from './reconcile.js';
+import { currentStatus } from './fulfilment-decide.js';
 
 export const linkTokenRequestSchema = z.object({
   orderId: z
@@ -61,6 +62,20 @@ export function buildLinkTokenRequest(order: ResolvedOrder, transactionId: strin
   return { userId: order.userId, restrictMultipleAccounts: true, transferOptions };
 }
 
+/**
+ * A paid order stays paid: a new token would start a second payment and show the order as awaiting
+ * payment again. Checked after the resolver, so an order the resolver hides (another shopper's)
+ * is a 404 and its payment state is not revealed.
+ */
+async function refuseIfPaid(store: KitStore, orderId: string): Promise<void> {
+  const latest = await store.findTransactionByOrder(orderId);
+  if (!latest) return;
+  const status = currentStatus(await store.statusesSince(latest.transactionId, 0))?.update.status;
+  if (typeof status === 'string' && status.toLowerCase() === 'succeeded') {
+    throw new MeshPayError('MESH_PAY_ORDER_ALREADY_PAID', 409, 'This order is already paid.');
+  }
+}
+
 export function linkTokenRoute(deps: {
   store: KitStore;
   mesh: MeshClient;
@@ -87,6 +102,7 @@ export function linkTokenRoute(deps: {
       throw new MeshPayError('MESH_PAY_INTERNAL', 500, 'The order could not be prepared.');
     }
     const order = checked.data as ResolvedOrder;
+    await refuseIfPaid(deps.store, orderId);
     const transactionId = order.transactionId ?? `mp_${randomBytes(16).toString('base64url')}`;
 
     const linkToken = await deps.mesh.createLinkToken(buildLinkTokenRequest(order, transactionId));
@@ -113,7 +129,7 @@ export function linkTokenRoute(deps: {
       statusUrl: `${req.baseUrl}/status/${capability}`,
       environment: deps.environment,
     };
-    const accessTokens = toIntegrationAccessTokens(await deps.store.getAccessTokens(order.userId), now);
+    const accessTokens = toIntegrationAccessTokens(await deps.store.getAccessTokens(order.userId));
     if (accessTokens.length > 0) body.accessTokens = accessTokens;
     res.set('Cache-Control', 'no-store').json(body);
   };

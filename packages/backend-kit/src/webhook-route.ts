@@ -10,6 +10,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
+import type { KitMetrics } from './metrics.js';
 import type { KitStore } from './store.js';
 import { InvalidEventError, parseTransferEvent, type EventRefusal } from './webhook-parse.js';
 import { checkWebhookSignature, type SignatureRefusal } from './webhook-verify.js';
@@ -23,8 +24,6 @@ export type WebhookRefusal =
   | 'body-too-large'
   | 'body-unreadable';
 
-/** Told about every refusal (metrics); the route has already logged it. */
-export type RefusalListener = (reason: WebhookRefusal) => void;
 
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
 export const SIGNATURE_HEADER = 'x-mesh-signature-256';
@@ -42,19 +41,22 @@ export function webhookRoute(deps: {
   webhookSecret: string | readonly string[];
   allowIps: string[] | false;
   logger: Logger;
-  onRefused?: RefusalListener;
+  metrics?: KitMetrics;
 }): (RequestHandler | ErrorRequestHandler)[] {
   const allowed = deps.allowIps ? new Set(deps.allowIps.map(normalizeIp)) : undefined;
   const refused = (reason: WebhookRefusal, status: number): void => {
     deps.logger.warn('mesh-pay: webhook refused', { reason, status });
-    deps.onRefused?.(reason);
+    deps.metrics?.webhookRefused(reason);
   };
+  /** When each request arrived, for the ack latency: from the first byte we handle to the 200. */
+  const arrived = new WeakMap<object, number>();
 
   const checkSource: RequestHandler = (req, _res, next) => {
+    arrived.set(req, performance.now());
     // req.ip honours the host app's 'trust proxy' setting, so X-Forwarded-For is only believed when told.
     if (allowed && !allowed.has(normalizeIp(req.ip))) {
       deps.logger.warn('mesh-pay: webhook from a source outside the allow-list', { ip: req.ip });
-      deps.onRefused?.('source-forbidden');
+      deps.metrics?.webhookRefused('source-forbidden');
       next(new MeshPayError('MESH_PAY_SOURCE_FORBIDDEN', 403, 'This source may not post webhooks.'));
       return;
     }
@@ -101,6 +103,7 @@ export function webhookRoute(deps: {
     const fresh = await deps.store.addToInbox(event, Date.now());
     if (fresh) deps.worker.kick();
     res.status(200).json({ received: true, duplicate: !fresh });
+    deps.metrics?.webhookAccepted(!fresh, (performance.now() - (arrived.get(req) ?? performance.now())) / 1000);
   };
 
   // Body-reading failures (too large, aborted) happen before the handler: name them here, then let

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import express from 'express';
 import { after, before, describe, it } from 'node:test';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, NETWORKS, startFakeMesh, type FakeMesh } from './fake-mesh.js';
-import { mint, startKit, type Kit } from './harness.js';
+import { DESTINATION, eventually, mint, postWebhook, startKit, webhookBody, type Kit } from './harness.js';
 
 function postToken(k: Kit, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   return fetch(`${k.url}/mesh/link-token`, { method: 'POST', headers, body });
@@ -210,47 +210,6 @@ describe('token route extras', () => {
     }
   });
 
-  it('saves a return user’s access token from onIntegrationConnected and hands it back on the next token', async () => {
-    const k = await startKit();
-    try {
-      const first = await mint(k, 'order-a');
-      const payload = {
-        accessToken: {
-          accountTokens: [{ account: { accountId: 'acc-1', accountName: 'Main' }, accessToken: 'secret-access-token-1', refreshToken: 'r1', tokenId: 'tok-1' }],
-          brokerType: 'coinbase',
-          brokerName: 'Coinbase',
-          brokerBrandInfo: { brokerLogo: '' },
-          expiresInSeconds: 3600,
-        },
-      };
-      const saved = await fetch(`${k.url}${first.statusUrl}/integration`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(payload),
-      });
-      assert.equal(saved.status, 204);
-      const again = await mint(k, 'order-b');
-      assert.deepEqual(again.accessTokens, [
-        { accountId: 'acc-1', accountName: 'Main', accessToken: 'secret-access-token-1', brokerType: 'coinbase', brokerName: 'Coinbase' },
-      ]);
-      assert.equal(JSON.stringify(k.logs).includes('secret-access-token-1'), false, 'tokens are never logged');
-
-      // Bad payloads, forged capabilities and oversize bodies are refused.
-      const bad = await fetch(`${k.url}${first.statusUrl}/integration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"accessToken": {}}' });
-      assert.equal(bad.status, 400);
-      const forged = await fetch(`${k.url}/mesh/status/AAAA.BBBB/integration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-      assert.equal(forged.status, 403);
-      const huge = await fetch(`${k.url}${first.statusUrl}/integration`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...payload, pad: 'x'.repeat(64 * 1024) }),
-      });
-      assert.equal(huge.status, 413);
-    } finally {
-      await k.close();
-    }
-  });
-
   it('serves Mesh’s networks from a cache', async () => {
     const k = await startKit();
     try {
@@ -279,6 +238,72 @@ describe('token route extras', () => {
         }),
       /MESH_PAY_CONFIG_INVALID/,
     );
+  });
+});
+
+describe('a paid order stays paid', () => {
+  let k: Kit;
+  before(async () => {
+    k = await startKit();
+  });
+  after(() => k.close());
+
+  it('refuses a new token for an order whose payment succeeded with 409 MESH_PAY_ORDER_ALREADY_PAID, and the order stays paid', async () => {
+    const orderId = 'order-paid-once';
+    const first = await mint(k, orderId);
+    await postWebhook(k, webhookBody({ transactionId: first.transactionId, status: 'Succeeded', transferId: 'tr-paid-once' }));
+    await eventually(
+      async () => (await k.store.statusesSince(first.transactionId, 0)).some((s) => s.update.status === 'succeeded'),
+      'the payment to be confirmed',
+    );
+    const tokensBefore = k.mesh.linkTokenBodies.length;
+
+    for (let i = 0; i < 3; i++) {
+      const again = await postToken(k, JSON.stringify({ orderId }));
+      assert.equal(again.status, 409);
+      const body = await problem(again);
+      assert.equal(body.code, 'MESH_PAY_ORDER_ALREADY_PAID');
+      assert.equal(body.status, 409);
+    }
+    assert.equal(k.mesh.linkTokenBodies.length, tokensBefore, 'Mesh was not asked for another token');
+    const latest = await k.kit.getTransactionByOrder(orderId);
+    assert.equal(latest?.transactionId, first.transactionId, 'the paid transaction is still the order’s');
+  });
+
+  it('still mints again while a payment is only pending, or after it failed', async () => {
+    for (const status of ['pending', 'failed']) {
+      const orderId = `order-${status}-then-retry`;
+      const first = await mint(k, orderId);
+      await postWebhook(k, webhookBody({ transactionId: first.transactionId, status, transferId: `tr-${status}` }));
+      await eventually(async () => (await k.store.statusesSince(first.transactionId, 0)).length > 0, `${status} stored`);
+      const again = await mint(k, orderId);
+      assert.notEqual(again.transactionId, first.transactionId);
+    }
+  });
+
+  it('answers 404, not 409, when the resolver does not hand the order to this request', async () => {
+    const owned = await startKit({
+      fakeMesh: k.mesh,
+      store: k.store,
+      resolveOrder: async (_orderId, req) =>
+        req.get('x-shopper') === 'owner' ? { userId: 'owner', amountInFiat: '25.00', destinations: [DESTINATION] } : undefined,
+    });
+    try {
+      const mintAs = (shopper: string) =>
+        postToken(owned, JSON.stringify({ orderId: 'order-owned-paid' }), { 'content-type': 'application/json', 'x-shopper': shopper });
+      const first = (await (await mintAs('owner')).json()) as { transactionId: string };
+      await postWebhook(owned, webhookBody({ transactionId: first.transactionId, status: 'succeeded', transferId: 'tr-owned-paid' }));
+      await eventually(
+        async () => (await owned.store.statusesSince(first.transactionId, 0)).some((s) => s.update.status === 'succeeded'),
+        'the payment to be confirmed',
+      );
+      assert.equal((await mintAs('owner')).status, 409);
+      const stranger = await mintAs('stranger');
+      assert.equal(stranger.status, 404, 'a stranger learns nothing about the order, not even that it is paid');
+      assert.equal((await problem(stranger)).code, 'MESH_PAY_ORDER_NOT_FOUND');
+    } finally {
+      await owned.close({ closeStore: false });
+    }
   });
 });
 

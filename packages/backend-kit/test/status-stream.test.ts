@@ -4,10 +4,13 @@
  * alive, it ends on a terminal status, and a client that goes away leaves nothing behind.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { signCapability, verifyCapability } from '../src/capability.js';
 import { MeshPayError } from '../src/errors.js';
-import { KIT_SECRET, SseClient, eventually, mint, postWebhook, startKit, stats, webhookBody, type Kit } from './harness.js';
+import { createMeshPay } from '../src/create-mesh-pay.js';
+import { memoryStore } from '../src/memory-store.js';
+import { KIT_SECRET, SseClient, eventually, gate, mint, postWebhook, startKit, stats, webhookBody, type Kit } from './harness.js';
 
 function capabilityOf(statusUrl: string): string {
   return statusUrl.split('/').at(-1)!;
@@ -179,5 +182,237 @@ describe('status stream', () => {
     await stream.until((s) => s.ended, 'the end');
     assert.equal((await stats(other.store)).listeners, 0);
     await other.store.close();
+  });
+});
+
+describe('malformed capabilities', () => {
+  let k: Kit;
+  before(async () => {
+    k = await startKit();
+  });
+  after(() => k.close());
+
+  it('answers 400, 403 or 404 problem+json to any of them, never a 500 (GET /mesh/status/% included)', async () => {
+    const { statusUrl, transactionId } = await mint(k);
+    const cap = capabilityOf(statusUrl);
+    const [payload, signature] = cap.split('.') as [string, string];
+    const cases: [string, number][] = [
+      ['%', 400],
+      ['%%', 400],
+      ['%zz', 400],
+      ['%C0%AF', 400],
+      ['%E0%A4%A', 400],
+      [`${cap}%`, 400],
+      ['..%2f..%2fetc%2fpasswd', 403],
+      ['%00', 403],
+      ['%20', 403],
+      [encodeURIComponent('"><img src=x onerror=alert(1)>'), 403],
+      [encodeURIComponent('\u{1F4A9}.\u{1F4A9}'), 403],
+      [`${payload}.`, 403],
+      [`.${signature}`, 403],
+      [`${payload}.${signature}.${signature}`, 403],
+      [`${payload}=.${signature}`, 403],
+      [`${payload}.${signature}A`, 403],
+      [`${payload}.${signature.slice(0, -1)}`, 403],
+      ['A'.repeat(1025), 403],
+      [`${'A'.repeat(10_000)}.${signature}`, 403],
+      [`${Buffer.from('not json').toString('base64url')}.${signature}`, 403],
+      [signCapability(KIT_SECRET, transactionId, Date.now() - 1), 403],
+      [signCapability(KIT_SECRET, 'mp_never_minted', Date.now() + 60_000), 404],
+      [signCapability(KIT_SECRET, '../../etc/passwd', Date.now() + 60_000), 404],
+    ];
+    for (const [bad, status] of cases) {
+      const stream = await SseClient.open(`${k.url}/mesh/status/${bad}`);
+      assert.equal(stream.status, status, `GET /mesh/status/${bad.slice(0, 50)}`);
+      assert.match(stream.headers?.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.match((JSON.parse(stream.body) as { code: string }).code, /^MESH_PAY_/);
+    }
+    assert.ok(!k.logs.some((l) => l.level === 'error'), `no unexpected error: ${JSON.stringify(k.logs.filter((l) => l.level === 'error'))}`);
+    // Signed claims that are not what the kit writes are refused too.
+    for (const claims of [{ t: 1, exp: 9e9 }, { t: 'x' }, { exp: 9e9 }, null, [], 'x', { t: '', exp: 9e9 }, { t: 'x', exp: 'never' }]) {
+      const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+      const sig = createHmac('sha256', KIT_SECRET).update(body).digest('base64url');
+      const stream = await SseClient.open(`${k.url}/mesh/status/${body}.${sig}`);
+      assert.equal(stream.status, 403, JSON.stringify(claims));
+    }
+  });
+});
+
+describe('stream limits', () => {
+  it('lets one capability hold at most streamLimits.perCapability streams, then answers 429 with Retry-After', async () => {
+    const k = await startKit({ streamLimits: { perCapability: 3 } });
+    try {
+      const { statusUrl } = await mint(k);
+      const open = await Promise.all([1, 2, 3].map(() => SseClient.open(`${k.url}${statusUrl}`)));
+      await Promise.all(open.map((s) => s.until((c) => c.comments.includes('waiting'), 'connected')));
+      for (let i = 0; i < 5; i++) {
+        const refused = await SseClient.open(`${k.url}${statusUrl}`);
+        assert.equal(refused.status, 429);
+        assert.match(refused.headers?.get('content-type') ?? '', /^application\/problem\+json/);
+        assert.equal((JSON.parse(refused.body) as { code: string }).code, 'MESH_PAY_TOO_MANY_STREAMS');
+        assert.match(refused.headers?.get('retry-after') ?? '', /^\d+$/);
+      }
+      // Another payment is not affected.
+      const other = await SseClient.open(`${k.url}${(await mint(k)).statusUrl}`);
+      assert.equal(other.status, 200);
+      await other.close();
+
+      // A closed stream gives its place back.
+      await open[0]!.close();
+      await eventually(() => k.kit.openStreamCount() === 2, 'the closed stream to be released');
+      const again = await SseClient.open(`${k.url}${statusUrl}`);
+      assert.equal(again.status, 200);
+      await Promise.all([again, ...open].map((s) => s.close()));
+      await eventually(() => k.kit.openStreamCount() === 0, 'all streams released');
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('caps the instance at streamLimits.perInstance streams, then answers 503 with Retry-After', async () => {
+    const k = await startKit({ streamLimits: { perInstance: 4 } });
+    try {
+      const minted = await Promise.all([1, 2, 3, 4, 5].map(() => mint(k)));
+      const open = await Promise.all(minted.slice(0, 4).map((m) => SseClient.open(`${k.url}${m.statusUrl}`)));
+      await Promise.all(open.map((s) => s.until((c) => c.comments.includes('waiting'), 'connected')));
+      const refused = await SseClient.open(`${k.url}${minted[4]!.statusUrl}`);
+      assert.equal(refused.status, 503);
+      assert.equal((JSON.parse(refused.body) as { code: string }).code, 'MESH_PAY_BUSY');
+      assert.match(refused.headers?.get('retry-after') ?? '', /^\d+$/);
+      await Promise.all(open.map((s) => s.close()));
+      await eventually(() => k.kit.openStreamCount() === 0, 'all streams released');
+      assert.equal((await SseClient.open(`${k.url}${minted[4]!.statusUrl}`)).status, 200);
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('holds a burst of 3,000 connections on one capability to the cap, and leaks no place', async () => {
+    const k = await startKit();
+    try {
+      const { statusUrl } = await mint(k);
+      const answers: number[] = [];
+      const held: SseClient[] = [];
+      for (let batch = 0; batch < 30; batch++) {
+        const streams = await Promise.all(Array.from({ length: 100 }, () => SseClient.open(`${k.url}${statusUrl}`)));
+        for (const s of streams) {
+          answers.push(s.status);
+          if (s.status === 200) held.push(s);
+        }
+      }
+      assert.equal(answers.filter((s) => s === 200).length, 3, 'the default per-capability cap');
+      assert.equal(answers.filter((s) => s === 429).length, 2997);
+      assert.equal(k.kit.openStreamCount(), 3);
+      await Promise.all(held.map((s) => s.close()));
+      await eventually(() => k.kit.openStreamCount() === 0, 'all streams released');
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('refuses nonsense limits at start-up', () => {
+    const base = {
+      store: memoryStore(),
+      mesh: { clientId: 'id', clientSecret: 'secret' },
+      webhookSecret: 'whsec',
+      kitSecret: KIT_SECRET,
+      resolveOrder: async () => undefined,
+    };
+    const invalid = (e: unknown) => e instanceof MeshPayError && e.code === 'MESH_PAY_CONFIG_INVALID';
+    for (const streamLimits of [{ perCapability: 0 }, { perInstance: -1 }, { perCapability: 1.5 }, { perInstance: Number.NaN }]) {
+      assert.throws(() => createMeshPay({ ...base, streamLimits }), invalid, JSON.stringify(streamLimits));
+    }
+    for (const statusTtlSeconds of [0, -5, 0.5, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => createMeshPay({ ...base, statusTtlSeconds }), invalid, String(statusTtlSeconds));
+    }
+    for (const integrationRateLimit of [{ windowMs: 0, perCapability: 1, perClient: 1 }, { windowMs: 1000, perCapability: -1, perClient: 1 }]) {
+      assert.throws(() => createMeshPay({ ...base, integrationRateLimit }), invalid, JSON.stringify(integrationRateLimit));
+    }
+    assert.throws(() => createMeshPay({ ...base, maxConnectionsPerShopper: 0 }), invalid);
+  });
+});
+
+describe('a stream whose capability expires', () => {
+  it('says so with a final `expired` event carrying the latest status, closes, and is refused on reconnect', async () => {
+    const k = await startKit({ statusTtlSeconds: 3 });
+    try {
+      const { transactionId, statusUrl } = await mint(k);
+      await postWebhook(k, webhookBody({ transactionId, status: 'pending' }));
+      await eventually(async () => (await k.store.statusesSince(transactionId, 0)).length === 1, 'pending stored');
+      const stream = await SseClient.open(`${k.url}${statusUrl}`);
+      assert.equal(stream.status, 200);
+      await stream.until((s) => s.ended, 'the stream to end at expiry');
+      const last = stream.messages.at(-1)!;
+      assert.equal(last.event, 'expired');
+      assert.deepEqual(JSON.parse(last.data!), { transactionId, status: 'pending' });
+      assert.deepEqual(stream.statuses().map((s) => s.update.status), ['pending']);
+      await eventually(() => k.kit.openStreamCount() === 0, 'the stream released');
+
+      await eventually(() => Date.now() >= verifyCapability(KIT_SECRET, capabilityOf(statusUrl), 0).exp * 1000, 'the capability to expire');
+      const reconnect = await SseClient.open(`${k.url}${statusUrl}`);
+      assert.equal(reconnect.status, 403);
+      assert.equal((JSON.parse(reconnect.body) as { code: string }).code, 'MESH_PAY_CAPABILITY_EXPIRED');
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('lives for 24 hours by default, long enough for a slow on-chain settlement', async () => {
+    const k = await startKit();
+    try {
+      const { statusUrl } = await mint(k);
+      const left = verifyCapability(KIT_SECRET, capabilityOf(statusUrl)).exp * 1000 - Date.now();
+      assert.ok(left > 23.9 * 3600_000 && left <= 24 * 3600_000, `expires in ${left} ms`);
+    } finally {
+      await k.close();
+    }
+  });
+});
+
+describe('a client that leaves while its stream is being opened', () => {
+  it('gives its place back, so the capability is not locked out', async () => {
+    const store = memoryStore();
+    const held = gate();
+    let holding = true;
+    const slowStore = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getTransaction') {
+          return async (id: string) => {
+            if (holding) await held.promise;
+            return target.getTransaction(id);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let closedByClient = 0;
+    const k = await startKit({
+      store: slowStore,
+      streamLimits: { perCapability: 1 },
+      // Sees the server notice the client's close, so the test knows the order of events.
+      configureApp: (app) =>
+        app.use((req, res, next) => {
+          if (req.path.startsWith('/mesh/status/')) res.on('close', () => closedByClient++);
+          next();
+        }),
+    });
+    try {
+      const { statusUrl } = await mint(k);
+      const controller = new AbortController();
+      const leaving = fetch(`${k.url}${statusUrl}`, { signal: controller.signal }).catch(() => undefined);
+      await eventually(() => k.kit.openStreamCount() === 1, 'the stream to reserve its place');
+      controller.abort();
+      await leaving;
+      await eventually(() => closedByClient === 1, 'the server to see the client go, before the transaction is read');
+      holding = false;
+      held.open();
+      await eventually(() => k.kit.openStreamCount() === 0, 'the place to be given back');
+      const next = await SseClient.open(`${k.url}${statusUrl}`);
+      assert.equal(next.status, 200);
+      await next.close();
+    } finally {
+      await k.close();
+    }
   });
 });

@@ -7,6 +7,8 @@
  */
 export { MeshPayButton, define, MESH_PAY_BUTTON_TAG } from './mesh-pay-button.js';
 export type { MeshPayTheme, MeshPayRenderType } from './mesh-pay-button.component.js';
+// The SDK's payload types are event details too (the framework typings in dist/types import them from here).
+export type { LinkPayload, TransferFinishedPayload, LinkEventType, SessionSummary } from '@meshconnect/web-link-sdk';
 export type { MeshPayEventDetailMap, MeshPayEventName, MeshClickDetail, MeshOpenDetail, MeshExitDetail } from './events.js';
 export { MeshPayError, type MeshPayErrorCode, type MeshPayErrorDetail } from './errors.js';
 export { PAYMENT_STATUSES, transition, nextStatus, isBusy, InvalidTransitionError, type PaymentStatus, type PaymentEvent } from './payment-machine.js';

@@ -34,6 +34,9 @@ const kit = createMeshPay({
   webhookSecret: config.webhookSecret,
   kitSecret: config.kitSecret,
   rateLimit: false,
+  // The fan-out benchmark holds thousands of streams, many on one capability ("shared" shape):
+  // it measures the fan-out itself, so the protective caps are lifted here.
+  streamLimits: { perCapability: 1_000_000, perInstance: 1_000_000 },
   logger: quiet,
   resolveOrder: async (orderId: string) => ({
     userId: `bench-${orderId}`,

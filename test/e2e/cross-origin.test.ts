@@ -1,0 +1,196 @@
+/**
+ * A merchant's shop page lives on one origin (a CMS, a static host) and the kit on another: the page
+ * loads the button from the kit's origin (or a CDN) with a strict CSP and Subresource Integrity,
+ * and pays. Three real origins on this machine (page, kit, "CDN"), the demo as a child process,
+ * Chromium and the real Mesh SDK.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import { startDemo, type DemoProcess } from '../support/demo-process.js';
+import { ensureWidgetBundle } from '../support/widget-bundle.js';
+import { WIDGET_BUNDLE_DIR } from '../../demo/server.js';
+
+interface Site {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A tiny static host: `pages(ownUrl)` by path, each with its own headers. */
+async function startSite(pages: (url: string) => Record<string, { body: string | Buffer; headers: Record<string, string> }>): Promise<Site> {
+  let url = '';
+  const server: Server = createServer((req, res) => {
+    // Built per request: a page may name an origin that starts after this one.
+    const page = pages(url)[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!page) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, page.headers).end(page.body);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** A merchant's page: no inline script or style, and a CSP naming exactly the kit's origin. */
+function shopPage(scriptTag: string, tokenUrl: string, orderId: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>
+${scriptTag}
+</head><body><h1>Checkout</h1>
+<mesh-pay-button token-url="${tokenUrl}" order-id="${orderId}" label="Pay with crypto"></mesh-pay-button>
+</body></html>`;
+}
+
+const csp = (kit: string, scripts = kit) =>
+  [
+    "default-src 'none'",
+    `script-src ${scripts}`,
+    "style-src 'self'",
+    `connect-src ${kit}`,
+    `frame-src ${kit}`,
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+
+let browser: Browser;
+let demo: DemoProcess;
+let shop: Site;
+let cdn: Site;
+let stranger: Site;
+const sri = () => JSON.parse(readFileSync(join(WIDGET_BUNDLE_DIR, 'sri.json'), 'utf8')) as Record<string, string>;
+
+before(async () => {
+  ensureWidgetBundle();
+  // The page's origin must be known before the kit starts: it goes into MESH_ALLOWED_ORIGINS.
+  let kitUrl = '';
+  shop = await startSite(() => ({
+    '/pinned.html': {
+      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pinned'),
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
+    },
+    '/pay.html': {
+      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pay'),
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
+    },
+    '/tampered.html': {
+      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="sha384-${Buffer.alloc(48, 7).toString('base64')}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-tampered'),
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
+    },
+  }));
+  [demo, browser] = await Promise.all([startDemo({ autoplay: 'succeed', env: { MESH_ALLOWED_ORIGINS: shop.url } }), launchChromium()]);
+  kitUrl = demo.url;
+  // A public CDN serves the same files to everyone (`Access-Control-Allow-Origin: *`, like jsDelivr).
+  cdn = await startSite(() =>
+    Object.fromEntries(
+      Object.keys(sri()).map((file) => [
+        `/${file}`,
+        {
+          body: readFileSync(join(WIDGET_BUNDLE_DIR, file)),
+          headers: { 'content-type': 'text/javascript', 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' },
+        },
+      ]),
+    ),
+  );
+  // A site the merchant never listed, using the button from the CDN against the merchant's kit.
+  stranger = await startSite(() => ({
+    '/index.html': {
+      body: shopPage(`<script type="module" src="${cdn.url}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-stranger'),
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl, cdn.url) },
+    },
+  }));
+});
+
+after(async () => {
+  await browser?.close();
+  await Promise.allSettled([demo?.stop(), shop?.close(), cdn?.close(), stranger?.close()]);
+});
+
+async function open(url: string): Promise<{ page: Page; console: string[]; close(): Promise<void> }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const console: string[] = [];
+  page.on('console', (m) => console.push(m.text()));
+  page.on('pageerror', (e) => console.push(e.message));
+  await page.addInitScript({
+    content: `window.__meshErrors = []; document.addEventListener('mesh-error', (e) => window.__meshErrors.push(e.detail));
+      window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
+  });
+  await page.goto(url);
+  return { page, console, close: () => context.close() };
+}
+
+describe('a page on another origin loads the button with Subresource Integrity', () => {
+  it('runs the kit’s bundle when its hash matches', async () => {
+    const { page, close } = await open(`${shop.url}/pinned.html`);
+    try {
+      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
+      assert.ok(await page.evaluate(() => customElements.get('mesh-pay-button') !== undefined));
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+    } finally {
+      await close();
+    }
+  });
+
+  it('refuses to run it when the hash does not match', async () => {
+    const { page, console, close } = await open(`${shop.url}/tampered.html`);
+    try {
+      await page.waitForFunction(() => document.readyState === 'complete');
+      const deadline = Date.now() + 20_000;
+      while (!console.some((line) => /integrity/i.test(line)) && Date.now() < deadline) await page.waitForEvent('console', { timeout: 20_000 }).catch(() => undefined);
+      assert.ok(console.some((line) => /integrity/i.test(line)), `no integrity error in ${console.join(' | ')}`);
+      assert.equal(await page.evaluate(() => customElements.get('mesh-pay-button') === undefined), true);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a page on an origin the merchant did not list', () => {
+  it('gets the button from a CDN but no CORS grant from the kit: the token request fails visibly', async () => {
+    const { page, console, close } = await open(`${stranger.url}/index.html`);
+    try {
+      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
+      await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+      await page.locator('mesh-pay-button[status="error"]').waitFor({ timeout: 20_000 });
+      const errors = await page.evaluate(() => (window as unknown as { __meshErrors: { code: string }[] }).__meshErrors);
+      assert.ok(errors.length >= 1, 'a mesh-error event tells the page why');
+      assert.ok(console.some((line) => /blocked by CORS policy/.test(line) && line.includes('/mesh/link-token')), `not refused by CORS: ${console.join(' | ')}`);
+      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
+      assert.equal(ledger.entries.some((e) => e.orderId === 'xo-stranger'), false);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a shopper on the listed page pays', () => {
+  it('through the kit on the other origin: status stream and all, succeeded, credited once', async () => {
+    const { page, console, close } = await open(`${shop.url}/pay.html`);
+    try {
+      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
+      await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+      await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
+      const errors = await page.evaluate(() => (window as unknown as { __meshErrors: unknown[] }).__meshErrors);
+      assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'the page’s strict CSP was enough');
+      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
+      assert.equal(ledger.entries.filter((e) => e.orderId === 'xo-pay').length, 1);
+    } finally {
+      await close();
+    }
+  });
+});
