@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { signWebhookBody } from '@mesh-pay/backend-kit';
 import { DEMO_PRICE } from '../../demo/shop.js';
 import { startDemo, type DemoProcess, type DemoProcessOptions } from '../support/demo-process.js';
+import { ShopperClient } from '../support/shopper-client.js';
 import { readEventStream, type SseMessage } from '../support/sse.js';
 import { startPostgresServer, type PostgresServer } from '../../packages/backend-kit/test/postgres-server.js';
 
@@ -36,12 +37,10 @@ async function instance(database: string, options: DemoProcessOptions = {}): Pro
   return demo;
 }
 
+/** A shopper opens the shop on `to` and starts paying `orderId` (their session cookie, as the button would). */
 async function mint(to: DemoProcess, orderId: string): Promise<{ transactionId: string; statusUrl: string }> {
-  const res = await fetch(`${to.url}/mesh/link-token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ orderId }),
-  });
+  const shopper = await ShopperClient.visit(to.url);
+  const res = await shopper.mint(orderId);
   assert.equal(res.status, 200, await res.clone().text());
   return (await res.json()) as { transactionId: string; statusUrl: string };
 }
