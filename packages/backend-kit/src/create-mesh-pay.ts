@@ -60,8 +60,24 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     logger,
   });
   // Every dead event is counted (metrics below) whether or not the merchant listens for it.
+  // Each merchant hook run is counted by outcome; the hook itself is untouched.
+  const counted = <A>(hook: 'succeeded' | 'failed' | 'update', run: ((args: A) => Promise<void> | void) | undefined) =>
+    run &&
+    (async (args: A) => {
+      try {
+        await run(args);
+      } catch (err) {
+        kitMetrics.hookAttempt(hook, false);
+        throw err;
+      }
+      kitMetrics.hookAttempt(hook, true);
+    });
   const hooks = {
     ...config,
+    onTransferSucceeded: counted('succeeded', config.onTransferSucceeded),
+    onTransferFailed: counted('failed', config.onTransferFailed),
+    onTransferUpdate: counted('update', config.onTransferUpdate),
+    observeVerdict: (verdict: string) => kitMetrics.verdict(verdict),
     confirmTransfer: transferConfirmer({ mesh, verify: config.verifyTransfers }),
     onDead: async (args: Parameters<NonNullable<typeof config.onDead>>[0]) => {
       kitMetrics.eventDead();
@@ -76,6 +92,7 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
     reconcileAfterMs: config.reconcileAfterMs,
     intervalMs: config.reconcileIntervalMs,
     logger,
+    onLookup: (outcome) => kitMetrics.reconcileLookup(outcome),
   });
   const pruner = config.retention ? new Pruner(store, config.retention, logger) : undefined;
   const networks = new NetworksCache(mesh, config.networksCacheMs);

@@ -44,6 +44,8 @@ import { nextRetry } from './retry-schedule.js';
 type Hooks = Pick<ResolvedConfig, 'onTransferSucceeded' | 'onTransferFailed' | 'onTransferUpdate' | 'onDead'> & {
   /** Asks Mesh before a `succeeded` is credited (transfer-verify.ts); throws while it cannot confirm. */
   confirmTransfer?: TransferConfirmer;
+  /** Told of every decision the worker carries out (metrics). */
+  observeVerdict?: (verdict: Decision['verdict']) => void;
 };
 
 export class InboxWorker {
@@ -335,6 +337,7 @@ export class InboxWorker {
   }
 
   private async carryOut(event: TransferEvent, transaction: TransactionRecord, decision: Decision): Promise<void> {
+    this.hooks.observeVerdict?.(decision.verdict);
     await reportVerdict(this.store, this.logger, event, decision);
 
     const { onTransferSucceeded, onTransferFailed, onTransferUpdate } = this.hooks;

@@ -15,6 +15,8 @@ export interface KitMetrics {
   webhookUnmatched(): void;
   hookAttempt(hook: 'succeeded' | 'failed' | 'update', ok: boolean): void;
   eventDead(): void;
+  /** What the worker made of an event (credit, fail, mismatch, underpaid, overpaid, conflict, refund, update). */
+  verdict(verdict: string): void;
   reconcileLookup(outcome: 'ok' | 'error'): void;
   linkToken(outcome: 'minted' | 'refused', code?: string): void;
 }
@@ -40,6 +42,9 @@ export function createKitMetrics(openStreams: () => number, provider: MeterProvi
   const dead = meter.createCounter('mesh_pay.fulfilment.dead', {
     description: 'Events given up on after the retry window; each needs an operator.',
   });
+  const verdicts = meter.createCounter('mesh_pay.fulfilment.verdicts', {
+    description: 'Decisions carried out on webhook events, by verdict (a retried event counts again).',
+  });
   meter
     .createObservableGauge('mesh_pay.status_streams.open', { description: 'Status streams (SSE) open on this instance.' })
     .addCallback((result) => result.observe(openStreams()));
@@ -58,6 +63,7 @@ export function createKitMetrics(openStreams: () => number, provider: MeterProvi
     webhookUnmatched: () => webhooks.add(1, { outcome: 'unmatched' }),
     hookAttempt: (hook, ok) => attempts.add(1, { hook, outcome: ok ? 'ok' : 'error' }),
     eventDead: () => dead.add(1),
+    verdict: (verdict) => verdicts.add(1, { verdict }),
     reconcileLookup: (outcome) => lookups.add(1, { outcome }),
     linkToken(outcome, code) {
       const attributes: Attributes = { outcome };

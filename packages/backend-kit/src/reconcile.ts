@@ -60,6 +60,8 @@ export class Reconciler {
       reconcileAfterMs: number;
       intervalMs: number;
       logger: Logger;
+      /** Told of every look-up at Mesh (metrics). */
+      onLookup?: (outcome: 'ok' | 'error') => void;
     },
   ) {}
 
@@ -127,8 +129,15 @@ export class Reconciler {
 
   /** Asks Mesh about one transaction and queues what it reports. Returns how many new events were queued. */
   async reconcile(transactionId: string): Promise<number> {
-    const { store, mesh, worker, logger } = this.deps;
-    const transfers = await mesh.getTransfersByTransactionId(transactionId);
+    const { store, mesh, worker, logger, onLookup } = this.deps;
+    let transfers: Awaited<ReturnType<MeshClient['getTransfersByTransactionId']>>;
+    try {
+      transfers = await mesh.getTransfersByTransactionId(transactionId);
+      onLookup?.('ok');
+    } catch (err) {
+      onLookup?.('error');
+      throw err;
+    }
     let queued = 0;
     for (const t of transfers) {
       if (await store.addToInbox(transferToEvent(t, transactionId), Date.now())) queued++;
