@@ -336,8 +336,12 @@ export class SseClient {
 }
 
 /** Waits until `check` is true, polling the store (for effects that have no event to await). */
-export async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+/**
+ * Waits for a condition. The deadline only matters when the condition never comes: it is generous so
+ * that a loaded machine (a CI box, two cores shared by Chromium and three databases) is not a failure.
+ */
+export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((ok) => setTimeout(ok, 10));
