@@ -73,6 +73,15 @@ export const NETWORKS = [
 export async function startFakeMesh(): Promise<FakeMesh> {
   const app = express();
   const stalled = new Set<() => void>();
+  /** Holds an answer until the test releases it (or the client leaves): Mesh hanging. */
+  const stall = (res: express.Response): void => {
+    const release = () => {
+      stalled.delete(release);
+      if (!res.headersSent) res.status(503).end();
+    };
+    stalled.add(release);
+    res.on('close', release);
+  };
   const sockets = new Set<Socket>();
   let dropped = 0;
 
@@ -120,15 +129,7 @@ export async function startFakeMesh(): Promise<FakeMesh> {
       req.socket.destroy();
       return;
     }
-    if (mode.kind === 'stall') {
-      const release = () => {
-        stalled.delete(release);
-        if (!res.headersSent) res.status(503).end();
-      };
-      stalled.add(release);
-      res.on('close', release);
-      return;
-    }
+    if (mode.kind === 'stall') return void stall(res);
     if (!authorized(req)) return void refuseAuth(res);
     if (mode.kind === 'refuse') {
       res.status(mode.status).json({
@@ -168,15 +169,7 @@ export async function startFakeMesh(): Promise<FakeMesh> {
     fake.transfersQueries.push(req.originalUrl);
     const mode = fake.transfersMode;
     if (mode.kind === 'drop') return void req.socket.destroy();
-    if (mode.kind === 'stall') {
-      const release = () => {
-        stalled.delete(release);
-        if (!res.headersSent) res.status(503).end();
-      };
-      stalled.add(release);
-      res.on('close', release);
-      return;
-    }
+    if (mode.kind === 'stall') return void stall(res);
     if (mode.kind === 'server-error') {
       res.status(503).json({ status: 'serverFailure', message: 'upstream timeout', errorType: 'internal' });
       return;
