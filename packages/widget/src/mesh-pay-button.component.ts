@@ -64,7 +64,7 @@ export type MeshPayRenderType = 'embedded' | 'overlay';
  * @cssprop --mesh-pay-button-focus-ring - Focus ring color.
  * @cssprop --mesh-pay-button-success - Background once paid.
  * @cssprop --mesh-pay-button-danger - Background on error or failure.
- * @cssprop --mesh-pay-dialog-background - Link dialog background (the dialog is `dialog.mesh-pay-dialog` in the light DOM: set these on it or an ancestor).
+ * @cssprop --mesh-pay-dialog-background - Link dialog background (they inherit into the dialog's shadow root: set them on `mesh-pay-dialog`, `body` or `:root`).
  * @cssprop --mesh-pay-dialog-color - Link dialog text color.
  * @cssprop --mesh-pay-dialog-radius - Link dialog corner radius.
  * @cssprop --mesh-pay-dialog-backdrop - Backdrop behind the Link dialog.
