@@ -184,6 +184,7 @@ describe('the page behind the dialog', () => {
       const scrolled = window.scrollY;
       expect(scrolled, 'the page is scrolled down to the button').to.be.greaterThan(500);
       const before = buttonOf(el).getBoundingClientRect();
+      const width = tall.getBoundingClientRect().width;
       expect(window.innerWidth - document.documentElement.clientWidth, 'the page shows a 17px scrollbar').to.equal(17);
 
       const opened = oneEvent(el, 'mesh-open');
@@ -194,7 +195,8 @@ describe('the page behind the dialog', () => {
       expect(root.overflowY, 'page scroll locked').to.equal('hidden');
       expect(root.overscrollBehaviorY, 'no scroll chaining on touch').to.equal('none');
       expect(root.scrollbarGutter, 'the scrollbar’s room is kept').to.equal('stable');
-      expect(buttonOf(el).getBoundingClientRect().left, 'no sideways layout shift').to.equal(before.left);
+      expect(tall.getBoundingClientRect().width, 'no sideways layout shift').to.equal(width);
+      expect(buttonOf(el).getBoundingClientRect().left).to.equal(before.left);
       expect(window.scrollY).to.equal(scrolled);
 
       await sendKeys({ press: 'Escape' });

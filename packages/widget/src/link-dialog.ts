@@ -23,7 +23,7 @@ function dialogStyles(): CSSStyleSheet {
 }
 
 /** The light-DOM host's tag; never registered (a plain element is enough to host a shadow root). */
-export const LINK_DIALOG_TAG = 'mesh-pay-dialog';
+const LINK_DIALOG_TAG = 'mesh-pay-dialog';
 
 let counter = 0;
 
@@ -146,11 +146,6 @@ export class LinkDialog {
     if (!this.host.isConnected) document.body.append(this.host);
     if (!this.element.open) this.element.showModal();
     this.releaseScroll ??= lockPageScroll(this.host);
-  }
-
-  /** True while our close button shows (until Link says it loaded, and again when Link goes away). */
-  get closeButtonShowing(): boolean {
-    return !this.closeButton.hidden;
   }
 
   /** Link took over (its own close button shows) or went away (ours is the way out again). */

@@ -35,11 +35,6 @@ function forgetRemovedHolders(): void {
   for (const holder of holders) if (!holder.isConnected) holders.delete(holder);
 }
 
-/** True while some dialog holds the page's scroll. */
-export function pageScrollLocked(): boolean {
-  return document.documentElement.hasAttribute(ATTRIBUTE);
-}
-
 /**
  * Locks the page's scroll for `holder` (a connected element) until the returned function is called;
  * the page scrolls again once no connected holder is left. Calling the release twice is harmless.
