@@ -111,7 +111,8 @@ export function removeDialogs(): void {
 
 /** After a story: every button reset (Link closed, the page's Link slot free), no dialog, no saved payment. */
 export function resetPage(): void {
-  for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
+  // Typed by what it calls: the framework pages see the published element type, the rest the source one.
+  for (const el of document.querySelectorAll<Element & { reset(): void }>('mesh-pay-button')) el.reset();
   removeDialogs();
   sessionStorage.clear();
 }
