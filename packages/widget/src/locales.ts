@@ -41,7 +41,7 @@ export interface MeshPayStrings {
  * (that half failed to download). Everything else
  * (other statuses, the dialog, the in-app-browser view, notices) is in `locales/en-after-intent.ts`.
  */
-export type AfterIntentStringKey = Exclude<keyof MeshPayStrings, 'pay' | 'preparing' | 'confirming' | 'retry' | 'announce' | 'paymentRequired'>;
+type AfterIntentStringKey = Exclude<keyof MeshPayStrings, 'pay' | 'preparing' | 'confirming' | 'retry' | 'announce' | 'paymentRequired'>;
 
 /** English after intent: its own strings and the announcements of the statuses the entry does not reach. */
 export type EnglishAfterIntent = Pick<MeshPayStrings, AfterIntentStringKey> & { announce: Omit<MeshPayStrings['announce'], 'preparing' | 'confirming' | 'error'> };

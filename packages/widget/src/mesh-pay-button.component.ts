@@ -172,8 +172,7 @@ export class MeshPayButton extends LitElement {
 
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
   reset(): void {
-    if (this.#driver) this.#driver.reset();
-    else this.#driving?.then((driver) => driver.reset(), () => undefined);
+    this.#withDriver((driver) => driver.reset());
   }
 
   /** @internal A `<fieldset disabled>` around the button disables it like any form control. */
@@ -195,8 +194,7 @@ export class MeshPayButton extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
-    if (this.#driver) this.#driver.disconnected();
-    else this.#driving?.then((driver) => this.isConnected || driver.disconnected(), () => undefined);
+    this.#withDriver((driver) => this.isConnected || driver.disconnected());
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -281,6 +279,12 @@ export class MeshPayButton extends LitElement {
       },
     );
     return this.#driving;
+  }
+
+  /** Runs `task` with the driver now, or once it arrives if it is on its way (else there is nothing to do). */
+  #withDriver(task: (driver: PaymentDriver) => unknown): void {
+    if (this.#driver) task(this.#driver);
+    else this.#driving?.then(task, () => undefined);
   }
 
   /** Sets, reflects and announces the status; only the payment machine decides it. */
