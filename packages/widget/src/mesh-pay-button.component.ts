@@ -192,9 +192,10 @@ export class MeshPayButton extends LitElement {
   }
 
   override disconnectedCallback(): void {
+    // The driver looks at the attempt before its controllers close Link, the stream and the token request.
+    this.#withDriver((driver) => this.isConnected || driver.disconnected());
     super.disconnectedCallback();
     for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
-    this.#withDriver((driver) => this.isConnected || driver.disconnected());
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

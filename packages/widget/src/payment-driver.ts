@@ -97,9 +97,9 @@ export class PaymentDriver {
   }
 
   /**
-   * Removed mid-flow (SPA navigation): the controllers close Link (freeing the page's Link slot), the
-   * stream and the token request; the attempt is abandoned. A confirming payment stays confirming
-   * and is followed again on re-attach (sessionStorage).
+   * Removed mid-flow (SPA navigation), called before the controllers close Link (freeing the page's
+   * Link slot), the stream and the token request: the attempt is abandoned. A confirming payment
+   * stays confirming and is followed again on re-attach (sessionStorage).
    */
   disconnected(): void {
     this.#resumedKey = undefined;
