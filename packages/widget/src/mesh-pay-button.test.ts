@@ -544,6 +544,38 @@ describe('look and language', () => {
     expect(new URLSearchParams(page.search).get('rt')).to.equal('embedded');
   });
 
+  it('a payment under way brings its own looks: a spinner while busy, the success colour once paid, the danger colour on error', async () => {
+    // These styles arrive with the lazily loaded half, after the resting button rendered without them.
+    const id = orderId('looks');
+    const el = await mount(id);
+    el.style.setProperty('--mesh-pay-button-success', 'rgb(0, 128, 1)');
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await el.updateComplete;
+    const spinner = el.shadowRoot!.querySelector('[part~="spinner"]')!;
+    expect(getComputedStyle(spinner).animationName).to.equal('spin');
+    expect(getComputedStyle(spinner).borderTopStyle).to.equal('solid');
+    await statusBecomes(el, 'confirming');
+    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+    // After the button's short colour transition.
+    const bg = (button: MeshPayButton) => getComputedStyle(buttonOf(button)).backgroundColor;
+    await waitUntil(() => bg(el) === 'rgb(0, 128, 1)', `success colour, still ${bg(el)}`);
+    expect(el.shadowRoot!.querySelector('[part~="spinner"]')).to.equal(null);
+    el.reset(); // frees the page's one Link slot for the next button
+
+    const failingId = orderId('looks-error');
+    await kit.scenario(failingId, { failFirst: 1, failStatus: 502 });
+    const failing = await mount(failingId);
+    const failed = oneEvent(failing, 'mesh-error');
+    buttonOf(failing).click();
+    await failed;
+    await waitUntil(() => bg(failing) === 'rgb(185, 28, 28)', `danger colour, still ${bg(failing)}`);
+    await expect(failing).to.be.accessible();
+  });
+
   it('theme="system" follows the OS colour scheme, for the button and the dialog', async () => {
     const id = orderId('system');
     await kit.scenario(id, { link: 'idle' });
