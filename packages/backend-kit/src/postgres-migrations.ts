@@ -108,6 +108,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX prune_due_at ON ${s}.prune_due (closed_at, transaction_id);
     `,
   },
+  {
+    version: 3,
+    name: 'inbox attempt history',
+    sql: (s) => `
+      -- Each entry's last attempts (INBOX_HISTORY_LIMIT), for operators; deleted with the entry.
+      CREATE TABLE ${s}.inbox_attempts (
+        id bigserial PRIMARY KEY,
+        event_id text NOT NULL,
+        json text NOT NULL
+      );
+      CREATE INDEX inbox_attempts_event ON ${s}.inbox_attempts (event_id, id);
+    `,
+  },
 ];
 
 /** `"name"` with embedded quotes doubled: the one way an identifier enters SQL text here. */

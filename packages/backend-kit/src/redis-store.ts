@@ -2,7 +2,11 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
 import {
+  boundedAttempt,
+  INBOX_HISTORY_LIMIT,
   inboxPageSize,
+  storableError,
+  type InboxAttempt,
   type InboxEntry,
   type InspectableStore,
   type StatusUpdate,
@@ -97,20 +101,36 @@ for i, id in ipairs(ids) do
 end
 return out`;
 
-/** The dead index (score 0, so it pages in EventId order) is what operators list and retry. KEYS: state, error, due, dead, done, next. ARGV: eventId, state, error?. */
+/**
+ * Appends an attempt (ARGV[n], '' for none) to an entry's history list KEYS[h], keeping the newest
+ * ARGV[n+1]. Spliced into the scripts that settle or reschedule, so history and state move together.
+ */
+const recordAttempt = (h: number, n: number): string => `
+if ARGV[${n}] ~= '' then
+  redis.call('RPUSH', KEYS[${h}], ARGV[${n}])
+  redis.call('LTRIM', KEYS[${h}], -tonumber(ARGV[${n + 1}]), -1)
+end`;
+
+/**
+ * The dead index (score 0, so it pages in EventId order) is what operators list and retry.
+ * KEYS: state, error, due, dead, done, next, history. ARGV: eventId, state, error ('' for none), hasError ('1'/'0'), attempt, historyLimit.
+ */
 const SETTLE_INBOX = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+${recordAttempt(7, 5)}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if ARGV[2] == 'dead' then redis.call('ZADD', KEYS[4], 0, ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
 -- Done entries, by their last lease (≈ when settled), are what retention prunes.
 if ARGV[2] == 'done' then redis.call('ZADD', KEYS[5], tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0'), ARGV[1]) end
-if #ARGV >= 3 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+if ARGV[4] == '1' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
 return 1`;
 
-/** A settled entry stays settled. KEYS: state, next, error, due. ARGV: eventId, nextAttemptAt, error. */
+/** A settled entry stays settled. KEYS: state, next, error, due, history. ARGV: eventId, nextAttemptAt, error, attempt, historyLimit. */
 const RETRY_INBOX = `
 local state = redis.call('HGET', KEYS[1], ARGV[1])
+if not state then return 0 end
+${recordAttempt(5, 4)}
 if state ~= 'pending' and state ~= 'processing' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 'pending')
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -177,18 +197,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
 /**
- * Retention: up to `limit` done entries settled before `before`, each removed from every inbox hash
- * and its `update` mark. KEYS: done, events, state, attempts, next, received, error, window, updateMarks.
- * ARGV: before, limit.
+ * Retention of one done entry settled before `before` (checked again here, atomically): removed from
+ * every inbox hash, with its history list and `update` mark. KEYS: done, events, state, attempts,
+ * next, received, error, window, updateMarks, history. ARGV: eventId, before.
  */
 const PRUNE_INBOX = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, id in ipairs(ids) do
-  for i = 2, 8 do redis.call('HDEL', KEYS[i], id) end
-  redis.call('HDEL', KEYS[9], id)
-  redis.call('ZREM', KEYS[1], id)
-end
-return #ids`;
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not at or tonumber(at) >= tonumber(ARGV[2]) then return 0 end
+for i = 2, 9 do redis.call('HDEL', KEYS[i], ARGV[1]) end
+redis.call('DEL', KEYS[10])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1`;
 
 /** One closed transaction. KEYS: tx, status log, order pointer, prune set. ARGV: transactionId. */
 const PRUNE_TX = `
@@ -229,6 +248,15 @@ return { event, redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[3]
   redis.call('HGET', KEYS[4], ARGV[1]), redis.call('HGET', KEYS[5], ARGV[1]),
   redis.call('HGET', KEYS[6], ARGV[1]), redis.call('HGET', KEYS[7], ARGV[1]) }`;
 
+/** GET_INBOX plus the entry's history list, as of the same moment. KEYS: as GET_INBOX, history. ARGV: eventId. */
+const GET_INBOX_WITH_HISTORY = `
+local event = redis.call('HGET', KEYS[1], ARGV[1])
+if not event then return false end
+return { event, redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[3], ARGV[1]),
+  redis.call('HGET', KEYS[4], ARGV[1]), redis.call('HGET', KEYS[5], ARGV[1]),
+  redis.call('HGET', KEYS[6], ARGV[1]), redis.call('HGET', KEYS[7], ARGV[1]),
+  redis.call('LRANGE', KEYS[8], 0, -1) }`;
+
 /**
  * The log's length is the seq, and the publish happens in the same atomic step, so subscribers see
  * seqs in log order. KEYS: log. ARGV: updateJson, channel.
@@ -259,12 +287,13 @@ return out`;
 const SCRIPTS = {
   meshAddToInbox: { numberOfKeys: 6, lua: ADD_TO_INBOX },
   meshClaimInbox: { numberOfKeys: 8, lua: CLAIM_INBOX },
-  meshSettleInbox: { numberOfKeys: 6, lua: SETTLE_INBOX },
-  meshPruneInbox: { numberOfKeys: 9, lua: PRUNE_INBOX },
+  meshSettleInbox: { numberOfKeys: 7, lua: SETTLE_INBOX },
+  meshPruneInbox: { numberOfKeys: 10, lua: PRUNE_INBOX },
   meshPruneTx: { numberOfKeys: 4, lua: PRUNE_TX },
   meshCloseTx: { numberOfKeys: 2, lua: CLOSE_TX },
-  meshRetryInbox: { numberOfKeys: 4, lua: RETRY_INBOX },
+  meshRetryInbox: { numberOfKeys: 5, lua: RETRY_INBOX },
   meshGetInbox: { numberOfKeys: 7, lua: GET_INBOX },
+  meshGetInboxWithHistory: { numberOfKeys: 8, lua: GET_INBOX_WITH_HISTORY },
   meshRequeueInbox: { numberOfKeys: 6, lua: REQUEUE_INBOX },
   meshRequeueDead: { numberOfKeys: 6, lua: REQUEUE_DEAD },
   meshRenewLease: { numberOfKeys: 3, lua: RENEW_LEASE },
@@ -285,6 +314,11 @@ type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 /** `redis://user:secret@host` → `redis://user:***@host`: a store's `kind` is logged. */
 export function redactRedisUrl(url: string): string {
   return URL.canParse(url) ? redactUrl(url) : 'redis://(invalid url)';
+}
+
+/** An attempt as its history list holds it; '' (nothing to record) when there is none. */
+function attemptJson(attempt: InboxAttempt | undefined): string {
+  return attempt ? JSON.stringify(boundedAttempt(attempt)) : '';
 }
 
 function escapeGlob(text: string): string {
@@ -338,6 +372,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     reconcileDue: `${prefix}reconcile:due`,
     pruneDue: `${prefix}prune:due`,
     inboxDone: `${prefix}inbox:done`,
+    inboxHistory: (eventId: string) => `${prefix}inbox:history:${eventId}`,
     marks: (scope: string) => `${prefix}marks:${scope}`,
     lock: (key: string) => `${prefix}lock:${key}`,
     statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
@@ -482,24 +517,27 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       );
     },
 
-    async settleInbox(eventId, state, error) {
+    async settleInbox(eventId, state, error, attempt) {
       open();
-      const args: (string | number)[] = [k.inboxState, k.inboxError, k.inboxDue, k.inboxDead, k.inboxDone, k.inboxNext, eventId, state];
-      if (error !== undefined) args.push(error);
-      await script('meshSettleInbox')(...args);
+      await script('meshSettleInbox')(
+        k.inboxState, k.inboxError, k.inboxDue, k.inboxDead, k.inboxDone, k.inboxNext, k.inboxHistory(eventId),
+        eventId, state, error === undefined ? '' : storableError(error), error === undefined ? '0' : '1', attemptJson(attempt), INBOX_HISTORY_LIMIT,
+      );
     },
 
-    async retryInbox(eventId, nextAttemptAt, error) {
+    async retryInbox(eventId, nextAttemptAt, error, attempt) {
       open();
       await script('meshRetryInbox')(
-        k.inboxState, k.inboxNext, k.inboxError, k.inboxDue, eventId, Math.trunc(nextAttemptAt), error,
+        k.inboxState, k.inboxNext, k.inboxError, k.inboxDue, k.inboxHistory(eventId),
+        eventId, Math.trunc(nextAttemptAt), storableError(error), attemptJson(attempt), INBOX_HISTORY_LIMIT,
       );
     },
 
     async getInboxEntry(eventId) {
       open();
-      const row = (await script('meshGetInbox')(...inboxKeys, eventId)) as unknown[] | null;
-      return row ? toEntry(row) : undefined;
+      const row = (await script('meshGetInboxWithHistory')(...inboxKeys, k.inboxHistory(eventId), eventId)) as unknown[] | null;
+      if (!row) return undefined;
+      return { ...toEntry(row), history: (row[7] as string[]).map((json) => JSON.parse(json) as InboxAttempt) };
     },
 
     async listInbox({ state, cursor, limit }) {
@@ -603,12 +641,16 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     async pruneSettled(before, limit) {
       open();
       const max = inboxPageSize(limit);
-      const inbox = Number(
-        await script('meshPruneInbox')(
-          k.inboxDone, k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxWindow,
-          k.marks('update'), Math.trunc(before), max,
+      const done = await redis.zrangebyscore(k.inboxDone, '-inf', `(${Math.trunc(before)}`, 'LIMIT', 0, max);
+      const pruned = await Promise.all(
+        done.map((id) =>
+          script('meshPruneInbox')(
+            k.inboxDone, k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxWindow,
+            k.marks('update'), k.inboxHistory(id), id, Math.trunc(before),
+          ),
         ),
       );
+      const inbox = pruned.filter((n) => n === 1).length;
       const closed = await redis.zrangebyscore(k.pruneDue, '-inf', `(${Math.trunc(before)}`, 'LIMIT', 0, max);
       // The order pointer's key needs the orderId, which only the record knows: read it first.
       const records = await Promise.all(closed.map((id) => redis.get(k.tx(id))));
