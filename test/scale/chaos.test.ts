@@ -179,9 +179,9 @@ describe(title, { timeout: chaosMs + 170_000 * scaleFactor }, () => {
     assert.equal(await redisInteger(c, 'HLEN', 'meshpay:marks:credit'), transfers, 'one credit mark per transfer');
     // A SIGKILLed process can die between its ledger write and its log line, so the log may show
     // fewer; never more: two successful writes for one transfer would be a double credit.
-    const credits = c.output().match(/ledger: credited order/g)?.length ?? 0;
+    const credits = c.countInOutput(/ledger: credited order/);
     assert.ok(credits <= transfers, `${credits} credits logged for ${transfers} transfers`);
-    const failures = c.output().match(/failed on purpose/g)?.length ?? 0;
+    const failures = c.countInOutput(/failed on purpose/);
     assert.ok(failures > 0, 'the ledger did fail along the way');
     assert.ok(kills >= 1 && restarts >= 1, `${kills} kills and ${restarts} Redis restarts happened`);
 

@@ -26,8 +26,10 @@ export interface Cluster {
   addInstance(env?: Record<string, string>): Promise<DemoProcess>;
   /** SIGKILL, no goodbye: what a crashed host looks like. Resolves once the process is gone. */
   kill9(instance: DemoProcess): Promise<void>;
-  /** Everything every instance (alive or dead) printed, for failure messages. */
+  /** The tail of what every instance (alive or dead) printed, for failure messages. */
   output(): string;
+  /** How many times `pattern` occurs in everything every instance (alive or dead) printed. */
+  countInOutput(pattern: RegExp): number;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,10 @@ export async function startCluster({
       await gone;
     },
     output: () => all.map((d, i) => `--- instance ${i} (${d.url}) ---\n${d.output().slice(-4000)}`).join('\n'),
+    countInOutput: (pattern) => {
+      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      return all.reduce((sum, d) => sum + (d.output().match(global)?.length ?? 0), 0);
+    },
     async stop() {
       await Promise.allSettled(all.map((d) => d.stop()));
       await mesh?.close();

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { LEGACY_CLOSED_COLLECTION, LEGACY_OPEN_COLLECTION } from './legacy-open-records.js';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
 import {
@@ -64,13 +65,75 @@ export interface RedisStoreStats extends StoreStats {
   serverChannels: number;
 }
 
+/** What {@link RedisStore.upgradeLegacyData} moved. */
+export interface RedisLegacyUpgrade {
+  /** Open transactions from `mesh-pay:open` put into the reconciliation index. */
+  reconcile: number;
+  /** Closed transactions from `mesh-pay:closed` put into the retention index. */
+  closed: number;
+  /** Inbox entries settled before the done/dead sets existed, now in them. */
+  done: number;
+  dead: number;
+}
+
 export interface RedisStore extends InspectableStore {
   /** Reads `CONFIG GET appendonly`/`appendfsync`, warns through the logger when not durable. */
   checkPersistence(): Promise<RedisPersistenceReport>;
+  /**
+   * Data written before the reconciliation index and the inbox's done/dead sets existed is moved
+   * into them once per deployment (key `<prefix>schema`, set to {@link REDIS_DATA_VERSION} when
+   * done): the old `mesh-pay:open`/`mesh-pay:closed` collections (see legacy-open-records.ts) and
+   * entries settled `done` or `dead` before the sets (so `inbox list --state dead` shows them and
+   * retention prunes old done ones). Paged with HSCAN and small scripts, never a KEYS or a whole
+   * LRANGE, so the server keeps answering webhooks meanwhile; idempotent, so an instance that dies
+   * half-way (or two starting at once) is harmless. The store starts it when created; this returns
+   * that run's result (`undefined` when the data was already current).
+   */
+  upgradeLegacyData(): Promise<RedisLegacyUpgrade | undefined>;
   stats(): Promise<RedisStoreStats>;
 }
 
 // Each script is one atomic step on the server; they only touch the keys they are given.
+
+/** Data layout version this code writes; older (or unversioned) data is upgraded once. */
+export const REDIS_DATA_VERSION = 2;
+/** Hash fields per HSCAN page (and ids per script call) while upgrading. */
+const UPGRADE_PAGE = 500;
+
+/**
+ * Legacy open transactions, one page: into the reconciliation index (due at createdAt, overdue)
+ * unless closed or already indexed. KEYS: reconcile due, prune set, legacy closed hash. ARGV: id, createdAt, …
+ */
+const LEGACY_OPEN_PAGE = `
+local n = 0
+for i = 1, #ARGV, 2 do
+  local id = ARGV[i]
+  if redis.call('HEXISTS', KEYS[3], id) == 0 and not redis.call('ZSCORE', KEYS[2], id) then
+    n = n + redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], id)
+  end
+end
+return n`;
+
+/** Legacy closed transactions, one page: into the retention index at closedAt. KEYS: prune set. ARGV: id, closedAt, … */
+const LEGACY_CLOSED_PAGE = `
+local n = 0
+for i = 1, #ARGV, 2 do n = n + redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], ARGV[i]) end
+return n`;
+
+/**
+ * Settled entries from before the done/dead sets, one page, each only if still in the state the
+ * scan saw. KEYS: state, done, dead, next. ARGV: id, state, … Returns { done, dead } added.
+ */
+const LEGACY_SETTLED_PAGE = `
+local done, dead = 0, 0
+for i = 1, #ARGV, 2 do
+  local id, seen = ARGV[i], ARGV[i + 1]
+  if redis.call('HGET', KEYS[1], id) == seen then
+    if seen == 'dead' then dead = dead + redis.call('ZADD', KEYS[3], 'NX', 0, id)
+    elseif seen == 'done' then done = done + redis.call('ZADD', KEYS[2], 'NX', tonumber(redis.call('HGET', KEYS[4], id) or '0'), id) end
+  end
+end
+return { done, dead }`;
 
 /** KEYS: events, state, attempts, next, received, due. ARGV: eventId, eventJson, now. */
 const ADD_TO_INBOX = `
@@ -301,6 +364,9 @@ const SCRIPTS = {
   meshRenewLock: { numberOfKeys: 1, lua: RENEW_LOCK },
   meshReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
   meshAppendStatus: { numberOfKeys: 1, lua: APPEND_STATUS },
+  meshLegacyOpenPage: { numberOfKeys: 3, lua: LEGACY_OPEN_PAGE },
+  meshLegacyClosedPage: { numberOfKeys: 1, lua: LEGACY_CLOSED_PAGE },
+  meshLegacySettledPage: { numberOfKeys: 4, lua: LEGACY_SETTLED_PAGE },
   meshClaimReconcile: { numberOfKeys: 1, lua: CLAIM_RECONCILE },
   meshClaimReconcileOne: { numberOfKeys: 1, lua: CLAIM_RECONCILE_ONE },
   meshPutOnce: { numberOfKeys: 2, lua: PUT_ONCE },
@@ -373,6 +439,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     pruneDue: `${prefix}prune:due`,
     inboxDone: `${prefix}inbox:done`,
     inboxHistory: (eventId: string) => `${prefix}inbox:history:${eventId}`,
+    dataVersion: `${prefix}schema`,
     marks: (scope: string) => `${prefix}marks:${scope}`,
     lock: (key: string) => `${prefix}lock:${key}`,
     statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
@@ -469,8 +536,85 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     return rows.filter((row): row is unknown[] => row !== null).map(toEntry);
   };
 
+  /** Every field of a hash, a page at a time (HSCAN: the server never blocks on a big one). */
+  const scanHash = async (key: string, page: (flat: string[]) => Promise<void>): Promise<void> => {
+    let cursor = '0';
+    do {
+      const [next, flat] = await redis.hscan(key, cursor, 'COUNT', UPGRADE_PAGE);
+      if (flat.length > 0) await page(flat);
+      cursor = next;
+    } while (cursor !== '0');
+  };
+  /** The `[field, value]` pairs of a flat HSCAN reply that pass `keep`, flat again. */
+  const pairsWhere = (flat: string[], keep: (field: string, value: string) => boolean): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) if (keep(flat[i]!, flat[i + 1]!)) out.push(flat[i]!, flat[i + 1]!);
+    return out;
+  };
+  /** `[field, json, …]` → `[field, json[name] as a whole number (0 if not one), …]`. */
+  const numberField = (flat: string[], name: string): string[] =>
+    flat.map((value, i) => {
+      if (i % 2 === 0) return value;
+      let n: unknown;
+      try {
+        n = (JSON.parse(value) as Record<string, unknown> | null)?.[name];
+      } catch {
+        // Not JSON: due (or prunable) at once rather than an upgrade that fails on every start.
+      }
+      return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? String(n) : '0';
+    });
+
+  const upgrade = async (): Promise<RedisLegacyUpgrade | undefined> => {
+    if (Number((await redis.get(k.dataVersion)) ?? 0) >= REDIS_DATA_VERSION) return undefined;
+    const report: RedisLegacyUpgrade = { reconcile: 0, closed: 0, done: 0, dead: 0 };
+    await scanHash(k.inboxState, async (flat) => {
+      const settled = pairsWhere(flat, (_, state) => state === 'done' || state === 'dead');
+      if (settled.length === 0) return;
+      const [done, dead] = (await script('meshLegacySettledPage')(k.inboxState, k.inboxDone, k.inboxDead, k.inboxNext, ...settled)) as [number, number];
+      report.done += done;
+      report.dead += dead;
+    });
+    const openKey = k.records(LEGACY_OPEN_COLLECTION);
+    const closedKey = k.records(LEGACY_CLOSED_COLLECTION);
+    await scanHash(openKey, async (flat) => {
+      report.reconcile += Number(await script('meshLegacyOpenPage')(k.reconcileDue, k.pruneDue, closedKey, ...numberField(flat, 'createdAt')));
+    });
+    // A closed transaction with a dead event stays (an operator may retry it): like keepTransaction.
+    const keep = new Set<string>();
+    let deadFrom = '-';
+    for (;;) {
+      const ids = await redis.zrangebylex(k.inboxDead, deadFrom, '+', 'LIMIT', 0, UPGRADE_PAGE);
+      if (ids.length === 0) break;
+      for (const json of await redis.hmget(k.inboxEvents, ...ids)) {
+        if (json) keep.add((JSON.parse(json) as TransferEvent).transactionId);
+      }
+      deadFrom = `(${ids.at(-1)!}`;
+    }
+    await scanHash(closedKey, async (flat) => {
+      const pairs = numberField(flat, 'closedAt');
+      const kept = pairsWhere(pairs, (id) => !keep.has(id));
+      if (kept.length > 0) report.closed += Number(await script('meshLegacyClosedPage')(k.pruneDue, ...kept));
+    });
+    // UNLINK frees the old collections in the background, however big they grew.
+    await redis.unlink(openKey, k.recordsOrder(LEGACY_OPEN_COLLECTION), closedKey, k.recordsOrder(LEGACY_CLOSED_COLLECTION));
+    await redis.set(k.dataVersion, String(REDIS_DATA_VERSION));
+    return report;
+  };
+  let upgrading: Promise<RedisLegacyUpgrade | undefined> | undefined;
+  const upgradeOnce = (): Promise<RedisLegacyUpgrade | undefined> =>
+    (upgrading ??= upgrade().catch((error: unknown) => {
+      upgrading = undefined; // the next call (or the next start) tries again
+      throw error;
+    }));
+  // Started with the store; a failure (Redis down at start) is retried by the next instance start.
+  upgradeOnce().catch((error: unknown) => {
+    if (!closed) logger.warn(`[mesh-pay] could not upgrade data written by an older version yet: ${(error as Error).message}`);
+  });
+
   return {
     kind: redactRedisUrl(url),
+
+    upgradeLegacyData: upgradeOnce,
 
     async saveTransaction(tx: TransactionRecord) {
       open();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { LEGACY_CLOSED_COLLECTION, LEGACY_OPEN_COLLECTION } from './legacy-open-records.js';
 import { groupCommit } from './sqlite-group-commit.js';
 import { statusFanout } from './status-fanout.js';
 import {
@@ -109,6 +110,25 @@ const SCHEMA = `
   );
 `;
 
+/** Open, not closed, record still there, in neither index yet: due at its createdAt (overdue). */
+const LEGACY_OPEN_TO_INDEX = `
+  INSERT INTO reconcile_due (transaction_id, due_at)
+  SELECT o.key, COALESCE(CAST(json_extract(o.json, '$.createdAt') AS INTEGER), 0)
+  FROM records o JOIN transactions t ON t.transaction_id = o.key
+  WHERE o.collection = ?
+    AND NOT EXISTS (SELECT 1 FROM records c WHERE c.collection = ? AND c.key = o.key)
+    AND NOT EXISTS (SELECT 1 FROM prune_due p WHERE p.transaction_id = o.key)
+  ON CONFLICT (transaction_id) DO NOTHING`;
+
+/** Closed: pruned after the retention period from its closedAt, unless it has a dead event. */
+const LEGACY_CLOSED_TO_RETENTION = `
+  INSERT INTO prune_due (transaction_id, closed_at)
+  SELECT c.key, COALESCE(CAST(json_extract(c.json, '$.closedAt') AS INTEGER), 0)
+  FROM records c
+  WHERE c.collection = ?
+    AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.state = 'dead' AND json_extract(i.event_json, '$.transactionId') = c.key)
+  ON CONFLICT (transaction_id) DO NOTHING`;
+
 interface InboxRow {
   event_id: string;
   event_json: string;
@@ -170,6 +190,11 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     if (!columns.some((c) => c.name === 'window_start')) db.exec(`ALTER TABLE inbox ADD COLUMN window_start INTEGER`);
     // Operator listings page through one state in EventId order.
     db.exec(`CREATE INDEX IF NOT EXISTS inbox_state ON inbox (state, event_id)`);
+    // A file from before the reconciliation index: its open transactions join the index (see
+    // legacy-open-records.ts). Two indexed look-ups when there is nothing to move.
+    db.prepare(LEGACY_OPEN_TO_INDEX).run(LEGACY_OPEN_COLLECTION, LEGACY_CLOSED_COLLECTION);
+    db.prepare(LEGACY_CLOSED_TO_RETENTION).run(LEGACY_CLOSED_COLLECTION);
+    db.prepare(`DELETE FROM records WHERE collection IN (?, ?)`).run(LEGACY_OPEN_COLLECTION, LEGACY_CLOSED_COLLECTION);
   }).immediate();
 
   const q = {
