@@ -145,7 +145,8 @@ describe(title, { timeout: chaosMs + 170_000 * scaleFactor }, () => {
           const total = wave * perTransfer;
           const replacement: Promise<unknown>[] = [];
           for (const [i, mark] of [Math.floor(total / 3), Math.floor((2 * total) / 3)].entries()) {
-            await waitFor(() => sent >= mark, { timeoutMs: 120_000, intervalMs: 20, what: `${mark} deliveries` });
+            await waitFor(() => stormsOver || sent >= mark, { timeoutMs: 120_000, intervalMs: 20, what: `${mark} deliveries` });
+            if (sent < mark) break; // the storm failed: nothing left to disturb
             if (i === 1) await blow(true);
             else replacement.push(blow(false));
           }
@@ -156,9 +157,11 @@ describe(title, { timeout: chaosMs + 170_000 * scaleFactor }, () => {
       do await storm(round++);
       while (Date.now() - started < chaosMs);
     } finally {
+      // Even when a storm failed: the chaos may be starting a replacement, which must be running
+      // (and so stopped by `after`) before this test gives up.
       stormsOver = true;
+      await chaos;
     }
-    await chaos;
 
     await waitFor(async () => (await redisInteger(c, 'HLEN', 'meshpay:records:ledger')) === transfers, {
       timeoutMs: 120_000 * scaleFactor,

@@ -51,6 +51,7 @@ export async function startCluster({
   const kitSecret = randomBytes(32).toString('base64url');
   const all: DemoProcess[] = [];
   const mesh = sharedMesh ? await startMeshSandbox() : undefined;
+  let stopped = false;
   const meshEnv: Record<string, string> = mesh
     ? { MESH_API_URL: mesh.url }
     : // The other scale stories sign their own webhooks for transfers no Mesh made, and each instance runs
@@ -68,6 +69,11 @@ export async function startCluster({
         store: storeUrl,
         env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, ...meshEnv, ...env, ...extra },
       });
+      if (stopped) {
+        // Started while the cluster was being stopped (a failed story's replacement): never orphaned.
+        await demo.stop();
+        throw new Error('the cluster was stopped while this instance started');
+      }
       all.push(demo);
       cluster.instances.push(demo);
       return demo;
@@ -85,6 +91,7 @@ export async function startCluster({
       return all.reduce((sum, d) => sum + (d.output().match(global)?.length ?? 0), 0);
     },
     async stop() {
+      stopped = true;
       await Promise.allSettled(all.map((d) => d.stop()));
       await mesh?.close();
       await redis.stop();
