@@ -4,11 +4,13 @@
  * dialog and the English strings of those states. Imported lazily next to the Mesh SDK so the
  * script-tag entry stays within its size budget.
  */
-import { completeEnglish } from './locales.js';
+import { LOCALES } from './locales.js';
 import enAfterIntent from './locales/en-after-intent.js';
 
-completeEnglish(enAfterIntent);
+// English in the entry has only what the element shows before this half arrives: complete it.
+const { announce, ...rest } = enAfterIntent;
+Object.assign(LOCALES.en!, rest);
+Object.assign(LOCALES.en!.announce, announce);
 
 export { PaymentDriver } from './payment-driver.js';
-export { paymentDriverStyles } from './payment-driver.styles.js';
 export { openStatusStream } from './status-stream.js';

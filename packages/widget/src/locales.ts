@@ -37,23 +37,21 @@ export interface MeshPayStrings {
 
 /**
  * English in the entry holds only what the element shows before its lazily loaded half arrives:
- * the idle button, `preparing` (a click), `confirming` (a resumed payment) and `error` with Retry
- * (that half failed to download). Everything else
- * (other statuses, the dialog, the in-app-browser view, notices) is in `locales/en-after-intent.ts`.
+ * the idle button, `preparing` (a click) and `error` with Retry (that half failed to download), and
+ * the validation message of a `required` button. Everything else (other statuses, a resumed
+ * payment, the dialog, the in-app-browser view, notices) is in `locales/en-after-intent.ts`.
  */
-type AfterIntentStringKey = Exclude<keyof MeshPayStrings, 'pay' | 'preparing' | 'confirming' | 'retry' | 'announce' | 'paymentRequired'>;
+type AfterIntentStringKey = Exclude<keyof MeshPayStrings, 'pay' | 'preparing' | 'retry' | 'announce' | 'paymentRequired'>;
 
 /** English after intent: its own strings and the announcements of the statuses the entry does not reach. */
-export type EnglishAfterIntent = Pick<MeshPayStrings, AfterIntentStringKey> & { announce: Omit<MeshPayStrings['announce'], 'preparing' | 'confirming' | 'error'> };
+export type EnglishAfterIntent = Pick<MeshPayStrings, AfterIntentStringKey> & { announce: Omit<MeshPayStrings['announce'], 'preparing' | 'error'> };
 
 const en = {
   pay: 'Pay with crypto',
   preparing: 'Preparing…',
-  confirming: 'Confirming…',
   retry: 'Retry',
   announce: {
     preparing: 'Preparing your payment',
-    confirming: 'Transfer sent. Confirming the payment',
     error: 'Something went wrong. You can retry',
   },
   paymentRequired: 'Payment required',
@@ -76,18 +74,11 @@ export const LOCALE_LOADERS: Readonly<Record<string, () => Promise<{ default: Me
   zh: () => import('./locales/zh.js'),
 };
 
-/** Completes English with the strings the lazy half brings (called when it loads). */
-export function completeEnglish({ announce, ...rest }: EnglishAfterIntent): void {
-  Object.assign(en, rest);
-  Object.assign(en.announce, announce);
-}
-
-/** Languages loaded so far (English always; complete once the lazy half loaded). */
+/** Languages loaded so far (English always; completed by the lazy half when it loads: link-flow.ts). */
 export const LOCALES: Record<string, MeshPayStrings> = { en };
-const loading = new Map<string, Promise<MeshPayStrings>>();
 
 function primaryOf(lang: string | null | undefined): string {
-  return (lang ?? '').trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  return (lang ?? '').trim().toLowerCase().split(/[-_]/)[0]!;
 }
 
 /** The string-valued entries of a merchant's overrides: anything else (numbers, objects) is ignored. */
@@ -110,25 +101,19 @@ export function needsLocale(lang: string | null | undefined): boolean {
   return !LOCALES[primary] && primary in LOCALE_LOADERS;
 }
 
-/** Loads the built-in translation for `lang` once (English, and unknown languages, resolve at once). */
+/**
+ * Loads the built-in translation for `lang` (English, and unknown languages, resolve at once). The
+ * browser's module map makes it one download however often it is asked for while on its way, and
+ * tries a failed one again: offline for a moment, English now and the language next time.
+ */
 export function loadLocale(lang: string | null | undefined): Promise<MeshPayStrings> {
   const primary = primaryOf(lang);
-  const loaded = LOCALES[primary];
-  if (loaded) return Promise.resolve(loaded);
   const loader = LOCALE_LOADERS[primary];
-  if (!loader) return Promise.resolve(en);
-  let pending = loading.get(primary);
-  if (!pending) {
-    pending = loader().then(
-      (module) => (LOCALES[primary] = module.default),
-      () => {
-        loading.delete(primary); // offline for a moment: English now, the language next time
-        return en;
-      },
-    );
-    loading.set(primary, pending);
-  }
-  return pending;
+  if (LOCALES[primary] || !loader) return Promise.resolve(stringsFor(lang));
+  return loader().then(
+    (module) => (LOCALES[primary] = module.default),
+    () => en,
+  );
 }
 
 /** The `lang` nearest to `el`, crossing shadow roots up to the document element. */

@@ -1,12 +1,11 @@
-import { adoptStyles, LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { MeshPayEventDetailMap } from './events.js';
 import { loadLinkFlow } from './payment-driver-loader.js';
 import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
-import { isBusy, PAYMENT_STATUSES, type PaymentStatus } from './payment-status.js';
+import { isBusy, type PaymentStatus } from './payment-status.js';
 import type { ButtonInternals, PaymentDriver } from './payment-driver.js';
-import { clearPayment, loadPayment, sessionKey, trustedStatusUrl } from './payment-session.js';
-import { isInAppBrowser } from './webview-detect.js';
+import { hasSavedPayment } from './payment-session-key.js';
 
 /** Events that show the customer is about to pay (`keydown` only for Enter and Space). */
 const INTENT_EVENTS = ['pointerenter', 'focusin', 'pointerdown', 'keydown'] as const;
@@ -36,7 +35,7 @@ export type MeshPayRenderType = 'embedded' | 'overlay';
  * @csspart label - The button's text.
  * @csspart spinner - The busy indicator shown while preparing, open and confirming.
  * @csspart status - The visually hidden live region announcing the status.
- * @csspart webview - The "open in your browser" notice shown inside in-app browsers.
+ * @csspart webview - The "open in your browser" notice shown inside in-app browsers, in place of the button, once the customer shows intent (pointer, focus or press).
  * @csspart webview-link - The link that leaves the in-app browser.
  * @csspart webview-pay - In an in-app browser: the button that fetches Mesh's hosted pay link for this order.
  * @csspart webview-pay-link - In an in-app browser: Mesh's hosted pay link, opened in the system browser.
@@ -77,7 +76,7 @@ export class MeshPayButton extends LitElement {
   static override styles = meshPayButtonStyles;
   /** A real form control: `name` submits the transferId, `required` blocks submit until paid. */
   static formAssociated = true;
-  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
+  static override shadowRootOptions: ShadowRootInit = { mode: 'open', delegatesFocus: true };
   // The one list of properties: their types and docs are the `declare` fields below.
   static override properties = {
     tokenUrl: { attribute: 'token-url' },
@@ -85,8 +84,8 @@ export class MeshPayButton extends LitElement {
     label: {},
     theme: { reflect: true },
     disabled: { type: Boolean, reflect: true },
-    // Read-only: our own accessor below ignores writes from the page.
-    status: { reflect: true, noAccessor: true },
+    // Read-only: our own accessor below ignores writes from the page; #show reflects it.
+    status: { noAccessor: true },
     renderType: { attribute: 'render-type' },
     prewarm: { type: Boolean },
     exposeAccessTokens: { type: Boolean, attribute: 'expose-access-tokens' },
@@ -124,7 +123,7 @@ export class MeshPayButton extends LitElement {
   declare required: boolean;
   /** Replaces any built-in string, in every language (e.g. `{confirming: 'Waiting for the blockchain…'}`). */
   declare strings: MeshPayStringOverrides | undefined;
-  /** User agent used for in-app browser detection (default `navigator.userAgent`). */
+  /** User agent used for in-app browser detection, made when the customer shows intent (default `navigator.userAgent`). */
   declare userAgent: string | undefined;
 
   #status: PaymentStatus = 'idle';
@@ -135,6 +134,8 @@ export class MeshPayButton extends LitElement {
   /** The lazily loaded half that runs payments, once asked for (intent, click or a payment to resume). */
   #driving: Promise<PaymentDriver> | undefined;
   #driver: PaymentDriver | undefined;
+  /** Settles once the driver that loads for a saved payment of this order has looked at it. */
+  #resuming: Promise<unknown> | undefined;
 
   constructor() {
     super();
@@ -142,6 +143,8 @@ export class MeshPayButton extends LitElement {
     this.theme = 'light';
     this.renderType = 'embedded';
     this.disabled = this.prewarm = this.exposeAccessTokens = this.required = false;
+    // On the element itself, for its whole life: a detached element meets no pointer or key.
+    for (const type of INTENT_EVENTS) this.addEventListener(type, this.#onIntent);
   }
 
   /** Read-only: the payment's status (`idle|preparing|open|confirming|succeeded|failed|cancelled|error`). */
@@ -163,11 +166,20 @@ export class MeshPayButton extends LitElement {
   /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
   pay(): void {
     if (this.#disabled() || isBusy(this.status) || this.status === 'succeeded' || this.#driver?.notice) return;
+    // A saved payment of this order may still be under way: only the driver can tell, and a click
+    // must not start a second payment while the button has not yet shown the first one.
+    if (this.#resuming) return void this.#resuming.then(() => this.pay());
     if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
     if (this.#driver) return this.#driver.pay();
     // The machine's first step (`idle` → `preparing`) shows at once; the driver takes it from there.
     this.#show('preparing');
-    this.#drive().then((driver) => driver.pay(), () => undefined);
+    this.#drive().then(
+      (driver) => driver.pay(),
+      (error: unknown) => {
+        this.#show('error');
+        this.#emit('mesh-error', { code: 'MESH_PAY_SDK_LOAD_FAILED', message: `Could not load the payment dialog: ${error}`, retryable: true });
+      },
+    );
   }
 
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
@@ -185,8 +197,8 @@ export class MeshPayButton extends LitElement {
     super.connectedCallback();
     this.#internals ??= this.attachInternals?.();
     this.#syncStates();
-    if (this.getAttribute('status') !== this.#status) this.setAttribute('status', this.#status);
-    for (const type of INTENT_EVENTS) this.addEventListener(type, this.#onIntent);
+    // (Writing the same value back is a no-op for the status setter.)
+    this.setAttribute('status', this.#status);
     // Parsed attributes are already set here; a re-attached element picks its payment up again.
     this.#followOrder();
   }
@@ -195,7 +207,6 @@ export class MeshPayButton extends LitElement {
     // The driver looks at the attempt before its controllers close Link, the stream and the token request.
     this.#withDriver((driver) => this.isConnected || driver.disconnected());
     super.disconnectedCallback();
-    for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -204,44 +215,38 @@ export class MeshPayButton extends LitElement {
   }
 
   protected override render(): TemplateResult {
-    const s = this.#strings();
-    if (this.#inAppBrowser()) {
-      const view = { strings: s, disabled: this.#disabled(), label: this.#label(s), announcement: this.#announcement, onPay: this.#onClick };
-      if (this.#driver) return this.#driver.renderWebview(view, { html, nothing });
-      this.#drive().catch(() => undefined);
-      return html``;
-    }
+    const driver = this.#driver;
     const busy = isBusy(this.status);
-    const notice = this.#driver?.noticeText(s);
-    return html`<button
+    const label = this.#label(this.#strings());
+    // The states only the driver reaches (in-app browser view, notices) are its to render.
+    return html`${driver?.webview(label) ??
+      html`<button
         part="button"
         type="button"
         ?disabled=${this.#disabled()}
-        aria-busy=${busy ? 'true' : 'false'}
-        aria-disabled=${busy || this.status === 'succeeded' || notice ? 'true' : nothing}
+        aria-busy=${busy}
+        aria-disabled=${busy || this.status === 'succeeded' || !!driver?.notice}
         @click=${this.#onClick}
       >
         ${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}
-        <span part="label">${this.#label(s)}</span>
-      </button>
-      ${notice ? html`<p part="notice">${notice}</p>` : nothing}
+        <span part="label">${label}</span>
+      </button>`}
+      ${driver?.extras()}
       <span part="status" class="visually-hidden" role="status">${this.#announcement}</span>
       <slot name="hint"></slot>`;
   }
 
   /**
-   * The driver follows the saved payment of this (token-url, order-id). Before it is here, a record
-   * whose payment the server will confirm shows `confirming` at once (the machine's `resume` from
-   * idle) and sends for it; a record pointing away from the token route's origin is dropped.
+   * The driver follows the saved payment of this (token-url, order-id). Before it is here, the entry
+   * only asks whether there is one, and sends for the driver if so; reading the record, trusting it
+   * and showing its status is the driver's job.
    */
   #followOrder(): void {
     if (this.#driver) return this.#driver.followOrder();
-    const key = this.tokenUrl && this.isConnected ? sessionKey(this.tokenUrl, this.orderId) : '';
-    const saved = key ? loadPayment(key) : undefined;
-    if (!saved) return;
-    if (!trustedStatusUrl(saved.statusUrl, this.tokenUrl)) return clearPayment(key);
-    if (saved.status === 'confirming' || saved.status === 'succeeded' || saved.status === 'failed') this.#show('confirming');
-    this.#drive().catch(() => undefined);
+    if (this.tokenUrl && this.isConnected && hasSavedPayment(this.tokenUrl, this.orderId))
+      this.#resuming = this.#drive()
+        .catch(() => undefined)
+        .finally(() => (this.#resuming = undefined));
   }
 
   /** Intent (pointer near, focus, press): fetch the driver and Link's code now, so a click finds them here. */
@@ -253,17 +258,16 @@ export class MeshPayButton extends LitElement {
 
   #onClick = (): void => this.pay();
 
-  /** Loads the payment driver once; a failed download fails the payment under way, and may be retried. */
+  /** Loads the payment driver once; a failed download may be retried (a click reports it). */
   #drive(): Promise<PaymentDriver> {
     this.#driving ??= loadLinkFlow().then(
       (flow) => {
-        adoptStyles(this.renderRoot as ShadowRoot, [...(this.constructor as typeof MeshPayButton).elementStyles, flow.paymentDriverStyles]);
         const internals: ButtonInternals = {
           show: (status) => this.#show(status),
           announce: (text) => this.#announce(text),
           emit: (type, detail, cancelable) => this.#emit(type, detail, cancelable),
           strings: () => this.#strings(),
-          inAppBrowser: () => this.#inAppBrowser(),
+          disabled: () => this.#disabled(),
         };
         const driver = (this.#driver = new flow.PaymentDriver(this, internals));
         driver.followOrder();
@@ -271,11 +275,7 @@ export class MeshPayButton extends LitElement {
         return driver;
       },
       (error: unknown) => {
-        this.#driving = undefined;
-        if (this.status !== 'idle') {
-          this.#show('error');
-          this.#emit('mesh-error', { code: 'MESH_PAY_SDK_LOAD_FAILED', message: `Could not load the payment dialog: ${error}`, retryable: true });
-        }
+        this.#driving = undefined; // a flaky network must not poison the next attempt
         throw error;
       },
     );
@@ -305,31 +305,24 @@ export class MeshPayButton extends LitElement {
     this.requestUpdate();
   }
 
-  /** Custom states, the form value (the transferId, once paid) and validity (`required`). */
+  /** Custom states and validity (`required`); the driver adds the form value and its notices. */
   #syncStates(): void {
     const internals = this.#internals;
     if (!internals) return;
-    const paid = this.status === 'succeeded';
-    internals.setFormValue(paid ? (this.#driver?.transferId ?? null) : null);
-    if (this.required && !paid) internals.setValidity({ valueMissing: true }, this.#strings().paymentRequired, this.renderRoot?.querySelector?.('button') ?? undefined);
+    if (this.required && this.status !== 'succeeded') internals.setValidity({ valueMissing: true }, this.#strings().paymentRequired, this.renderRoot?.querySelector?.('button') ?? undefined);
     else internals.setValidity({});
-    const notice = this.#driver?.notice;
-    for (const state of [...PAYMENT_STATUSES, 'already-paid', 'stream-expired']) {
-      try {
-        if (state === this.status || state === notice) internals.states.add(state);
-        else internals.states.delete(state);
-      } catch {
-        /* engines that only accept the older `--name` form: styling by attribute still works */
-      }
+    try {
+      // One status at a time; the driver puts back the notice it shows.
+      internals.states.clear();
+      internals.states.add(this.status);
+    } catch {
+      /* no custom states here, or only the older `--name` form: styling by attribute still works */
     }
+    this.#driver?.syncStates(internals);
   }
 
   #disabled(): boolean {
     return this.disabled || this.#formDisabled;
-  }
-
-  #inAppBrowser(): boolean {
-    return isInAppBrowser(this.userAgent ?? (typeof navigator === 'undefined' ? '' : navigator.userAgent));
   }
 
   #strings(): MeshPayStrings {
@@ -348,8 +341,7 @@ export class MeshPayButton extends LitElement {
   }
 
   #label(s: MeshPayStrings): string {
-    const notice = this.#driver?.notice;
-    if (this.status === 'error') return notice === 'already-paid' ? s.alreadyPaid : notice ? s.statusStopped : s.retry;
+    if (this.status === 'error') return this.#driver?.noticeLabel(s) ?? s.retry;
     return this.status === 'idle' || this.status === 'cancelled' ? this.label || s.pay : s[this.status];
   }
 }

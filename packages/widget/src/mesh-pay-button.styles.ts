@@ -3,7 +3,7 @@ import { css } from 'lit';
 /**
  * Shadow styles of <mesh-pay-button> at rest. Every visual decision is a `--mesh-pay-button-*`
  * property; the `--_*` ones are only our defaults, which the themes swap. The looks of a payment
- * under way (spinner, paid, failed, the in-app-browser view) come with the lazily loaded half:
+ * under way (spinner, paid and failed colours, the in-app-browser view) come with the lazily loaded half:
  * `payment-driver.styles.ts`.
  */
 export const meshPayButtonStyles = css`
@@ -12,8 +12,6 @@ export const meshPayButtonStyles = css`
     --_fg: #fff;
     --_bg-hover: #1f2937;
     --_ring: #2563eb;
-    --_success: #047857;
-    --_danger: #b91c1c;
     display: inline-block;
     position: relative;
   }
@@ -22,8 +20,6 @@ export const meshPayButtonStyles = css`
     --_fg: #111827;
     --_bg-hover: #e5e7eb;
     --_ring: #93c5fd;
-    --_success: #6ee7b7;
-    --_danger: #fca5a5;
   }
   @media (prefers-color-scheme: dark) {
     :host([theme='system']) {

@@ -2,9 +2,18 @@ import { css } from 'lit';
 
 /**
  * Shadow styles of <mesh-pay-button> once a payment is under way, adopted next to the resting styles
- * (`mesh-pay-button.styles.ts`, whose `--_*` defaults they use) when the lazily loaded half arrives.
+ * (`mesh-pay-button.styles.ts`, whose `--_*` defaults they use, adding the paid and failed colours)
+ * when the lazily loaded half arrives.
  */
 export const paymentDriverStyles = css`
+  :host {
+    --_success: #047857;
+    --_danger: #b91c1c;
+  }
+  :host([theme='dark']) {
+    --_success: #6ee7b7;
+    --_danger: #fca5a5;
+  }
   [part~='button'][aria-busy='true'] {
     cursor: progress;
   }

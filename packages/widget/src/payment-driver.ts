@@ -1,4 +1,4 @@
-import type { TemplateResult } from 'lit';
+import { adoptStyles, html, nothing, type TemplateResult } from 'lit';
 import { toMeshPayError, type MeshPayError } from './errors.js';
 import type { MeshPayEventDetailMap } from './events.js';
 import { displayFiatCurrency } from './fiat-currency.js';
@@ -8,12 +8,14 @@ import { preconnectLink } from './link-preconnect.js';
 import { LinkSessionController, type LinkControllerHost } from './link-session-controller.js';
 import { nearestLang, type MeshPayStrings } from './locales.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
+import { paymentDriverStyles } from './payment-driver.styles.js';
 import { isBusy, nextStatus, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
 import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
 import type { StatusStep, TransferStatusEvent } from './status-stream.js';
 import { StatusStreamController } from './status-stream-controller.js';
 import { requestLinkToken, withPaymentLink, type LinkTokenResponse } from './token-client.js';
-import { renderWebview, type Lit, type WebviewView } from './webview-view.js';
+import { isInAppBrowser } from './webview-detect.js';
+import { renderWebview } from './webview-view.js';
 
 /** Why the button is inert in `error`: the order is already paid, or its live status stopped. */
 export type PaymentNotice = 'already-paid' | 'stream-expired';
@@ -26,7 +28,8 @@ export interface ButtonInternals {
   announce(text: string): void;
   emit<K extends keyof MeshPayEventDetailMap>(type: K, detail: MeshPayEventDetailMap[K], cancelable?: boolean): boolean;
   strings(): MeshPayStrings;
-  inAppBrowser(): boolean;
+  /** Disabled by its attribute or by a `<fieldset disabled>` around it. */
+  disabled(): boolean;
 }
 
 /**
@@ -55,6 +58,8 @@ export class PaymentDriver {
     private readonly el: MeshPayButton,
     private readonly internals: ButtonInternals,
   ) {
+    // The looks of a payment under way, next to the element's resting styles.
+    adoptStyles(el.renderRoot as ShadowRoot, [...(el.constructor as typeof MeshPayButton).elementStyles, paymentDriverStyles]);
     this.#tokenTask = new AbortableTask(el, ([tokenUrl, orderId], { signal }) => requestLinkToken(tokenUrl, orderId, signal));
     this.#link = new LinkSessionController(el, this.#linkHost());
     this.#stream = new StatusStreamController(el, {
@@ -68,7 +73,7 @@ export class PaymentDriver {
   /** Intent (pointer near, focus, press): fetch Link's code now, so a click finds it here. */
   intent(): void {
     // Failures are reported when the customer actually clicks.
-    if (!this.internals.inAppBrowser()) loadLinkSdk({ prewarm: this.el.prewarm }).catch(() => undefined);
+    if (!this.#inAppBrowser()) loadLinkSdk({ prewarm: this.el.prewarm }).catch(() => undefined);
   }
 
   /** A payment the customer asked for (the element checked it may start and fired `mesh-click`). */
@@ -126,23 +131,50 @@ export class PaymentDriver {
     this.#resume(key);
   }
 
-  /** The in-app-browser view (Link's iframe breaks there), for the element's render. */
-  renderWebview(view: Pick<WebviewView, 'strings' | 'disabled' | 'label' | 'announcement' | 'onPay'>, lit: Lit): TemplateResult {
+  /**
+   * In an in-app browser (Link's iframe breaks there), what the element shows in place of its
+   * button; undefined elsewhere. Detected here, on intent, rather than in the element's entry.
+   */
+  webview(label: string): TemplateResult | undefined {
+    if (!this.#inAppBrowser()) return undefined;
     return renderWebview(
       {
-        ...view,
+        strings: this.internals.strings(),
         status: this.el.status,
-        notice: this.noticeText(view.strings),
+        disabled: this.internals.disabled(),
+        label,
+        notice: this.notice,
         paymentLink: this.#token?.paymentLink,
         pageUrl: location.href,
-        userAgent: this.el.userAgent ?? navigator.userAgent,
+        userAgent: this.#userAgent(),
+        onPay: () => this.el.pay(),
       },
-      lit,
     );
+  }
+
+  /** What the element shows under its button in states only the driver reaches: a notice. */
+  extras(): TemplateResult | typeof nothing {
+    const notice = this.noticeText(this.internals.strings());
+    return notice ? html`<p part="notice">${notice}</p>` : nothing;
+  }
+
+  /** The button's text in `error` when a notice explains it; undefined for a plain error (Retry). */
+  noticeLabel(s: MeshPayStrings): string | undefined {
+    return this.notice && (this.notice === 'already-paid' ? s.alreadyPaid : s.statusStopped);
   }
 
   noticeText(s: MeshPayStrings): string | undefined {
     return this.notice && (this.notice === 'already-paid' ? s.alreadyPaidNotice : s.statusStoppedNotice);
+  }
+
+  /** After the element set its status state: the form value (the transferId, once paid) and the notice's state. */
+  syncStates(internals: ElementInternals): void {
+    internals.setFormValue(this.el.status === 'succeeded' ? (this.transferId ?? null) : null);
+    try {
+      if (this.notice) internals.states.add(this.notice);
+    } catch {
+      /* see the element's own states */
+    }
   }
 
   #forgetOrder(): void {
@@ -159,7 +191,7 @@ export class PaymentDriver {
 
   async #run(attempt: number): Promise<void> {
     try {
-      const webview = this.internals.inAppBrowser();
+      const webview = this.#inAppBrowser();
       const sdkLoad = webview ? undefined : loadLinkSdk({ prewarm: this.el.prewarm });
       sdkLoad?.catch(() => undefined);
       displayFiatCurrency(this.el.fiatCurrency);
@@ -237,7 +269,7 @@ export class PaymentDriver {
    * After a reload: a saved record is only a hint of which payment to ask about. Even a saved
    * `succeeded` is confirmed by the server's stream (its current status arrives at once) before
    * the button says "Paid"; a record pointing at another origin than the token route is dropped.
-   * The element may already show `confirming` (it checks the record before this half arrives).
+   * The element only knew that a record exists (it sent for this half at once because of it).
    */
   #resume(key: string): void {
     const saved = loadPayment(key);
@@ -265,6 +297,14 @@ export class PaymentDriver {
     const notice = this.noticeText(this.internals.strings());
     if (notice) this.internals.announce(notice);
     this.internals.emit('mesh-error', error.toDetail());
+  }
+
+  #userAgent(): string {
+    return this.el.userAgent ?? navigator.userAgent;
+  }
+
+  #inAppBrowser(): boolean {
+    return isInAppBrowser(this.#userAgent());
   }
 
   #key(): string {

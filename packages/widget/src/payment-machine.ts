@@ -3,14 +3,13 @@
  * driver (the element's lazily loaded half) asks `nextStatus()` for every event and ignores a step the
  * table does not allow (say, `succeeded` straight from `preparing`), so no event arriving late or out
  * of order can show the customer a lie. Before the driver has loaded, the element itself takes only
- * the table's two first steps: `idle` --start--> `preparing` on a click, and `idle` --resume-->
- * `confirming` for a saved payment the server will confirm.
+ * the table's first step: `idle` --start--> `preparing` on a click.
  * `transition()` is the strict form (it throws `InvalidTransitionError`), for tests and integrators.
  * Only the server's stream (`serverSucceeded`) leads to `succeeded`; only `reset` leaves it.
  */
 import type { PaymentStatus } from './payment-status.js';
 
-export { PAYMENT_STATUSES, isBusy, type PaymentStatus } from './payment-status.js';
+export { isBusy, type PaymentStatus } from './payment-status.js';
 
 /** What can happen to a payment. */
 export type PaymentEvent =
@@ -63,6 +62,9 @@ const TABLE: Readonly<Record<PaymentStatus, Partial<Record<PaymentEvent, Payment
     reset: 'idle',
   },
 };
+
+/** Every status the button can be in, in the order a payment meets them (the table has a row for each). */
+export const PAYMENT_STATUSES = Object.keys(TABLE) as readonly PaymentStatus[];
 
 /** Thrown by `transition()` for a step the table does not allow. */
 export class InvalidTransitionError extends Error {

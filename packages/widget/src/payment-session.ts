@@ -1,19 +1,14 @@
-import { isPaymentStatus, type PaymentStatus } from './payment-status.js';
+import { PAYMENT_STATUSES, type PaymentStatus } from './payment-machine.js';
 
-/** The in-flight payment, kept in sessionStorage so a reload shows the true state. */
+export { sessionKey } from './payment-session-key.js';
+
+/** The in-flight payment, kept in sessionStorage so a reload shows the true state (part of the lazily loaded half). */
 export interface SavedPayment {
   statusUrl: string;
   transactionId: string;
   /** `id:` of the last status event seen, to resume the stream without repeats. */
   lastEventId?: string;
   status: PaymentStatus;
-}
-
-const PREFIX = 'mesh-pay:';
-
-/** One key per (token route, order): two buttons for two orders never share a record. */
-export function sessionKey(tokenUrl: string, orderId: string | undefined): string {
-  return `${PREFIX}${tokenUrl}#${orderId ?? ''}`;
 }
 
 // Storage can throw (Safari private mode, sandboxed iframes, disabled cookies): then we simply
@@ -45,6 +40,10 @@ export function parseSavedPayment(value: unknown): SavedPayment | undefined {
   const saved: SavedPayment = { statusUrl: v.statusUrl, transactionId: v.transactionId, status: v.status };
   if (typeof v.lastEventId === 'string') saved.lastEventId = v.lastEventId;
   return saved;
+}
+
+function isPaymentStatus(value: unknown): value is PaymentStatus {
+  return typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);
 }
 
 /**

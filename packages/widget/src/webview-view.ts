@@ -1,16 +1,16 @@
-import type { html as litHtml, nothing as litNothing, TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { MeshPayStrings } from './locales.js';
 import type { PaymentStatus } from './payment-machine.js';
 
-/** What the in-app-browser fallback shows; the element hands it over on each render. */
+/** What the in-app-browser fallback shows in place of the button; the driver gathers it on each of the element's renders. */
 export interface WebviewView {
   strings: MeshPayStrings;
   status: PaymentStatus;
   disabled: boolean;
   /** Text of the button label in this status. */
   label: string;
-  notice: string | undefined;
-  announcement: string;
+  /** A notice (already paid, status stopped) is showing under the view: nothing left to pay here. */
+  notice: unknown;
   /** Mesh's hosted pay page for the current transaction, once the kit handed one out. */
   paymentLink: string | undefined;
   pageUrl: string;
@@ -19,20 +19,12 @@ export interface WebviewView {
 }
 
 /**
- * The element's own lit `html`/`nothing`: this module runs in the lazy half, and importing lit here
- * would split lit into a chunk of its own, which costs the entry's size budget more than it saves.
- */
-export interface Lit {
-  html: typeof litHtml;
-  nothing: typeof litNothing;
-}
-
-/**
  * In-app browsers (Instagram, TikTok, …) break Link's iframe. Two ways out: open this page in the
  * system browser, or pay on Mesh's hosted pay page there (`paymentLink`, minted on request), while
- * this page keeps following the payment's server status. Loaded lazily, only inside such browsers.
+ * this page keeps following the payment's server status. Loaded lazily; shown only inside such browsers.
+ * The element renders the notice and the live region after it, as it does after its button.
  */
-export function renderWebview(v: WebviewView, { html, nothing }: Lit): TemplateResult {
+export function renderWebview(v: WebviewView): TemplateResult {
   const s = v.strings;
   const busy = v.status === 'preparing' || v.status === 'open' || v.status === 'confirming';
   const payLink = v.status === 'open' || v.status === 'confirming' ? v.paymentLink : undefined;
@@ -48,9 +40,7 @@ export function renderWebview(v: WebviewView, { html, nothing }: Lit): TemplateR
           </button>`
         : nothing}
       ${shown ? html`<span part="label">${v.label}</span>` : nothing}
-    </div>
-    ${v.notice ? html`<p part="notice">${v.notice}</p>` : nothing}
-    <span part="status" class="visually-hidden" role="status">${v.announcement}</span>`;
+    </div>`;
 }
 
 /**

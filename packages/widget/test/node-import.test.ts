@@ -27,7 +27,14 @@ test('the element can be constructed and rendered to a template under Node (SSR 
   assert.equal(el.status, 'idle');
   assert.equal(el.theme, 'light');
   // render() is what an SSR renderer calls; it must not reach for window, document or navigator.
-  const template = (el as unknown as { render(): { strings: readonly string[]; values: unknown[] } }).render();
-  assert.match(template.strings.join(''), /part="button"/);
-  assert.ok(template.values.includes('Pay with crypto'), 'idle label rendered');
+  type Template = { strings: readonly string[]; values: unknown[] };
+  const template = (el as unknown as { render(): Template }).render();
+  // The markup and the values of the template and of the templates nested in it, in order.
+  const flat = (t: Template): { markup: string; values: unknown[] } => {
+    const nested = t.values.filter((v): v is Template => typeof v === 'object' && v !== null && 'strings' in v).map(flat);
+    return { markup: t.strings.join('') + nested.map((n) => n.markup).join(''), values: [...t.values, ...nested.flatMap((n) => n.values)] };
+  };
+  const { markup, values } = flat(template);
+  assert.match(markup, /part="button"/);
+  assert.ok(values.includes('Pay with crypto'), 'idle label rendered');
 });

@@ -69,7 +69,8 @@ describe('<mesh-pay-button> in a React 19 page', () => {
     flushSync(() => root!.render(<Checkout id="order-attrs" userAgent={INSTAGRAM_UA} seen={seen} />));
     await el.updateComplete;
     expect(el.userAgent).to.equal(INSTAGRAM_UA);
-    // (The in-app view may be loaded lazily: wait for it rather than expect it on this frame.)
+    // The in-app view is loaded lazily, on the customer's intent.
+    el.dispatchEvent(new PointerEvent('pointerenter'));
     await waitUntil(() => el.shadowRoot!.querySelector('[part~="webview"]'), 'the in-app browser notice replaced the button', { timeout: 15000 });
   });
 

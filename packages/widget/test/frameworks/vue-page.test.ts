@@ -88,7 +88,8 @@ describe('<mesh-pay-button> in a Vue 3 page', () => {
     await waitUntil(() => el.theme === 'light' && el.userAgent === INSTAGRAM_UA, 'Vue patched the element', { timeout: 15000 });
     await el.updateComplete;
     expect(el.getAttribute('theme')).to.equal('light');
-    // (The in-app view may be loaded lazily: wait for it rather than expect it on this frame.)
+    // The in-app view is loaded lazily, on the customer's intent.
+    el.dispatchEvent(new PointerEvent('pointerenter'));
     await waitUntil(() => el.shadowRoot!.querySelector('[part~="webview"]'), 'the in-app browser notice replaced the button', { timeout: 15000 });
   });
 

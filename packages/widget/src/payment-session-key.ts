@@ -1,0 +1,22 @@
+/**
+ * Where a payment in flight is kept (sessionStorage), and the one question the element's entry asks
+ * of it: is there one for this order? Reading and trusting the record is the payment driver's job
+ * (payment-session.ts, in the lazily loaded half), which the element loads at once when there is.
+ */
+
+/** One key per (token route, order): two buttons for two orders never share a record. */
+export function sessionKey(tokenUrl: string, orderId: string | undefined): string {
+  return `mesh-pay:${tokenUrl}#${orderId ?? ''}`;
+}
+
+/**
+ * True when sessionStorage holds a record for this order. Storage can throw (Safari private mode,
+ * sandboxed iframes, disabled cookies) or be missing (Node): then there is simply nothing to resume.
+ */
+export function hasSavedPayment(tokenUrl: string, orderId: string | undefined): boolean {
+  try {
+    return sessionStorage.getItem(sessionKey(tokenUrl, orderId)) !== null;
+  } catch {
+    return false;
+  }
+}
