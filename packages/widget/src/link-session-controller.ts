@@ -3,6 +3,7 @@ import { hintContent, LinkDialog } from './link-dialog.js';
 import { acquireLinkSession, type LinkSdk } from './link-loader.js';
 import { LinkSession, type LinkSessionElement, type LinkSessionHost } from './link-session.js';
 import type { MeshPayStrings } from './locales.js';
+import type { PaymentStatus } from './payment-machine.js';
 import type { LinkTokenResponse } from './token-client.js';
 
 /** What the Link session controller asks of its element, besides what one Link session asks. */
@@ -15,6 +16,8 @@ export interface LinkControllerHost extends Omit<LinkSessionHost, 'live' | 'tear
   abortToken(): void;
 }
 
+const STARTABLE: ReadonlySet<PaymentStatus> = new Set(['idle', 'cancelled', 'failed', 'error']);
+
 /**
  * Link for one element, as a Lit reactive controller (part of the lazily loaded half): the page's one
  * Link slot, the dialog (pre-flight hint, then Link), one `LinkSession` per attempt, what the
@@ -22,6 +25,8 @@ export interface LinkControllerHost extends Omit<LinkSessionHost, 'live' | 'tear
  */
 export class LinkSessionController implements ReactiveController {
   #dialog: LinkDialog | undefined;
+  /** The dialog a press made ahead of its click (closed, in the page), and the look it was made with. */
+  #prepared: { dialog: LinkDialog; look: string } | undefined;
   #session: LinkSession | undefined;
   #release: (() => void) | undefined;
 
@@ -32,9 +37,29 @@ export class LinkSessionController implements ReactiveController {
     el.addController(this);
   }
 
-  /** True while this element holds the Link slot, a dialog or a session. */
+  /** True while this element holds the Link slot, a dialog or a session (a prepared dialog is not a flow). */
   get active(): boolean {
     return Boolean(this.#session || this.#dialog || this.#release);
+  }
+
+  /**
+   * A press (pointerdown, Enter/Space) comes ~100 ms before its click: make Link's dialog now,
+   * closed and in the page. Putting its iframe into the document makes the iframe's browsing
+   * context (about:blank), the costliest step between the token's answer and `openLink` (~8 ms);
+   * here it overlaps the press instead. Nothing is shown and nothing is minted; the dialog waits
+   * for the click (or the next press) and goes with `teardown()`.
+   */
+  prepare(): void {
+    // Only a click that starts a payment opens Link: from the statuses payment-machine.ts lets `start`
+    // leave (an attempt under way has its dialog already). Not imported: it would split the eager entry.
+    if (this.active || !STARTABLE.has(this.el.status)) return;
+    if (this.el.renderType === 'overlay' && !this.host.hasHint()) return; // the SDK's own popup, no dialog of ours
+    const look = this.#look();
+    if (this.#prepared?.look === look && this.#prepared.dialog.element.isConnected) return;
+    this.#prepared?.dialog.close();
+    const dialog = this.#createDialog();
+    document.body.append(dialog.element);
+    this.#prepared = { dialog, look };
   }
 
   /**
@@ -46,7 +71,7 @@ export class LinkSessionController implements ReactiveController {
     if (!live()) return release();
     this.#release = release;
     if (this.host.hasHint()) {
-      const dialog = (this.#dialog = this.#createDialog());
+      const dialog = (this.#dialog = this.#takeDialog());
       const s = this.host.strings();
       const proceed = await dialog.showHint(hintContent(this.el, s.hintTitle, s.continue));
       if (!live()) return;
@@ -68,7 +93,7 @@ export class LinkSessionController implements ReactiveController {
         live,
         teardown: () => this.teardown(true),
         dialog: (keep) => {
-          if (keep) return (this.#dialog ??= this.#createDialog());
+          if (keep) return (this.#dialog ??= this.#takeDialog());
           this.#dialog?.close();
           return (this.#dialog = undefined);
         },
@@ -83,15 +108,40 @@ export class LinkSessionController implements ReactiveController {
     this.teardown(false);
   }
 
-  /** Closes Link and the dialog, frees the page's Link slot, returns focus to the button when asked. */
+  /** Closes Link and the dialog (and a prepared one), frees the page's Link slot, returns focus to the button when asked. */
   teardown(returnFocus: boolean): void {
     this.#session?.close();
     this.#session = undefined;
     const dialog = this.#dialog;
     this.#dialog = undefined;
     dialog?.close(returnFocus && this.el.isConnected ? this.el : undefined);
+    this.#prepared?.dialog.close();
+    this.#prepared = undefined;
     this.#release?.();
     this.#release = undefined;
+  }
+
+  /**
+   * The dialog a press prepared, when it still has the element's look; else a new one. Either way it
+   * is in the page when returned: the SDK finds the iframe it is given by id.
+   */
+  #takeDialog(): LinkDialog {
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    let dialog = prepared?.dialog;
+    if (prepared && prepared.look !== this.#look()) {
+      prepared.dialog.close(); // the theme or the language changed since the press
+      dialog = undefined;
+    }
+    dialog ??= this.#createDialog();
+    if (!dialog.element.isConnected) document.body.append(dialog.element);
+    return dialog;
+  }
+
+  /** What a dialog is made with: a prepared one is only used while this is unchanged. */
+  #look(): string {
+    const s = this.host.strings();
+    return JSON.stringify([this.host.theme(), s.dialogLabel, s.iframeTitle, s.close]);
   }
 
   #createDialog(): LinkDialog {

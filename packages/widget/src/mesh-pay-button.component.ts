@@ -292,7 +292,12 @@ export class MeshPayButton extends LitElement {
     if (this.#disabled() || this.#inAppBrowser()) return;
     // Failures are reported when the customer actually clicks.
     loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
-    loadLinkFlow().catch(() => undefined);
+    // A press (Enter/Space, or a primary-button pointerdown): its click follows, make Link's dialog meanwhile.
+    const press = event.type.endsWith('down') && !(event as PointerEvent).button;
+    loadLinkFlow().then((flow) => {
+      this.#flow = flow;
+      if (press) this.#linkSession(flow).prepare();
+    }, () => undefined);
   };
 
   #onClick = (): void => this.pay();
@@ -312,12 +317,18 @@ export class MeshPayButton extends LitElement {
     return this.#internals?.validationMessage ?? '';
   }
 
+  #linkSession(flow: LinkFlow): LinkSessionController {
+    return (this.#link ??= new flow.LinkSessionController(this, this.#linkHost()));
+  }
+
   async #run(attempt: number): Promise<void> {
     try {
       const webview = this.#inAppBrowser();
       const sdkLoad = webview ? undefined : loadLinkSdk({ prewarm: this.prewarm });
       sdkLoad?.catch(() => undefined);
-      const flow = await loadLinkFlow();
+      // Intent has usually loaded the lazy half: then nothing is awaited and the token request leaves
+      // in the click's own task, before Lit renders "Preparing…".
+      const flow = this.#flow ?? (this.#flow = await loadLinkFlow());
       if (attempt !== this.#attempt) return;
       flow.displayFiatCurrency(this.fiatCurrency);
       this.#tokenTask ??= new flow.AbortableTask(this, ([tokenUrl, orderId], { signal }) => flow.requestLinkToken(tokenUrl, orderId, signal));
@@ -334,8 +345,7 @@ export class MeshPayButton extends LitElement {
         this.#save();
         return this.#statusStream.follow(token.statusUrl, undefined);
       }
-      this.#link ??= new flow.LinkSessionController(this, this.#linkHost());
-      await this.#link.open(() => attempt === this.#attempt, tokenRequest, sdkLoad!);
+      await this.#linkSession(flow).open(() => attempt === this.#attempt, tokenRequest, sdkLoad!);
     } catch (err) {
       if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
     }
