@@ -43,16 +43,21 @@ export class LinkSessionController implements ReactiveController {
   }
 
   /**
-   * A press (pointerdown, Enter/Space) comes ~100 ms before its click: make Link's dialog now,
-   * closed and in the page. Putting its iframe into the document makes the iframe's browsing
-   * context (about:blank), the costliest step between the token's answer and `openLink` (~8 ms);
-   * here it overlaps the press instead. Nothing is shown and nothing is minted; the dialog waits
-   * for the click (or the next press) and goes with `teardown()`.
+   * A press (pointerdown, Space) comes ~100 ms before its click: make Link's dialog now, closed and
+   * in the page. Putting its iframe into the document makes the iframe's browsing context
+   * (about:blank), the costliest step between the token's answer and `openLink` (~8 ms); here it
+   * overlaps the press instead. Nothing is shown and nothing is minted; the dialog waits for the
+   * click (or the next press) and goes with `teardown()`.
    */
   prepare(): void {
     // Only a click that starts a payment opens Link: from the statuses payment-machine.ts lets `start`
     // leave (an attempt under way has its dialog already). Not imported: it would split the eager entry.
     if (this.active || !STARTABLE.has(this.el.status)) return;
+    this.#ready();
+  }
+
+  /** Makes sure a dialog with the element's current look is in the page, closed (none for a bare overlay). */
+  #ready(): void {
     if (this.el.renderType === 'overlay' && !this.host.hasHint()) return; // the SDK's own popup, no dialog of ours
     const look = this.#look();
     if (this.#prepared?.look === look && this.#prepared.dialog.element.isConnected) return;
@@ -65,8 +70,11 @@ export class LinkSessionController implements ReactiveController {
   /**
    * Waits for the page's Link slot, shows the hint (when there is one) while the token and the SDK
    * arrive, then opens Link. `live()` turns false when the attempt is abandoned: then nothing more happens.
+   * Called right after the token request left: a dialog no press prepared is made now, while the
+   * token is on its way (Enter clicks in its own keydown's task, with no time before the request).
    */
   async open(live: () => boolean, token: Promise<LinkTokenResponse>, sdk: Promise<LinkSdk>): Promise<void> {
+    this.#ready();
     const release = await acquireLinkSession();
     if (!live()) return release();
     this.#release = release;

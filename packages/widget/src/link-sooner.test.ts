@@ -108,8 +108,8 @@ describe('a press gets Link ready before its click', () => {
     expect(dialog.isConnected, 'prepared dialog left behind').to.equal(false);
   });
 
-  it('Enter on the focused button makes the dialog before the click it causes', async () => {
-    const id = orderId('enter-ready');
+  it('Space on the focused button makes the dialog before the click its key-up causes', async () => {
+    const id = orderId('space-ready');
     await kit.scenario(id, { link: 'idle' });
     const el = await mount(id);
     el.focus(); // focus is intent: the lazy half loads
@@ -117,10 +117,28 @@ describe('a press gets Link ready before its click', () => {
     let atClick: HTMLDialogElement[] | undefined;
     el.addEventListener('click', () => (atClick ??= dialogs()), { capture: true });
     const opened = oneEvent(el, 'mesh-open');
-    await sendKeys({ press: 'Enter' });
+    await sendKeys({ press: 'Space' });
     await opened;
     expect(atClick, 'dialogs in the page when the click arrived').to.have.length(1);
     expect(openDialog()).to.equal(atClick![0]);
+  });
+
+  it('Enter clicks in its own key-down’s task: the token request leaves first, the dialog is made while it travels', async () => {
+    const id = orderId('enter-ready');
+    await kit.scenario(id, { link: 'idle' });
+    const el = await mount(id);
+    el.focus();
+    await loadLinkFlow();
+    const seen = watchToken();
+    try {
+      const opened = oneEvent(el, 'mesh-open');
+      await sendKeys({ press: 'Enter' });
+      await opened;
+    } finally {
+      seen.stop();
+    }
+    expect(seen.dialogsWhenSent, 'dialogs when the token request left').to.equal(0);
+    expect(seen.dialogsWhenAnswered, 'dialogs when the token’s answer arrived').to.equal(1);
   });
 
   it('a dialog prepared in one theme is not shown in another: the click makes a fresh one', async () => {
@@ -152,29 +170,53 @@ describe('a press gets Link ready before its click', () => {
   });
 });
 
+/**
+ * Watches the button's token request: how many Link dialogs the page held when it left and when its
+ * JSON answer resolved.
+ */
+function watchToken() {
+  const seen = { sent: 0, dialogsWhenSent: -1, dialogsWhenAnswered: -1, stop: () => undefined as void };
+  const realFetch = window.fetch;
+  const realJson = Response.prototype.json;
+  window.fetch = (input, init) => {
+    if (String(input instanceof Request ? input.url : input).includes('/kit/token')) {
+      seen.sent += 1;
+      seen.dialogsWhenSent = dialogs().length;
+    }
+    return realFetch(input, init);
+  };
+  Response.prototype.json = function (this: Response) {
+    const body = realJson.call(this);
+    if (this.url.includes('/kit/token')) void body.then(() => (seen.dialogsWhenAnswered = dialogs().length));
+    return body;
+  };
+  seen.stop = () => {
+    window.fetch = realFetch;
+    Response.prototype.json = realJson;
+  };
+  return seen;
+}
+
 describe('the token request and Link follow each other without a wait', () => {
   it('the token request leaves in the click’s own task, before the button renders “Preparing…”', async () => {
     const id = orderId('click-task');
     await kit.scenario(id, { link: 'idle' });
     const el = await mount(id);
-    await loadLinkFlow(); // as after any intent (hover, focus, press)
-    el.dispatchEvent(new FocusEvent('focusin', { bubbles: true, composed: true }));
+    el.dispatchEvent(new FocusEvent('focusin', { bubbles: true, composed: true })); // intent, as hover or focus
     await loadLinkFlow();
-    const sent: string[] = [];
-    const realFetch = window.fetch;
-    window.fetch = (input, init) => {
-      sent.push(String(input instanceof Request ? input.url : input));
-      return realFetch(input, init);
-    };
+    const seen = watchToken();
     try {
       buttonOf(el).click();
       // Still inside the click's task: no microtask has run, so Lit has not rendered yet.
-      expect(sent.filter((url) => url.includes('/kit/token'))).to.have.length(1);
+      expect(seen.sent, 'token requests sent during click()').to.equal(1);
       expect(labelOf(el)).to.equal('Pay with crypto');
+      // No press prepared a dialog: it is made right after the request left, while it travels.
+      expect(seen.dialogsWhenSent).to.equal(0);
+      expect(dialogs()).to.have.length(1);
+      await statusBecomes(el, 'open');
     } finally {
-      window.fetch = realFetch;
+      seen.stop();
     }
-    await statusBecomes(el, 'open');
   });
 
   it('openLink runs in the same task as the token’s answer: no frame, timer or message in between', async () => {

@@ -292,8 +292,9 @@ export class MeshPayButton extends LitElement {
     if (this.#disabled() || this.#inAppBrowser()) return;
     // Failures are reported when the customer actually clicks.
     loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
-    // A press (Enter/Space, or a primary-button pointerdown): its click follows, make Link's dialog meanwhile.
-    const press = event.type.endsWith('down') && !(event as PointerEvent).button;
+    // A press (Space, or a primary-button pointerdown): its click follows, make Link's dialog meanwhile.
+    // Not Enter: it clicks in its own task, and the token request must not wait for the dialog.
+    const press = event.type.endsWith('down') && !(event as PointerEvent).button && (event as KeyboardEvent).key !== 'Enter';
     loadLinkFlow().then((flow) => {
       this.#flow = flow;
       if (press) this.#linkSession(flow).prepare();
