@@ -99,9 +99,11 @@ describe('LinkSessionController', () => {
   it('prepare() puts one closed dialog in the page; the attempt that follows shows its hint in that very dialog', async () => {
     const el = await fixture<LinkHost>(html`<link-host></link-host>`);
     el.status = 'idle';
-    el.link.prepare();
-    el.link.prepare();
-    expect(dialogs(), 'one dialog for two presses').to.have.length(1);
+    const first = el.link.prepare();
+    expect(dialogs(), 'made in the press’s own task').to.have.length(0);
+    await Promise.all([first, el.link.prepare()]);
+    await el.link.prepare();
+    expect(dialogs(), 'one dialog for three presses').to.have.length(1);
     const [prepared] = dialogs();
     expect(prepared!.open).to.equal(false);
     expect(prepared!.querySelector('iframe')!.contentWindow).to.not.equal(null);
@@ -117,7 +119,7 @@ describe('LinkSessionController', () => {
     const el = await fixture<LinkHost>(html`<link-host></link-host>`);
     for (const status of PAYMENT_STATUSES) {
       el.status = status;
-      el.link.prepare();
+      await el.link.prepare();
       expect(dialogs().length, status).to.equal(nextStatus(status, 'start') ? 1 : 0);
       el.link.teardown(false);
     }
@@ -126,7 +128,7 @@ describe('LinkSessionController', () => {
   it('a prepared dialog whose theme is stale is replaced, not shown', async () => {
     const el = await fixture<LinkHost>(html`<link-host></link-host>`);
     el.status = 'idle';
-    el.link.prepare();
+    await el.link.prepare();
     const [prepared] = dialogs();
     el.host.theme = () => 'dark';
     void el.link.open(() => true, never<LinkTokenResponse>(), never<LinkSdk>());
@@ -134,5 +136,14 @@ describe('LinkSessionController', () => {
     expect(prepared!.isConnected).to.equal(false);
     expect(openDialog()!.dataset.theme).to.equal('dark');
     el.link.teardown(false);
+  });
+
+  it('a button removed before its press’s frame prepares nothing', async () => {
+    const el = await fixture<LinkHost>(html`<link-host></link-host>`);
+    el.status = 'idle';
+    const preparing = el.link.prepare();
+    el.remove();
+    await preparing;
+    expect(dialogs()).to.have.length(0);
   });
 });

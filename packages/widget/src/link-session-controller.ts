@@ -4,7 +4,7 @@ import { acquireLinkSession, type LinkSdk } from './link-loader.js';
 import { LinkSession, type LinkSessionElement, type LinkSessionHost } from './link-session.js';
 import type { MeshPayStrings } from './locales.js';
 import type { PaymentStatus } from './payment-machine.js';
-import type { LinkTokenResponse } from './token-client.js';
+import { warmUpFetch, type LinkTokenResponse } from './token-client.js';
 
 /** What the Link session controller asks of its element, besides what one Link session asks. */
 export interface LinkControllerHost extends Omit<LinkSessionHost, 'live' | 'teardown' | 'dialog'> {
@@ -29,6 +29,8 @@ export class LinkSessionController implements ReactiveController {
   #prepared: { dialog: LinkDialog; look: string } | undefined;
   #session: LinkSession | undefined;
   #release: (() => void) | undefined;
+  /** A press's preparation, waiting for the press's own frame. */
+  #preparing: Promise<void> | undefined;
 
   constructor(
     private readonly el: LinkSessionElement & HTMLElement & ReactiveControllerHost,
@@ -46,14 +48,28 @@ export class LinkSessionController implements ReactiveController {
    * A press (pointerdown, Space) comes ~100 ms before its click: make Link's dialog now, closed and
    * in the page. Putting its iframe into the document makes the iframe's browsing context
    * (about:blank), the costliest step between the token's answer and `openLink` (~8 ms); here it
-   * overlaps the press instead. Nothing is shown and nothing is minted; the dialog waits for the
-   * click (or the next press) and goes with `teardown()`.
+   * overlaps the press instead, and so does readying the page's fetch for the token request.
+   * Nothing is shown and nothing is minted; the dialog waits for the click (or the next press) and
+   * goes with `teardown()`. The work waits for the frame that shows the press (the pointerdown's own
+   * task stays short: the button reacts at once); resolves once done or found unneeded.
    */
-  prepare(): void {
-    // Only a click that starts a payment opens Link: from the statuses payment-machine.ts lets `start`
-    // leave (an attempt under way has its dialog already). Not imported: it would split the eager entry.
-    if (this.active || !STARTABLE.has(this.el.status)) return;
-    this.#ready();
+  prepare(): Promise<void> {
+    this.#preparing ??= new Promise<void>((resolve) =>
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          this.#preparing = undefined;
+          // Only a click that starts a payment opens Link: from the statuses payment-machine.ts lets
+          // `start` leave (not imported: it would split the eager entry). An attempt under way (the
+          // click came first) has its dialog already; a removed button needs none.
+          if (this.el.isConnected && !this.active && STARTABLE.has(this.el.status)) {
+            if (this.el.tokenUrl) void warmUpFetch(this.el.tokenUrl);
+            this.#ready();
+          }
+          resolve();
+        }),
+      ),
+    );
+    return this.#preparing;
   }
 
   /** Makes sure a dialog with the element's current look is in the page, closed (none for a bare overlay). */

@@ -9,6 +9,7 @@ import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import { loadLinkFlow } from './link-loader.js';
 import { preconnectLink } from './link-preconnect.js';
+import { warmUpFetch } from './token-client.js';
 import { buttonOf, kit, labelOf, openDialog, orderId, statusBecomes } from '../test/browser-kit.js';
 
 async function mount(id: string, attrs: Record<string, string> = {}): Promise<MeshPayButton> {
@@ -116,11 +117,14 @@ describe('a press gets Link ready before its click', () => {
     await loadLinkFlow();
     let atClick: HTMLDialogElement[] | undefined;
     el.addEventListener('click', () => (atClick ??= dialogs()), { capture: true });
+    await sendKeys({ down: 'Space' });
+    const prepared = await preparedDialog();
+    expect((await kit.log()).tokenCalls[id], 'token minted before the key-up').to.equal(undefined);
     const opened = oneEvent(el, 'mesh-open');
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ up: 'Space' });
     await opened;
-    expect(atClick, 'dialogs in the page when the click arrived').to.have.length(1);
-    expect(openDialog()).to.equal(atClick![0]);
+    expect(atClick, 'dialogs in the page when the click arrived').to.deep.equal([prepared]);
+    expect(openDialog()).to.equal(prepared);
   });
 
   it('Enter clicks in its own key-down’s task: the token request leaves first, the dialog is made while it travels', async () => {
@@ -196,6 +200,29 @@ function watchToken() {
   };
   return seen;
 }
+
+describe('readying fetch for the token request', () => {
+  it('sends nothing, whatever the token-url: no request reaches the kit, no resource timing entry', async () => {
+    const mark = `warm-${Date.now().toString(36)}`;
+    const urls = [`/kit/token?${mark}`, `/kit/${mark}`, `${location.origin}/kit/token?${mark}=2`, 'http://[', '', 'javascript:alert(1)', 'data:text/plain,x', `/kit/${mark}/${'x'.repeat(100_000)}`, '\u0000\u{1F4B8}'];
+    for (const url of urls) await warmUpFetch(url);
+    const seen = (await kit.log()).requests.filter((r) => r.includes(mark));
+    expect(seen, 'requests the kit received').to.deep.equal([]);
+    expect(performance.getEntriesByType('resource').filter((e) => e.name.includes(mark))).to.have.length(0);
+  });
+
+  it('a press readies it and still mints nothing', async () => {
+    const id = orderId('press-warm');
+    await kit.scenario(id, { link: 'idle' });
+    const el = await mount(id);
+    const before = (await kit.log()).requests.filter((r) => r.startsWith('POST /kit/token')).length;
+    await pressDown(el);
+    await preparedDialog();
+    await sendMouse({ type: 'move', position: [2, 2] });
+    await sendMouse({ type: 'up', button: 'left' });
+    expect((await kit.log()).requests.filter((r) => r.startsWith('POST /kit/token') || r.startsWith('GET /kit/token'))).to.have.length(before);
+  });
+});
 
 describe('the token request and Link follow each other without a wait', () => {
   it('the token request leaves in the click’s own task, before the button renders “Preparing…”', async () => {

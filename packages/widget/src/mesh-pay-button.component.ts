@@ -297,7 +297,7 @@ export class MeshPayButton extends LitElement {
     const press = event.type.endsWith('down') && !(event as PointerEvent).button && (event as KeyboardEvent).key !== 'Enter';
     loadLinkFlow().then((flow) => {
       this.#flow = flow;
-      if (press) this.#linkSession(flow).prepare();
+      if (press) void this.#linkSession(flow).prepare();
     }, () => undefined);
   };
 
