@@ -66,7 +66,9 @@ export type {
 } from './mesh-api-types.js';
 export type {
   Destination,
+  InboxAttempt,
   InboxEntry,
+  InboxEntryWithHistory,
   InboxPage,
   InboxQuery,
   InboxState,
@@ -82,6 +84,7 @@ export type {
   TransferEvent,
   TransferStatus,
 } from './store.js';
+export { INBOX_HISTORY_LIMIT } from './store.js';
 export { memoryStore } from './memory-store.js';
 // The durable stores are subpath exports so their drivers stay optional: import `sqliteStore` from
 // '@mesh-pay/backend-kit/sqlite', `redisStore` from '@mesh-pay/backend-kit/redis' and

@@ -8,6 +8,7 @@ import { LinkSessionController, type LinkControllerHost } from './link-session-c
 import { stringsFor } from './locales.js';
 import { nextStatus, PAYMENT_STATUSES, type PaymentStatus } from './payment-machine.js';
 import type { LinkTokenResponse } from './token-client.js';
+import { dialogHostOf, openDialog, removeDialogs } from '../test/browser-kit.js';
 
 class LinkHost extends LitElement {
   status: PaymentStatus = 'preparing';
@@ -38,11 +39,11 @@ class LinkHost extends LitElement {
 customElements.define('link-host', LinkHost);
 
 const never = <T,>() => new Promise<T>(() => undefined);
-const openDialog = () => document.querySelector<HTMLDialogElement>('dialog.mesh-pay-dialog[open]');
-const dialogs = () => [...document.querySelectorAll<HTMLDialogElement>('dialog.mesh-pay-dialog')];
+/** Every Link dialog host in the page, its dialog open or not. */
+const dialogs = () => [...document.querySelectorAll<HTMLElement>('mesh-pay-dialog')];
 
 afterEach(() => {
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
+  removeDialogs();
 });
 
 describe('LinkSessionController', () => {
@@ -105,12 +106,12 @@ describe('LinkSessionController', () => {
     await el.link.prepare();
     expect(dialogs(), 'one dialog for three presses').to.have.length(1);
     const [prepared] = dialogs();
-    expect(prepared!.open).to.equal(false);
+    expect(prepared!.shadowRoot!.querySelector('dialog')!.open).to.equal(false);
     expect(prepared!.querySelector('iframe')!.contentWindow).to.not.equal(null);
     expect(el.link.active, 'a prepared dialog is not an attempt').to.equal(false);
     void el.link.open(() => true, never<LinkTokenResponse>(), never<LinkSdk>());
     await waitUntil(() => openDialog() !== null, 'hint dialog');
-    expect(openDialog()).to.equal(prepared);
+    expect(dialogHostOf(openDialog()!)).to.equal(prepared);
     el.link.teardown(false);
     expect(dialogs()).to.have.length(0);
   });

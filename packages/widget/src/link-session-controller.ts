@@ -3,7 +3,7 @@ import { hintContent, LinkDialog } from './link-dialog.js';
 import { acquireLinkSession, type LinkSdk } from './link-loader.js';
 import { LinkSession, type LinkSessionElement, type LinkSessionHost } from './link-session.js';
 import type { MeshPayStrings } from './locales.js';
-import type { PaymentStatus } from './payment-machine.js';
+import { nextStatus } from './payment-machine.js';
 import { warmUpFetch, type LinkTokenResponse } from './token-client.js';
 
 /** What the Link session controller asks of its element, besides what one Link session asks. */
@@ -15,8 +15,6 @@ export interface LinkControllerHost extends Omit<LinkSessionHost, 'live' | 'tear
   /** The customer backed out before Link: stop the token request. */
   abortToken(): void;
 }
-
-const STARTABLE: ReadonlySet<PaymentStatus> = new Set(['idle', 'cancelled', 'failed', 'error']);
 
 /**
  * Link for one element, as a Lit reactive controller (part of the lazily loaded half): the page's one
@@ -58,10 +56,9 @@ export class LinkSessionController implements ReactiveController {
       requestAnimationFrame(() =>
         setTimeout(() => {
           this.#preparing = undefined;
-          // Only a click that starts a payment opens Link: from the statuses payment-machine.ts lets
-          // `start` leave (not imported: it would split the eager entry). An attempt under way (the
-          // click came first) has its dialog already; a removed button needs none.
-          if (this.el.isConnected && !this.active && STARTABLE.has(this.el.status)) {
+          // Only a click that starts a payment opens Link. An attempt under way (the click came
+          // first) has its dialog already; a removed button needs none.
+          if (this.el.isConnected && !this.active && nextStatus(this.el.status, 'start')) {
             if (this.el.tokenUrl) void warmUpFetch(this.el.tokenUrl);
             this.#ready();
           }
@@ -76,10 +73,10 @@ export class LinkSessionController implements ReactiveController {
   #ready(): void {
     if (this.el.renderType === 'overlay' && !this.host.hasHint()) return; // the SDK's own popup, no dialog of ours
     const look = this.#look();
-    if (this.#prepared?.look === look && this.#prepared.dialog.element.isConnected) return;
+    if (this.#prepared?.look === look && this.#prepared.dialog.host.isConnected) return;
     this.#prepared?.dialog.close();
     const dialog = this.#createDialog();
-    document.body.append(dialog.element);
+    document.body.append(dialog.host);
     this.#prepared = { dialog, look };
   }
 
@@ -158,7 +155,7 @@ export class LinkSessionController implements ReactiveController {
       dialog = undefined;
     }
     dialog ??= this.#createDialog();
-    if (!dialog.element.isConnected) document.body.append(dialog.element);
+    if (!dialog.host.isConnected) document.body.append(dialog.host);
     return dialog;
   }
 

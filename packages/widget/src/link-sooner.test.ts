@@ -7,10 +7,10 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-import { loadLinkFlow } from './link-loader.js';
+import { loadLinkFlow } from './payment-driver-loader.js';
 import { preconnectLink } from './link-preconnect.js';
 import { warmUpFetch } from './token-client.js';
-import { buttonOf, kit, labelOf, openDialog, orderId, statusBecomes } from '../test/browser-kit.js';
+import { buttonOf, dialogHostOf, kit, labelOf, linkFrameOf, openDialog, orderId, removeDialogs, statusBecomes } from '../test/browser-kit.js';
 
 async function mount(id: string, attrs: Record<string, string> = {}): Promise<MeshPayButton> {
   const el = document.createElement('mesh-pay-button');
@@ -38,13 +38,15 @@ const otherOrigin = `${location.protocol}//${location.hostname === '127.0.0.1' ?
 afterEach(async () => {
   await resetMouse();
   for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
+  removeDialogs();
   for (const link of document.head.querySelectorAll('link[rel="preconnect"]')) link.remove();
   sessionStorage.clear();
 });
 
-/** Every Link dialog in the page, open or not. */
-const dialogs = () => [...document.querySelectorAll<HTMLDialogElement>('dialog.mesh-pay-dialog')];
+/** Every Link dialog host (`<mesh-pay-dialog>`) in the page, its dialog open or not. */
+const dialogs = () => [...document.querySelectorAll<HTMLElement>('mesh-pay-dialog')];
+/** The <dialog> in a host's shadow root. */
+const dialogIn = (host: HTMLElement) => host.shadowRoot!.querySelector('dialog')!;
 
 /** Moves the real mouse onto the button and presses it (down only). */
 async function pressDown(el: MeshPayButton): Promise<void> {
@@ -53,16 +55,17 @@ async function pressDown(el: MeshPayButton): Promise<void> {
   await sendMouse({ type: 'down', button: 'left' });
 }
 
-/** Waits for the dialog a press prepares: in the page, closed, its iframe there and pointing nowhere yet. */
-async function preparedDialog(): Promise<HTMLDialogElement> {
+/** Waits for the dialog host a press prepares: in the page, its dialog closed, its iframe there and pointing nowhere yet. */
+async function preparedDialog(): Promise<HTMLElement> {
   await waitUntil(() => dialogs().length === 1, 'the press prepared no dialog', { timeout: 8000 });
-  const [dialog] = dialogs();
-  expect(dialog!.open, 'prepared dialog is shown').to.equal(false);
-  expect(dialog!.isConnected).to.equal(true);
-  const iframe = dialog!.querySelector('iframe')!;
+  const [host] = dialogs();
+  expect(dialogIn(host!).open, 'prepared dialog is shown').to.equal(false);
+  expect(host!.isConnected).to.equal(true);
+  const iframe = host!.querySelector('iframe')!;
   expect(iframe.contentWindow, 'the iframe has its browsing context').to.not.equal(null);
   expect(iframe.getAttribute('src')).to.equal(null);
-  return dialog!;
+  expect(iframe.checkVisibility(), 'prepared iframe visible').to.equal(false);
+  return host!;
 }
 
 describe('a press gets Link ready before its click', () => {
@@ -71,8 +74,8 @@ describe('a press gets Link ready before its click', () => {
     await kit.scenario(id, { link: 'idle' });
     const el = await mount(id);
     await pressDown(el);
-    const dialog = await preparedDialog();
-    const iframe = dialog.querySelector('iframe')!;
+    const host = await preparedDialog();
+    const iframe = host.querySelector('iframe')!;
     expect((await kit.log()).tokenCalls[id], 'token minted before the click').to.equal(undefined);
     expect(el.status).to.equal('idle');
     expect(openDialog()).to.equal(null);
@@ -80,11 +83,12 @@ describe('a press gets Link ready before its click', () => {
     const opened = oneEvent(el, 'mesh-open');
     await sendMouse({ type: 'up', button: 'left' });
     await opened;
-    expect(openDialog()).to.equal(dialog);
-    expect(dialog.querySelector('iframe')).to.equal(iframe);
-    expect(iframe.hidden).to.equal(false);
+    const dialog = openDialog()!;
+    expect(dialogHostOf(dialog)).to.equal(host);
+    expect(linkFrameOf(dialog)).to.equal(iframe);
+    expect(iframe.checkVisibility(), 'Link’s iframe visible').to.equal(true);
     expect(iframe.src).to.match(/fake-link\.html/);
-    expect(dialog.contains(document.activeElement), 'focus moved into the dialog').to.equal(true);
+    expect(dialog.matches(':focus-within'), 'focus moved into the dialog').to.equal(true);
     expect(dialogs(), 'one dialog, not a second one').to.have.length(1);
   });
 
@@ -115,7 +119,7 @@ describe('a press gets Link ready before its click', () => {
     const el = await mount(id);
     el.focus(); // focus is intent: the lazy half loads
     await loadLinkFlow();
-    let atClick: HTMLDialogElement[] | undefined;
+    let atClick: HTMLElement[] | undefined;
     el.addEventListener('click', () => (atClick ??= dialogs()), { capture: true });
     await sendKeys({ down: 'Space' });
     const prepared = await preparedDialog();
@@ -124,7 +128,7 @@ describe('a press gets Link ready before its click', () => {
     await sendKeys({ up: 'Space' });
     await opened;
     expect(atClick, 'dialogs in the page when the click arrived').to.deep.equal([prepared]);
-    expect(openDialog()).to.equal(prepared);
+    expect(dialogHostOf(openDialog()!)).to.equal(prepared);
   });
 
   it('Enter clicks in its own key-down’s task: the token request leaves first, the dialog is made while it travels', async () => {
@@ -151,7 +155,7 @@ describe('a press gets Link ready before its click', () => {
     const el = await mount(id);
     await pressDown(el);
     const prepared = await preparedDialog();
-    expect(prepared.dataset.theme).to.equal('light');
+    expect(dialogIn(prepared).dataset.theme).to.equal('light');
     el.theme = 'dark';
     const opened = oneEvent(el, 'mesh-open');
     await sendMouse({ type: 'up', button: 'left' });
@@ -255,7 +259,7 @@ describe('the token request and Link follow each other without a wait', () => {
     // When the token's body is in hand, queue a task; by the time it runs Link must already be loading.
     let srcWhenNextTaskRan: string | null | undefined;
     const nextTask = new MessageChannel();
-    nextTask.port1.onmessage = () => (srcWhenNextTaskRan = document.querySelector('dialog.mesh-pay-dialog iframe')?.getAttribute('src') ?? null);
+    nextTask.port1.onmessage = () => (srcWhenNextTaskRan = document.querySelector('mesh-pay-dialog iframe')?.getAttribute('src') ?? null);
     const realJson = Response.prototype.json;
     Response.prototype.json = function (this: Response) {
       const body = realJson.call(this);
