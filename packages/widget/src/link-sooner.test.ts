@@ -183,13 +183,14 @@ describe('a press gets Link ready before its click', () => {
  * JSON answer resolved.
  */
 function watchToken() {
-  const seen = { sent: 0, dialogsWhenSent: -1, dialogsWhenAnswered: -1, stop: () => undefined as void };
+  const seen = { sent: 0, dialogsWhenSent: -1, dialogsWhenAnswered: -1, statusWhenSent: '', stop: () => undefined as void };
   const realFetch = window.fetch;
   const realJson = Response.prototype.json;
   window.fetch = (input, init) => {
     if (String(input instanceof Request ? input.url : input).includes('/kit/token')) {
       seen.sent += 1;
       seen.dialogsWhenSent = dialogs().length;
+      seen.statusWhenSent = document.querySelector('mesh-pay-button')?.status ?? '';
     }
     return realFetch(input, init);
   };
@@ -240,6 +241,9 @@ describe('the token request and Link follow each other without a wait', () => {
       buttonOf(el).click();
       // Still inside the click's task: no microtask has run, so Lit has not rendered yet.
       expect(seen.sent, 'token requests sent during click()').to.equal(1);
+      // The request left first; the status then said so, and Lit renders it after.
+      expect(seen.statusWhenSent, 'status when the request left').to.equal('idle');
+      expect(el.status).to.equal('preparing');
       expect(labelOf(el)).to.equal('Pay with crypto');
       // No press prepared a dialog: it is made right after the request left, while it travels.
       expect(seen.dialogsWhenSent).to.equal(0);

@@ -89,9 +89,8 @@ export class PaymentDriver {
     }
     // A new attempt is a new transaction: stop following any earlier one (e.g. resumed after reload).
     this.#stream.stop();
-    this.#go('start');
     this.#abandon();
-    void this.#run(this.#attempt);
+    void this.#run(this.#attempt); // goes `start` itself, right after the token request leaves
   }
 
   /** Back to `idle`: closes Link, stops following the stream and forgets the saved payment for this order. */
@@ -172,6 +171,8 @@ export class PaymentDriver {
       sdkLoad?.catch(() => undefined);
       displayFiatCurrency(this.el.fiatCurrency);
       const tokenRequest = this.#tokenTask.run(this.el.tokenUrl, this.el.orderId);
+      // "Preparing…" (status, announcement, custom states: ~0.4 ms) once the request is on its way.
+      this.#go('start');
       // Link's origin is known the moment the token is: open the connection while the SDK builds its iframe.
       tokenRequest.then((token) => preconnectLink(token.linkToken), () => undefined);
       if (webview) {
@@ -186,7 +187,9 @@ export class PaymentDriver {
       }
       await this.#link.open(() => attempt === this.#attempt, tokenRequest, sdkLoad!);
     } catch (err) {
-      if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
+      if (attempt !== this.#attempt) return;
+      this.#go('start'); // a failure before the request left (e.g. a bad fiat-currency) still starts, then fails
+      this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
     }
   }
 
