@@ -6,9 +6,9 @@ import { LitElement } from 'lit';
 import type { LinkSdk } from './link-loader.js';
 import { LinkSessionController, type LinkControllerHost } from './link-session-controller.js';
 import { stringsFor } from './locales.js';
-import type { PaymentStatus } from './payment-machine.js';
+import { nextStatus, PAYMENT_STATUSES, type PaymentStatus } from './payment-machine.js';
 import type { LinkTokenResponse } from './token-client.js';
-import { openDialog, removeDialogs } from '../test/browser-kit.js';
+import { dialogHostOf, openDialog, removeDialogs } from '../test/browser-kit.js';
 
 class LinkHost extends LitElement {
   status: PaymentStatus = 'preparing';
@@ -39,6 +39,8 @@ class LinkHost extends LitElement {
 customElements.define('link-host', LinkHost);
 
 const never = <T,>() => new Promise<T>(() => undefined);
+/** Every Link dialog host in the page, its dialog open or not. */
+const dialogs = () => [...document.querySelectorAll<HTMLElement>('mesh-pay-dialog')];
 
 afterEach(() => {
   removeDialogs();
@@ -93,5 +95,56 @@ describe('LinkSessionController', () => {
     el.remove();
     expect(el.link.active).to.equal(false);
     expect(openDialog()).to.equal(null);
+  });
+
+  it('prepare() puts one closed dialog in the page; the attempt that follows shows its hint in that very dialog', async () => {
+    const el = await fixture<LinkHost>(html`<link-host></link-host>`);
+    el.status = 'idle';
+    const first = el.link.prepare();
+    expect(dialogs(), 'made in the press’s own task').to.have.length(0);
+    await Promise.all([first, el.link.prepare()]);
+    await el.link.prepare();
+    expect(dialogs(), 'one dialog for three presses').to.have.length(1);
+    const [prepared] = dialogs();
+    expect(prepared!.shadowRoot!.querySelector('dialog')!.open).to.equal(false);
+    expect(prepared!.querySelector('iframe')!.contentWindow).to.not.equal(null);
+    expect(el.link.active, 'a prepared dialog is not an attempt').to.equal(false);
+    void el.link.open(() => true, never<LinkTokenResponse>(), never<LinkSdk>());
+    await waitUntil(() => openDialog() !== null, 'hint dialog');
+    expect(dialogHostOf(openDialog()!)).to.equal(prepared);
+    el.link.teardown(false);
+    expect(dialogs()).to.have.length(0);
+  });
+
+  it('prepare() makes a dialog only where a click starts a payment', async () => {
+    const el = await fixture<LinkHost>(html`<link-host></link-host>`);
+    for (const status of PAYMENT_STATUSES) {
+      el.status = status;
+      await el.link.prepare();
+      expect(dialogs().length, status).to.equal(nextStatus(status, 'start') ? 1 : 0);
+      el.link.teardown(false);
+    }
+  });
+
+  it('a prepared dialog whose theme is stale is replaced, not shown', async () => {
+    const el = await fixture<LinkHost>(html`<link-host></link-host>`);
+    el.status = 'idle';
+    await el.link.prepare();
+    const [prepared] = dialogs();
+    el.host.theme = () => 'dark';
+    void el.link.open(() => true, never<LinkTokenResponse>(), never<LinkSdk>());
+    await waitUntil(() => openDialog() !== null, 'hint dialog');
+    expect(prepared!.isConnected).to.equal(false);
+    expect(openDialog()!.dataset.theme).to.equal('dark');
+    el.link.teardown(false);
+  });
+
+  it('a button removed before its press’s frame prepares nothing', async () => {
+    const el = await fixture<LinkHost>(html`<link-host></link-host>`);
+    el.status = 'idle';
+    const preparing = el.link.prepare();
+    el.remove();
+    await preparing;
+    expect(dialogs()).to.have.length(0);
   });
 });

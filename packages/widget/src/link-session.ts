@@ -92,15 +92,21 @@ export class LinkSession {
     );
     this.link = link;
     this.loaded = false;
+    // `open` first: an SDK that rejects the token calls onExit inside openLink, and that is an error only while open.
     host.go('opened');
-    host.save();
-    host.emit('mesh-open', { transactionId: token.transactionId, renderType });
     if (renderType === 'overlay') {
       host.dialog(false);
       link.openLink(token.linkToken);
     } else {
-      link.openLink(token.linkToken, host.dialog(true)!.showLink());
+      // Link's page starts loading (the iframe navigates) before the dialog's style and layout are worked out.
+      const dialog = host.dialog(true)!;
+      link.openLink(token.linkToken, dialog.iframeId);
+      if (this.link === link) dialog.showLink();
     }
+    if (this.link !== link) return; // the SDK refused the token: onExit already reported it
+    // What the page hears about and keeps comes after Link is on its way: its listeners cost Link nothing.
+    host.save();
+    host.emit('mesh-open', { transactionId: token.transactionId, renderType });
   }
 
   /** True while Link is showing. */

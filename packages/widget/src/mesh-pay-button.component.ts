@@ -253,7 +253,7 @@ export class MeshPayButton extends LitElement {
   #onIntent = (event: Event): void => {
     const key = (event as KeyboardEvent).key;
     if (event.type === 'keydown' && key !== 'Enter' && key !== ' ') return;
-    if (!this.#disabled()) this.#drive().then((driver) => driver.intent(), () => undefined);
+    if (!this.#disabled()) this.#drive().then((driver) => driver.intent(event), () => undefined);
   };
 
   #onClick = (): void => this.pay();

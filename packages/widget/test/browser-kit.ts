@@ -31,6 +31,8 @@ export interface KitLog {
   integrations: { tx: string; cap: string | null; cookie: string | null; body: unknown }[];
   streamConnects: { tx: string; lastEventId: string | null; at: number; origin: string | null; cap: string | null; cookie: string | null }[];
   tokenRequests: { origin: string | null; cookie: string | null }[];
+  /** Every request the kit saw, as `METHOD /path`. */
+  requests: string[];
   /** Order ids whose token request the browser aborted before it was answered. */
   tokenAborts: string[];
   linkPages: { scenario: string; search: string; received: { type: string; payload: unknown }[] }[];

@@ -4,7 +4,7 @@
  * config. The sandbox never plays a flow by itself here: the benchmark posts the webhooks.
  *
  * With `page`, it also serves the widget's script-tag bundle (from `widgetDir`) and `GET /page?order=<id>`: a page with
- * nothing on it but `<mesh-pay-button>`, for the click-to-Link benchmark.
+ * nothing on it but `<mesh-pay-button>`, for the click-to-Link benchmark, and `GET /blank` (an empty page of the same origin).
  */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,10 @@ if (config.page) {
 <html lang="en"><head><meta charset="utf-8"><title>click to Link</title><link rel="icon" href="data:,">
 <script type="module" src="/mesh-pay-button.js"></script></head>
 <body><mesh-pay-button token-url="/mesh/link-token" order-id="${order}" label="Pay with crypto"></mesh-pay-button></body></html>`);
+  });
+  // The same origin with nothing on it: the Link page's own load is timed from here.
+  app.get('/blank', (_req, res) => {
+    res.type('html').send('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>blank</title><link rel="icon" href="data:,"></head><body></body></html>');
   });
 }
 
