@@ -37,21 +37,24 @@ export interface MeshPayStrings {
 
 /**
  * English in the entry holds only what the element shows before its lazily loaded half arrives:
- * the idle button, `preparing` (a click) and `error` with Retry (that half failed to download), and
- * the validation message of a `required` button. Everything else (other statuses, a resumed
- * payment, the dialog, the in-app-browser view, notices) is in `locales/en-after-intent.ts`.
+ * the idle button, `preparing` (a click), `confirming` (a payment resumed after a reload shows it at
+ * once), `error` with Retry (that half failed to download), and the validation message of a
+ * `required` button. Everything else (other statuses, the dialog, the in-app-browser view, notices)
+ * is in `locales/en-after-intent.ts`.
  */
-type AfterIntentStringKey = Exclude<keyof MeshPayStrings, 'pay' | 'preparing' | 'retry' | 'announce' | 'paymentRequired'>;
+type AfterIntentStringKey = Exclude<keyof MeshPayStrings, 'pay' | 'preparing' | 'confirming' | 'retry' | 'announce' | 'paymentRequired'>;
 
 /** English after intent: its own strings and the announcements of the statuses the entry does not reach. */
-export type EnglishAfterIntent = Pick<MeshPayStrings, AfterIntentStringKey> & { announce: Omit<MeshPayStrings['announce'], 'preparing' | 'error'> };
+export type EnglishAfterIntent = Pick<MeshPayStrings, AfterIntentStringKey> & { announce: Omit<MeshPayStrings['announce'], 'preparing' | 'confirming' | 'error'> };
 
 const en = {
   pay: 'Pay with crypto',
   preparing: 'Preparing…',
+  confirming: 'Confirming…',
   retry: 'Retry',
   announce: {
     preparing: 'Preparing your payment',
+    confirming: 'Transfer sent. Confirming the payment',
     error: 'Something went wrong. You can retry',
   },
   paymentRequired: 'Payment required',

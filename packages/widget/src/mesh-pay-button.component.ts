@@ -5,7 +5,7 @@ import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOve
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, type PaymentStatus } from './payment-status.js';
 import type { ButtonInternals, PaymentDriver } from './payment-driver.js';
-import { hasSavedPayment } from './payment-session-key.js';
+import { savedPaymentStatus } from './payment-session-key.js';
 
 /** Events that show the customer is about to pay (`keydown` only for Enter and Space). */
 const INTENT_EVENTS = ['pointerenter', 'focusin', 'pointerdown', 'keydown'] as const;
@@ -173,13 +173,7 @@ export class MeshPayButton extends LitElement {
     if (this.#driver) return this.#driver.pay();
     // The machine's first step (`idle` → `preparing`) shows at once; the driver takes it from there.
     this.#show('preparing');
-    this.#drive().then(
-      (driver) => driver.pay(),
-      (error: unknown) => {
-        this.#show('error');
-        this.#emit('mesh-error', { code: 'MESH_PAY_SDK_LOAD_FAILED', message: `Could not load the payment dialog: ${error}`, retryable: true });
-      },
-    );
+    this.#drive().then((driver) => driver.pay(), this.#loadFailed);
   }
 
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
@@ -219,34 +213,27 @@ export class MeshPayButton extends LitElement {
     const busy = isBusy(this.status);
     const label = this.#label(this.#strings());
     // The states only the driver reaches (in-app browser view, notices) are its to render.
+    // Written without indentation: lit ships template text verbatim, and it counts against the entry's budget.
     return html`${driver?.webview(label) ??
-      html`<button
-        part="button"
-        type="button"
-        ?disabled=${this.#disabled()}
-        aria-busy=${busy}
-        aria-disabled=${busy || this.status === 'succeeded' || !!driver?.notice}
-        @click=${this.#onClick}
-      >
-        ${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}
-        <span part="label">${label}</span>
-      </button>`}
-      ${driver?.extras()}
-      <span part="status" class="visually-hidden" role="status">${this.#announcement}</span>
-      <slot name="hint"></slot>`;
+      html`<button part="button" type="button" ?disabled=${this.#disabled()} aria-busy=${busy} aria-disabled=${busy || this.status === 'succeeded' || !!driver?.notice} @click=${this.#onClick}>${
+        busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing
+      }<span part="label">${label}</span></button>`}${driver?.extras()}<span part="status" class="visually-hidden" role="status">${this.#announcement}</span><slot name="hint"></slot>`;
   }
 
   /**
    * The driver follows the saved payment of this (token-url, order-id). Before it is here, the entry
-   * only asks whether there is one, and sends for the driver if so; reading the record, trusting it
-   * and showing its status is the driver's job.
+   * only looks at the record's status: a payment the server will confirm shows `confirming` at once
+   * (the machine's `resume` from idle; a paid-looking-idle button invites a second payment) and
+   * sends for the driver, which reads and trusts the record and goes back to idle if it is stale.
    */
   #followOrder(): void {
     if (this.#driver) return this.#driver.followOrder();
-    if (this.tokenUrl && this.isConnected && hasSavedPayment(this.tokenUrl, this.orderId))
-      this.#resuming = this.#drive()
-        .catch(() => undefined)
-        .finally(() => (this.#resuming = undefined));
+    const saved = this.tokenUrl && this.isConnected ? savedPaymentStatus(this.tokenUrl, this.orderId) : undefined;
+    if (saved === undefined) return;
+    if (saved === 'confirming' || saved === 'succeeded' || saved === 'failed') this.#show('confirming');
+    this.#resuming = this.#drive()
+      .catch((error: unknown) => this.status === 'confirming' && this.#loadFailed(error))
+      .finally(() => (this.#resuming = undefined));
   }
 
   /** Intent (pointer near, focus, press): fetch the driver and Link's code now, so a click finds them here. */
@@ -257,6 +244,12 @@ export class MeshPayButton extends LitElement {
   };
 
   #onClick = (): void => this.pay();
+
+  /** The driver did not arrive for a payment the button already shows as under way. */
+  #loadFailed = (error: unknown): void => {
+    this.#show('error');
+    this.#emit('mesh-error', { code: 'MESH_PAY_SDK_LOAD_FAILED', message: `Could not load the payment dialog: ${error}`, retryable: true });
+  };
 
   /** Loads the payment driver once; a failed download may be retried (a click reports it). */
   #drive(): Promise<PaymentDriver> {

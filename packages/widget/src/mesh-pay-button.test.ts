@@ -523,11 +523,33 @@ describe('reload', () => {
     await statusBecomes(el, 'succeeded');
   });
 
+  it('a saved payment pointing at another origin shows Confirming… only until the driver reads it', async () => {
+    const id = orderId('reloadforeign');
+    sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: 'https://evil.example/status/tx?cap=x', transactionId: 'tx', status: 'succeeded' }));
+    const el = await mount(id);
+    await statusBecomes(el, 'idle');
+    expect(labelOf(el)).to.equal('Pay with crypto');
+    expect(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`), 'the untrusted record is dropped').to.equal(null);
+    expect((await kit.log()).streamConnects.some((c) => c.tx === 'tx'), 'no stream followed').to.equal(false);
+  });
+
   it('ignores a tampered sessionStorage record', async () => {
     const id = orderId('tamper');
     sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: 42, status: 'succeeded' }));
     const el = await mount(id);
-    expect(el.status).to.equal('idle');
+    await statusBecomes(el, 'idle');
+    expect(labelOf(el)).to.equal('Pay with crypto');
+  });
+
+  it('garbage in the saved record leaves the button idle', async () => {
+    for (const raw of ['{not json', 'null', '"confirming"', '[]', JSON.stringify({ status: 'x'.repeat(100_000) }), JSON.stringify({ status: '<img src=x onerror=alert(1)>' })]) {
+      const id = orderId('garbage');
+      sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, raw);
+      const el = await mount(id);
+      await statusBecomes(el, 'idle');
+      expect(labelOf(el), raw.slice(0, 40)).to.equal('Pay with crypto');
+      el.remove();
+    }
   });
 });
 

@@ -49,6 +49,8 @@ export class PaymentDriver {
   #token: LinkTokenResponse | undefined;
   #streamBroke = false;
   #resumedKey: string | undefined;
+  /** The element showed `confirming` from the saved record's status alone, before this half read the record. */
+  #unread: boolean;
   /** Why the button is inert in `error`, if it is. */
   notice: PaymentNotice | undefined;
   /** The server's transferId once it said `succeeded` (the form value). */
@@ -58,6 +60,7 @@ export class PaymentDriver {
     private readonly el: MeshPayButton,
     private readonly internals: ButtonInternals,
   ) {
+    this.#unread = el.status === 'confirming';
     // The looks of a payment under way, next to the element's resting styles.
     adoptStyles(el.renderRoot as ShadowRoot, [...(el.constructor as typeof MeshPayButton).elementStyles, paymentDriverStyles]);
     this.#tokenTask = new AbortableTask(el, ([tokenUrl, orderId], { signal }) => requestLinkToken(tokenUrl, orderId, signal));
@@ -136,6 +139,10 @@ export class PaymentDriver {
     }
     this.#resumedKey = key;
     this.#resume(key);
+    // A record that leads to no stream (malformed, pointing elsewhere, stale) does not keep the
+    // element's early "Confirming…": idle again, so the customer may pay.
+    if (this.#unread && !this.#stream.following && this.el.status === 'confirming') this.#go('reset');
+    this.#unread = false;
   }
 
   /**

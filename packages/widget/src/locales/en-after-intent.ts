@@ -3,7 +3,6 @@ import type { EnglishAfterIntent } from '../locales.js';
 /** English strings shown only after the customer acted; part of the lazily loaded half. */
 const enAfterIntent: EnglishAfterIntent = {
   open: 'Continue in Mesh…',
-  confirming: 'Confirming…',
   succeeded: 'Paid',
   failed: 'Payment failed. Retry',
   cancelled: 'Pay with crypto',
@@ -11,7 +10,6 @@ const enAfterIntent: EnglishAfterIntent = {
   announce: {
     idle: '',
     open: 'Mesh Link is open',
-    confirming: 'Transfer sent. Confirming the payment',
     succeeded: 'Payment confirmed',
     failed: 'The payment failed',
     cancelled: 'Payment cancelled',
