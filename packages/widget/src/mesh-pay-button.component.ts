@@ -329,7 +329,7 @@ export class MeshPayButton extends LitElement {
     return stringsFor(lang, this.strings);
   }
 
-  #emit<K extends keyof MeshPayEventDetailMap>(type: K, detail: MeshPayEventDetailMap[K], cancelable = false): boolean {
+  #emit<K extends keyof MeshPayEventDetailMap>(type: K, detail: MeshPayEventDetailMap[K], cancelable?: boolean): boolean {
     return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
   }
 
