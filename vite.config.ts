@@ -116,7 +116,9 @@ const browser: UserConfig = {
       // fetch before the button renders. The entry then exports a few more (minified) names.
       preserveEntrySignatures: 'allow-extension',
       // Lib mode leaves ES output unminified by default; the script-tag bundle is for browsers, not bundlers.
-      output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', minify: true },
+      // No comments either: the `/* @__PURE__ */` annotations lit's code keeps are for a bundler that
+      // never sees these files (13 of them were ~1% of the entry's gzip budget).
+      output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', minify: true, comments: false },
     },
   },
 };
