@@ -11,6 +11,8 @@ import {
   type StoreStats,
   type TransactionRecord,
   type TransferEvent,
+  UNMATCHED_COLLECTION,
+  unmatchedRecordJson,
 } from './store.js';
 
 /** Options for {@link sqliteStore}. */
@@ -171,6 +173,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
        ON CONFLICT (order_id) DO UPDATE SET transaction_id = excluded.transaction_id`,
     ),
     getTx: db.prepare<[string], { json: string }>(`SELECT json FROM transactions WHERE transaction_id = ?`),
+    hasTx: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM transactions WHERE transaction_id = ?`),
     txByOrder: db.prepare<[string], { json: string }>(
       `SELECT t.json FROM order_latest o JOIN transactions t ON t.transaction_id = o.transaction_id
        WHERE o.order_id = ?`,
@@ -390,6 +393,19 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       const json = JSON.stringify(event);
       // The PRIMARY KEY decides the race; the promise settles after the batch's fsync'd COMMIT.
       return write(() => q.addInbox.run(event.eventId, json, now, now).changes === 1);
+    },
+
+    async admitWebhook(event, now) {
+      open();
+      const json = JSON.stringify(event);
+      const transactionId = event.transactionId;
+      // Look-up and insert share one write of the batch: one step, one COMMIT, for the webhook route.
+      return write(() => {
+        if (transactionId !== undefined && q.hasTx.get(transactionId) !== undefined) {
+          return { matched: true, fresh: q.addInbox.run(event.eventId, json, now, now).changes === 1 };
+        }
+        return { matched: false, fresh: q.putRecord.run(UNMATCHED_COLLECTION, event.eventId, unmatchedRecordJson(json, now)).changes === 1 };
+      });
     },
 
     async claimInbox(now, leaseMs, limit) {
