@@ -7,7 +7,7 @@
  * Every refusal is logged once with a reason code (never the secret, never the body), because a
  * merchant whose webhooks are refused otherwise sees only Mesh retrying.
  */
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
@@ -30,6 +30,23 @@ export type WebhookRefusal =
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
 export { UNMATCHED_COLLECTION, type UnmatchedRecord } from './store.js';
 export const SIGNATURE_HEADER = 'x-mesh-signature-256';
+
+/**
+ * The two answers Mesh gets, serialised once: every webhook ends in one of them, and `res.json`
+ * would stringify, look up settings and hash an ETag (which no webhook sender reads) every time.
+ */
+const ACKNOWLEDGED = {
+  fresh: Buffer.from(JSON.stringify({ received: true, duplicate: false })),
+  duplicate: Buffer.from(JSON.stringify({ received: true, duplicate: true })),
+};
+
+function acknowledge(res: Response, duplicate: boolean): void {
+  const body = duplicate ? ACKNOWLEDGED.duplicate : ACKNOWLEDGED.fresh;
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
 
 /** `::ffff:20.22.113.37` and `20.22.113.37` are the same client. */
 function normalizeIp(ip: string | undefined): string {
@@ -118,7 +135,7 @@ export function webhookRoute(deps: {
     // One durable store call: the transaction lookup and the insert are one atomic step. A transfer
     // this kit did not mint is acknowledged (a refusal makes Mesh retry it for ever), kept, never fulfilled.
     const { matched, fresh } = await deps.store.admitWebhook(event, now);
-    res.status(200).json({ received: true, duplicate: !fresh });
+    acknowledge(res, !fresh);
     if (matched) {
       if (fresh) deps.worker.kick();
       deps.metrics?.webhookAccepted(!fresh, (performance.now() - (arrived.get(req) ?? performance.now())) / 1000);
