@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { transform as transformCss } from 'lightningcss';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 /**
@@ -72,9 +73,28 @@ function subresourceIntegrity(): Plugin {
   };
 }
 
+/**
+ * Minifies the CSS inside the widget's `css\`…\`` styles (lightningcss, the minifier vite itself uses):
+ * lit ships those templates verbatim, so their indentation would otherwise count against the entry's
+ * size budget. Only literals without `${…}` are touched; anything lightningcss cannot parse fails the build.
+ */
+function minifyLitCss(): Plugin {
+  return {
+    name: 'mesh-pay-minify-lit-css',
+    apply: 'build',
+    transform(code, id) {
+      if (!/packages\/widget\/src\/[\w-]+\.styles\.ts$/.test(id)) return undefined;
+      return code.replace(/\bcss`([^`$]*)`/g, (_, text: string) => {
+        const minified = transformCss({ filename: id, code: Buffer.from(text), minify: true }).code.toString();
+        return `css\`${minified}\``;
+      });
+    },
+  };
+}
+
 const browser: UserConfig = {
   publicDir: false,
-  plugins: [subresourceIntegrity()],
+  plugins: [subresourceIntegrity(), minifyLitCss()],
   // The SDK's dependencies expect Node's `global` and `process.env.NODE_ENV`.
   define: { global: 'globalThis', 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
@@ -91,6 +111,10 @@ const browser: UserConfig = {
       formats: ['es'],
     },
     rolldownOptions: {
+      // The lazily loaded half imports what the entry already holds (lit, the saved-payment reader,
+      // the locales) FROM the entry, instead of both importing a shared chunk the page would have to
+      // fetch before the button renders. The entry then exports a few more (minified) names.
+      preserveEntrySignatures: 'allow-extension',
       // Lib mode leaves ES output unminified by default; the script-tag bundle is for browsers, not bundlers.
       output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', minify: true },
     },

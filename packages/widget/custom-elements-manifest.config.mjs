@@ -8,14 +8,12 @@ export default {
   plugins: [
     {
       // The analyzer cannot follow two dynamic spots: `define(tagName)` (it reports a definition named
-      // "tagName") the generic `#emit(type, …)` (an event named "type") and `state: true` properties. State the truth instead.
+      // "tagName") and the generic `#emit(type, …)` (an event named "type"). State the truth instead.
       name: 'mesh-pay-tidy',
       packageLinkPhase({ customElementsManifest }) {
         for (const mod of customElementsManifest.modules) {
           for (const declaration of mod.declarations ?? []) {
             if (declaration.events) declaration.events = declaration.events.filter((event) => event.name !== 'type');
-            // `announcement` is internal reactive state (`state: true`), not an attribute.
-            if (declaration.attributes) declaration.attributes = declaration.attributes.filter((attr) => attr.name !== 'announcement');
           }
           if (mod.path === 'src/mesh-pay-button.ts') {
             mod.exports = (mod.exports ?? []).filter((entry) => entry.kind !== 'custom-element-definition');

@@ -75,6 +75,9 @@ export default {
     chromeLauncher({
       launchOptions: {
         executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+        // Classic scrollbars that take room, as on a desktop (headless hides them): the dialog's scroll
+        // lock must keep their room so the page does not shift sideways.
+        ignoreDefaultArgs: ['--hide-scrollbars'],
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
       },
     }),

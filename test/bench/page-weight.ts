@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const distBrowser = join(root, 'packages/widget/dist/browser');
 const entryPath = join(distBrowser, 'mesh-pay-button.js');
 
-const goalGzipBytes = 12 * 1024;
+const goalGzipBytes = 8 * 1024;
 const goalRatio = 9;
 
 /** The baseline page's script: lit and the SDK, imported up front, the way most integrations start. */
@@ -47,16 +47,20 @@ function add(a: Weight, b: Weight): Weight {
   return { raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli };
 }
 
-/** Files a browser fetches for `entry` before any code runs: the entry and its static imports, transitively. */
+/**
+ * Files a browser fetches for `entry` before any code runs (the entry and its static imports,
+ * transitively), and the files fetched later with `import()`: from those, or from a lazily loaded
+ * file in turn (the button's lazy half imports the SDK), with their own static imports.
+ */
 export async function staticGraph(entry: string): Promise<{ eager: string[]; lazy: string[] }> {
   await init;
   const eager: string[] = [];
-  const lazy = new Set<string>();
-  const queue = [entry];
+  const lazy: string[] = [];
+  const queue: { file: string; onLoad: boolean }[] = [{ file: entry, onLoad: true }];
   while (queue.length > 0) {
-    const file = queue.shift()!;
-    if (eager.includes(file)) continue;
-    eager.push(file);
+    const { file, onLoad } = queue.shift()!;
+    if (eager.includes(file) || (!onLoad && lazy.includes(file))) continue;
+    (onLoad ? eager : lazy).push(file);
     const source = await readFile(file, 'utf8');
     const [imports] = parse(source);
     for (const spec of imports) {
@@ -64,11 +68,11 @@ export async function staticGraph(entry: string): Promise<{ eager: string[]; laz
       const name = spec.n ?? /^`([^`$]*)`$/.exec(source.slice(spec.s, spec.e).trim())?.[1];
       if (!name || !name.startsWith('.')) continue; // bare or absolute: not part of the bundle
       const target = resolve(dirname(file), name);
-      if (spec.d === -1) queue.push(target);
-      else if (spec.d >= 0) lazy.add(target); // import(): fetched on interaction
+      if (spec.d === -1) queue.push({ file: target, onLoad });
+      else if (spec.d >= 0) queue.push({ file: target, onLoad: false }); // import(): fetched on interaction
     }
   }
-  return { eager, lazy: [...lazy].filter((file) => !eager.includes(file)) };
+  return { eager, lazy: lazy.filter((file) => !eager.includes(file)) };
 }
 
 /** The baseline bundled by esbuild: ESM, bundle, minify. */
@@ -170,7 +174,7 @@ on its own (as served). The HTML page around either is the same and is not count
       },
     ],
     goals: [
-      { goal: '≤ 12 KB gzip before interaction', figure: `${kb(eager.gzip)} gzip (${int(eager.gzip)} B)`, met: eager.gzip <= goalGzipBytes },
+      { goal: '≤ 8 KB gzip before interaction', figure: `${kb(eager.gzip)} gzip (${int(eager.gzip)} B)`, met: eager.gzip <= goalGzipBytes },
       ...baselines.map(({ short, weight }) => ({
         goal: `≥ 9x less than ${short}, gzip`,
         figure: `${times(weight).gzip.toFixed(2)}x less (brotli ${times(weight).brotli.toFixed(2)}x)`,

@@ -90,7 +90,8 @@ function watchLinkFrames(shop: ShopPage): Promise<{ url: string; inDialog: boole
     seen.push(
       (async () => {
         const element = await frame.frameElement().catch(() => undefined);
-        const inDialog = element ? await element.evaluate((el) => (el as Element).closest('dialog') !== null).catch(() => false) : false;
+        // Slotted into the dialog in the host's shadow root: its slot's <dialog> ancestor is where it renders.
+        const inDialog = element ? await element.evaluate((el) => (el as Element).assignedSlot?.closest('dialog') != null).catch(() => false) : false;
         return { url: frame.url(), inDialog };
       })(),
     );

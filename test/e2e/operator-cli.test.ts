@@ -134,6 +134,32 @@ describe('an operator and the mesh-pay CLI', () => {
       assert.deepEqual(credited.map((e) => [e.orderId, e.transferId]), [['order-outage-1', failing.transferId]]);
       await until('the event to be done', async () => ((await list(env, '--state', 'done')).some((r) => r.eventId === failing.eventId) ? true : undefined));
 
+      // The outage, attempt by attempt: each failure with its error and the time of the next try,
+      // then the credit; one line each, from the demo's own process.
+      const story = await ok(['inbox', 'show', failing.eventId], env);
+      const lines = story.split('\n').filter((line) => /^  #\d+ /.test(line));
+      const detail = JSON.parse(await ok(['inbox', 'show', failing.eventId, '--json'], env)) as {
+        attempts: number;
+        history: { attempt: number; at: string; durationMs: number; outcome: string; error?: string; instance?: string; nextAttemptAt?: string }[];
+      };
+      assert.ok(detail.history.length >= 3, `${detail.history.length} attempts recorded`);
+      assert.equal(lines.length, detail.history.length, story);
+      assert.match(story, new RegExp(`history +${detail.history.length} attempts \\(the last 50 are kept\\)`));
+      for (const [i, a] of detail.history.entries()) {
+        assert.equal(a.attempt, i + 1);
+        assert.match(a.instance ?? '', new RegExp(`^[^/\\s]+/${demo.child.pid}$`), 'run by the demo process (host/pid)');
+        if (i < detail.history.length - 1) {
+          assert.equal(a.outcome, 'failed');
+          assert.match(a.error ?? '', /ledger is down on purpose/);
+          assert.ok(Date.parse(a.nextAttemptAt!) > Date.parse(a.at));
+          assert.match(lines[i]!, new RegExp(`^  #${a.attempt}  ${a.at}  failed +\\d+ ms  \\S+/${demo.child.pid}  next ${a.nextAttemptAt}  DEMO_LEDGER_DOWN: the demo ledger is down on purpose`));
+        } else {
+          assert.equal(a.outcome, 'ok');
+          assert.equal(a.error, undefined);
+          assert.match(lines[i]!, new RegExp(`^  #${a.attempt}  ${a.at}  ok +\\d+ ms  \\S+/${demo.child.pid}$`));
+        }
+      }
+
       // Resending the same event is a duplicate to the kit, and retrying a done event is refused.
       assert.match(await ok(['resend', failing.eventId, '--url', `${demo.url}/mesh`], env), /duplicate/);
       const again = await meshPay(['inbox', 'retry', failing.eventId], env);
@@ -161,6 +187,9 @@ describe('an operator and the mesh-pay CLI', () => {
       const dead = await until('the event to die', async () => (await list(env, '--state', 'dead')).find((r) => r.transactionId === transactionId));
       assert.match(dead.lastError ?? '', /ledger is down on purpose/);
       assert.match(demo.output(), /giving up on a webhook event/);
+      const shown = await ok(['inbox', 'show', dead.eventId], env);
+      const lastLine = shown.split('\n').filter((line) => /^  #\d+ /.test(line)).at(-1) ?? '';
+      assert.match(lastLine, new RegExp(`^  #${dead.attempts} .* failed .* dead  DEMO_LEDGER_DOWN: `), 'the attempt that gave up says so');
       assert.match(demo.output(), new RegExp(`demo: webhook event ${dead.eventId} .* is dead \\(window\\)`));
 
       // The merchant fixes the ledger: a restart without the outage. Dead stays dead until asked.

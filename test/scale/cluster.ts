@@ -26,8 +26,10 @@ export interface Cluster {
   addInstance(env?: Record<string, string>): Promise<DemoProcess>;
   /** SIGKILL, no goodbye: what a crashed host looks like. Resolves once the process is gone. */
   kill9(instance: DemoProcess): Promise<void>;
-  /** Everything every instance (alive or dead) printed, for failure messages. */
+  /** The tail of what every instance (alive or dead) printed, for failure messages. */
   output(): string;
+  /** How many times `pattern` occurs in everything every instance (alive or dead) printed. */
+  countInOutput(pattern: RegExp): number;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startCluster({
   const kitSecret = randomBytes(32).toString('base64url');
   const all: DemoProcess[] = [];
   const mesh = sharedMesh ? await startMeshSandbox() : undefined;
+  let stopped = false;
   const meshEnv: Record<string, string> = mesh
     ? { MESH_API_URL: mesh.url }
     : // The other scale stories sign their own webhooks for transfers no Mesh made, and each instance runs
@@ -66,6 +69,11 @@ export async function startCluster({
         store: storeUrl,
         env: { MESH_WEBHOOK_SECRET: webhookSecret, MESH_KIT_SECRET: kitSecret, ...meshEnv, ...env, ...extra },
       });
+      if (stopped) {
+        // Started while the cluster was being stopped (a failed story's replacement): never orphaned.
+        await demo.stop();
+        throw new Error('the cluster was stopped while this instance started');
+      }
       all.push(demo);
       cluster.instances.push(demo);
       return demo;
@@ -78,7 +86,12 @@ export async function startCluster({
       await gone;
     },
     output: () => all.map((d, i) => `--- instance ${i} (${d.url}) ---\n${d.output().slice(-4000)}`).join('\n'),
+    countInOutput: (pattern) => {
+      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      return all.reduce((sum, d) => sum + (d.output().match(global)?.length ?? 0), 0);
+    },
     async stop() {
+      stopped = true;
       await Promise.allSettled(all.map((d) => d.stop()));
       await mesh?.close();
       await redis.stop();

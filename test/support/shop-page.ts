@@ -151,9 +151,9 @@ export class ShopPage {
     return this.page.locator('mesh-pay-button').getAttribute('status');
   }
 
-  /** The Link iframe inside the button's light-DOM `<dialog>`. */
+  /** The Link iframe: a light-DOM child of `<mesh-pay-dialog>` (the SDK finds it by id), slotted into the dialog in its shadow root. */
   linkIframe() {
-    return this.page.locator('dialog iframe');
+    return this.page.locator('mesh-pay-dialog > iframe');
   }
 
   /** The Link page's frame, once the iframe points at it. */

@@ -15,7 +15,7 @@ import { createInboxAdmin, isInboxState } from './inbox-admin.js';
 import { JsonNumber, parseLosslessJson, type LosslessValue } from './lossless-json.js';
 import { meshWebhookBody } from './mesh-webhook-body.js';
 import { openStore, StoreSpecError } from './open-store.js';
-import { INBOX_STATES, type InboxEntry, type KitStore, type TransactionRecord, type TransferEvent } from './store.js';
+import { INBOX_HISTORY_LIMIT, INBOX_STATES, type InboxEntry, type KitStore, type TransactionRecord, type TransferEvent } from './store.js';
 import { signWebhookBody } from './webhook-verify.js';
 
 /** The demo's public development secret (demo/config.ts): the CLI's default, like the demo's. */
@@ -79,7 +79,12 @@ Lists webhook events in the inbox (MESH_STORE), every state unless --state is gi
   show: `Usage: mesh-pay inbox show <eventId> [--json]
 
 Shows one event: its state, attempts in the current retry window, last error, when it is next
-tried, and the event as stored.`,
+tried, then one line per attempt (the last 50, oldest first):
+  #<n>  <started at>  ok|failed  <duration> ms  <host/pid>  next <time>|dead  <error>
+and the event as stored.
+  --json   {eventId, transferId, transactionId, status, state, attempts, lastError,
+           nextAttemptAt, receivedAt, windowStart, history: [{attempt, at, durationMs, outcome,
+           error?, instance?, nextAttemptAt?}], event}; times are ISO 8601`,
   retry: `Usage: mesh-pay inbox retry <eventId>
        mesh-pay inbox retry --dead
 
@@ -221,8 +226,30 @@ async function inboxShow(args: string[], io: CliIo): Promise<void> {
   const eventId = positionals[0]!;
   const entry = await withStore(io, async (store) => createInboxAdmin(store).get(eventId));
   if (!entry) throw new CliError(`no event ${JSON.stringify(eventId)} in the inbox`);
-  if (values.json) return io.stdout(`${JSON.stringify({ ...summary(entry), windowStart: iso(entry.windowStart), event: entry.event }, null, 2)}\n`);
+  const history = entry.history.map((a) => ({
+    ...a,
+    at: iso(a.at),
+    ...(a.nextAttemptAt === undefined ? {} : { nextAttemptAt: iso(a.nextAttemptAt) }),
+  }));
+  if (values.json) {
+    return io.stdout(`${JSON.stringify({ ...summary(entry), windowStart: iso(entry.windowStart), history, event: entry.event }, null, 2)}\n`);
+  }
   const s = summary(entry);
+  // A failed attempt without a next time is the one that gave up (dead); the newest ok one settled it.
+  const lines = history.map((a) =>
+    [
+      `#${a.attempt}`,
+      a.at,
+      a.outcome.padEnd(6),
+      `${a.durationMs} ms`.padStart(9),
+      (a.instance ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' '),
+      a.outcome === 'ok' ? '' : a.nextAttemptAt ? `next ${a.nextAttemptAt}` : 'dead',
+      // One line per attempt, and no terminal escapes, whatever a hook's error text holds.
+      (a.error ?? '').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' '),
+    ]
+      .join('  ')
+      .trimEnd(),
+  );
   io.stdout(
     [
       `event        ${s.eventId}`,
@@ -234,6 +261,8 @@ async function inboxShow(args: string[], io: CliIo): Promise<void> {
       `last error   ${s.lastError ?? '-'}`,
       `next attempt ${s.nextAttemptAt ?? '-'}`,
       `received     ${s.receivedAt}`,
+      `history      ${lines.length === 0 ? 'no attempt yet' : `${lines.length} attempt${lines.length === 1 ? '' : 's'} (the last ${INBOX_HISTORY_LIMIT} are kept)`}`,
+      ...lines.map((line) => `  ${line}`),
       `event as stored:`,
       JSON.stringify(entry.event, null, 2),
     ].join('\n') + '\n',

@@ -8,7 +8,7 @@
  * `credit:<transferId>` lock and once-mark as the first attempt did.
  */
 import { MeshPayError } from './errors.js';
-import { INBOX_STATES, type InboxEntry, type InboxPage, type InboxState, type KitStore } from './store.js';
+import { INBOX_STATES, type InboxEntryWithHistory, type InboxPage, type InboxState, type KitStore } from './store.js';
 
 export interface InboxListQuery {
   state?: InboxState;
@@ -28,8 +28,11 @@ export interface InboxRetryResult {
 
 export interface InboxAdmin {
   list(query?: InboxListQuery): Promise<InboxPage>;
-  /** One event with its attempts, last error and schedule; `undefined` when unknown. */
-  get(eventId: string): Promise<InboxEntry | undefined>;
+  /**
+   * One event with its state, schedule, last error and `history`: one record per attempt (the last
+   * 50), oldest first. `undefined` when unknown.
+   */
+  get(eventId: string): Promise<InboxEntryWithHistory | undefined>;
   /** @throws {MeshPayError} `MESH_PAY_INBOX_EVENT_NOT_FOUND` for an unknown EventId. */
   retry(eventId: string): Promise<InboxRetryResult>;
   /** Requeues every dead event (in pages); returns their EventIds. */

@@ -24,11 +24,13 @@
  * all, which closes the crash-between-hook-and-mark gap for the merchant's database writes.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ResolvedConfig } from './config.js';
 import { describeError } from './errors.js';
 import { CREDITED_VERDICTS, currentStatus, decide, isTerminal, type Confirmation, type Decision } from './fulfilment-decide.js';
 import type {
   HookTransaction,
+  InboxAttempt,
   InboxEntry,
   KitStore,
   StatusUpdate,
@@ -60,6 +62,8 @@ export class InboxWorker {
   private readonly chains = new Map<string, Promise<void>>();
   /** Who this worker is to the store's locks: one per worker, never reused. */
   private readonly owner = `worker-${randomUUID()}`;
+  /** Written into each attempt's history, so an operator sees which process ran it. */
+  private readonly instance = `${hostname()}/${process.pid}`;
 
   constructor(
     private readonly store: KitStore,
@@ -148,10 +152,20 @@ export class InboxWorker {
   private async process(entry: InboxEntry): Promise<void> {
     const { event } = entry;
     const keeper = this.keepAlive(event.eventId);
+    const started = Date.now();
+    const attempt = (outcome: InboxAttempt['outcome'], error?: string, nextAttemptAt?: number): InboxAttempt => ({
+      attempt: entry.attempts,
+      at: started,
+      durationMs: Date.now() - started,
+      outcome,
+      instance: this.instance,
+      ...(error === undefined ? {} : { error }),
+      ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }),
+    });
     try {
       await this.fulfil(event, keeper);
       await keeper.stop();
-      await this.store.settleInbox(event.eventId, 'done');
+      await this.store.settleInbox(event.eventId, 'done', undefined, attempt('ok'));
     } catch (err) {
       // Renewals stop first: a late one must not push a retry's due time out again.
       await keeper.stop();
@@ -159,12 +173,13 @@ export class InboxWorker {
       if (err instanceof LockBusyError) {
         // Another instance is running this transfer's hook and we are stopping: not a failure of
         // this event, so it never counts towards `dead`; whoever claims it next waits its turn.
-        await this.store.retryInbox(event.eventId, Date.now(), error).catch(() => {});
+        const now = Date.now();
+        await this.store.retryInbox(event.eventId, now, error, attempt('failed', error, now)).catch(() => {});
       } else if (err instanceof NotCreditedError) {
         // Mesh's own record contradicts the event (underpaid, another destination, a conflict): never
         // credited, kept for an operator, reported like any other dead event.
         const message = `${err.verdict}: ${err.message}`;
-        await this.store.settleInbox(event.eventId, 'dead', message).catch(() => {});
+        await this.store.settleInbox(event.eventId, 'dead', message, attempt('failed', message)).catch(() => {});
         await this.store.keepTransaction(event.transactionId).catch(() => {});
         await this.reportDead(entry, message, 'mismatch');
       } else {
@@ -177,7 +192,7 @@ export class InboxWorker {
             reason: verdict.reason,
             error,
           });
-          await this.store.settleInbox(event.eventId, 'dead', error).catch((e: unknown) =>
+          await this.store.settleInbox(event.eventId, 'dead', error, attempt('failed', error)).catch((e: unknown) =>
             this.logger.error('mesh-pay: could not mark an event dead; it will be tried again', { eventId: event.eventId, error: describeError(e) }),
           );
           // An operator may retry it any time: its transaction must outlive the retention period.
@@ -190,7 +205,7 @@ export class InboxWorker {
             nextAttemptAt: new Date(verdict.at).toISOString(),
             error,
           });
-          await this.store.retryInbox(event.eventId, verdict.at, error).catch((e: unknown) =>
+          await this.store.retryInbox(event.eventId, verdict.at, error, attempt('failed', error, verdict.at)).catch((e: unknown) =>
             // The lease lapses by itself and the entry comes back: slower than planned, never lost.
             this.logger.warn('mesh-pay: could not schedule a retry; the lease will bring it back', { eventId: event.eventId, error: describeError(e) }),
           );

@@ -66,7 +66,9 @@ export type {
 } from './mesh-api-types.js';
 export type {
   Destination,
+  InboxAttempt,
   InboxEntry,
+  InboxEntryWithHistory,
   InboxPage,
   InboxQuery,
   InboxState,
@@ -84,7 +86,7 @@ export type {
   UnmatchedRecord,
   WebhookAdmission,
 } from './store.js';
-export { UNMATCHED_COLLECTION } from './store.js';
+export { INBOX_HISTORY_LIMIT, UNMATCHED_COLLECTION } from './store.js';
 export { memoryStore } from './memory-store.js';
 // The durable stores are subpath exports so their drivers stay optional: import `sqliteStore` from
 // '@mesh-pay/backend-kit/sqlite', `redisStore` from '@mesh-pay/backend-kit/redis' and

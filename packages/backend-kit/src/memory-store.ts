@@ -1,5 +1,6 @@
 import { statusFanout } from './status-fanout.js';
 import type {
+  InboxAttempt,
   InboxEntry,
   InboxState,
   InspectableStore,
@@ -9,7 +10,7 @@ import type {
   TransferEvent,
   UnmatchedRecord,
 } from './store.js';
-import { inboxPageSize as pageSize, UNMATCHED_COLLECTION } from './store.js';
+import { boundedAttempt, INBOX_HISTORY_LIMIT, inboxPageSize as pageSize, storableError, UNMATCHED_COLLECTION } from './store.js';
 
 /**
  * Values cross the store boundary as JSON, exactly as they would through SQLite or Redis: the
@@ -32,6 +33,8 @@ export function memoryStore(): InspectableStore {
   const transactions = new Map<string, TransactionRecord>();
   const latestByOrder = new Map<string, string>();
   const inbox = new Map<string, InboxEntry>();
+  /** Each entry's last INBOX_HISTORY_LIMIT attempts, oldest first; deleted with the entry. */
+  const history = new Map<string, InboxAttempt[]>();
   // Only pending entries are ever scanned, so a long history of settled ones costs nothing per claim.
   const pending = new Set<string>();
   const marks = new Map<string, Set<string>>();
@@ -51,6 +54,12 @@ export function memoryStore(): InspectableStore {
 
   const open = (): void => {
     if (closed) throw new Error('memory store is closed');
+  };
+  const record = (eventId: string, attempt: InboxAttempt | undefined): void => {
+    if (!attempt || !inbox.has(eventId)) return;
+    const list = history.get(eventId) ?? [];
+    list.push(copy(boundedAttempt(attempt)));
+    history.set(eventId, list.slice(-INBOX_HISTORY_LIMIT));
   };
   const requeue = (entry: InboxEntry, now: number): void => {
     entry.state = 'pending';
@@ -131,28 +140,31 @@ export function memoryStore(): InspectableStore {
       return due.map((entry) => copy(entry));
     },
 
-    async settleInbox(eventId, state, error) {
+    async settleInbox(eventId, state, error, attempt) {
       open();
       const entry = inbox.get(eventId);
       if (!entry) return;
+      record(eventId, attempt);
       entry.state = state;
       pending.delete(eventId);
-      if (error !== undefined) entry.lastError = error;
+      if (error !== undefined) entry.lastError = storableError(error);
     },
 
-    async retryInbox(eventId, nextAttemptAt, error) {
+    async retryInbox(eventId, nextAttemptAt, error, attempt) {
       open();
       const entry = inbox.get(eventId);
+      record(eventId, attempt);
       // A settled entry stays settled: a late retry from a worker whose lease lapsed must not revive it.
       if (!entry || !open_(entry.state)) return;
       entry.state = 'pending';
       entry.nextAttemptAt = nextAttemptAt;
-      entry.lastError = error;
+      entry.lastError = storableError(error);
     },
 
     async getInboxEntry(eventId) {
       open();
-      return copy(inbox.get(eventId));
+      const entry = inbox.get(eventId);
+      return entry && copy({ ...entry, history: history.get(eventId) ?? [] });
     },
 
     async renewInboxLease(eventId, now, leaseMs) {
@@ -268,6 +280,7 @@ export function memoryStore(): InspectableStore {
         // A done entry's nextAttemptAt is its last lease: when it was settled, or just after.
         if (entry.state !== 'done' || entry.nextAttemptAt >= before) continue;
         inbox.delete(eventId);
+        history.delete(eventId);
         marks.get('update')?.delete(eventId);
         inboxCount++;
       }

@@ -108,6 +108,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX prune_due_at ON ${s}.prune_due (closed_at, transaction_id);
     `,
   },
+  {
+    version: 3,
+    name: 'inbox attempt history',
+    sql: (s) => `
+      -- Each entry's last attempts (INBOX_HISTORY_LIMIT), for operators; deleted with the entry.
+      CREATE TABLE ${s}.inbox_attempts (
+        id bigserial PRIMARY KEY,
+        event_id text NOT NULL,
+        json text NOT NULL
+      );
+      CREATE INDEX inbox_attempts_event ON ${s}.inbox_attempts (event_id, id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'transactions minted before the reconciliation index join it',
+    // See legacy-open-records.ts: migration 2 made the index but left the old collections unread.
+    sql: (s) => `
+      INSERT INTO ${s}.reconcile_due (transaction_id, due_at)
+      SELECT o.key, CASE WHEN o.json::json->>'createdAt' ~ '^[0-9]{1,15}$' THEN (o.json::json->>'createdAt')::bigint ELSE 0 END
+      FROM ${s}.records o JOIN ${s}.transactions t ON t.transaction_id = o.key
+      WHERE o.collection = 'mesh-pay:open'
+        AND NOT EXISTS (SELECT 1 FROM ${s}.records c WHERE c.collection = 'mesh-pay:closed' AND c.key = o.key)
+        AND NOT EXISTS (SELECT 1 FROM ${s}.prune_due p WHERE p.transaction_id = o.key)
+      ON CONFLICT (transaction_id) DO NOTHING;
+      INSERT INTO ${s}.prune_due (transaction_id, closed_at)
+      SELECT c.key, CASE WHEN c.json::json->>'closedAt' ~ '^[0-9]{1,15}$' THEN (c.json::json->>'closedAt')::bigint ELSE 0 END
+      FROM ${s}.records c
+      WHERE c.collection = 'mesh-pay:closed'
+        AND NOT EXISTS (SELECT 1 FROM ${s}.inbox i WHERE i.state = 'dead' AND i.event_json::json->>'transactionId' = c.key)
+      ON CONFLICT (transaction_id) DO NOTHING;
+      DELETE FROM ${s}.records WHERE collection IN ('mesh-pay:open', 'mesh-pay:closed');
+    `,
+  },
 ];
 
 /** `"name"` with embedded quotes doubled: the one way an identifier enters SQL text here. */

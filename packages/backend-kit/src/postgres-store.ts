@@ -3,9 +3,10 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { migrate, quoteIdentifier } from './postgres-migrations.js';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
-import { inboxPageSize, UNMATCHED_COLLECTION, unmatchedRecordJson } from './store.js';
+import { boundedAttempt, INBOX_HISTORY_LIMIT, inboxPageSize, storableError, UNMATCHED_COLLECTION, unmatchedRecordJson } from './store.js';
 import type {
   HookTransaction,
+  InboxAttempt,
   InboxEntry,
   InspectableStore,
   StatusUpdate,
@@ -196,6 +197,30 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       for (const key of keys) if (tails.get(key) === tail) tails.delete(key);
     });
     return result;
+  };
+  /**
+   * Runs `update` (an inbox UPDATE whose `$3` is the encoded EventId) and, with `attempt`, appends it
+   * to the entry's history and drops all but the newest INBOX_HISTORY_LIMIT — one statement, so one
+   * atomic step. (The DELETE sees the rows from before the INSERT, hence one fewer kept.)
+   */
+  const withAttempt = async (update: string, values: unknown[], attempt: InboxAttempt | undefined): Promise<void> => {
+    if (!attempt) {
+      await query(update, values);
+      return;
+    }
+    await query(
+      `WITH up AS (${update} RETURNING 1),
+       added AS (
+         INSERT INTO ${s}.inbox_attempts (event_id, json)
+         SELECT $3, $4 WHERE EXISTS (SELECT 1 FROM ${s}.inbox WHERE event_id = $3)
+       ),
+       trimmed AS (
+         DELETE FROM ${s}.inbox_attempts WHERE id IN (
+           SELECT id FROM ${s}.inbox_attempts WHERE event_id = $3 ORDER BY id DESC OFFSET ${INBOX_HISTORY_LIMIT - 1})
+       )
+       SELECT 1`,
+      [...values, JSON.stringify(boundedAttempt(attempt))],
+    );
   };
   const k = {
     tx: (id: string) => `tx\0${id}`,
@@ -433,31 +458,37 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
         .map(toEntry);
     },
 
-    settleInbox(eventId, state, error) {
+    settleInbox(eventId, state, error, attempt) {
       return inOrder([k.inbox(eventId)], async () => {
-        await query(`UPDATE ${s}.inbox SET state = $1, last_error = COALESCE($2, last_error) WHERE event_id = $3`, [
-          state,
-          error ?? null,
-          encodeKey(eventId),
-        ]);
+        await withAttempt(
+          `UPDATE ${s}.inbox SET state = $1, last_error = COALESCE($2, last_error) WHERE event_id = $3`,
+          [state, error === undefined ? null : storableError(error), encodeKey(eventId)],
+          attempt,
+        );
       });
     },
 
-    retryInbox(eventId, nextAttemptAt, error) {
+    retryInbox(eventId, nextAttemptAt, error, attempt) {
       return inOrder([k.inbox(eventId)], async () => {
         // A settled entry stays settled: a late retry from a worker whose lease lapsed must not revive it.
-        await query(
+        await withAttempt(
           `UPDATE ${s}.inbox SET next_attempt_at = $1, last_error = $2, state = 'pending'
            WHERE event_id = $3 AND state IN ('pending', 'processing')`,
-          [Math.trunc(nextAttemptAt), error, encodeKey(eventId)],
+          [Math.trunc(nextAttemptAt), storableError(error), encodeKey(eventId)],
+          attempt,
         );
       });
     },
 
     getInboxEntry(eventId) {
       return inOrder([k.inbox(eventId)], async () => {
-        const { rows } = await query<InboxRow>(`SELECT * FROM ${s}.inbox WHERE event_id = $1`, [encodeKey(eventId)]);
-        return rows[0] ? toEntry(rows[0]) : undefined;
+        const { rows } = await query<InboxRow & { history: string[] }>(
+          `SELECT i.*, ARRAY(SELECT a.json FROM ${s}.inbox_attempts a WHERE a.event_id = i.event_id ORDER BY a.id) AS history
+           FROM ${s}.inbox i WHERE i.event_id = $1`,
+          [encodeKey(eventId)],
+        );
+        const row = rows[0];
+        return row ? { ...toEntry(row), history: row.history.map((json) => JSON.parse(json) as InboxAttempt) } : undefined;
       });
     },
 
@@ -571,7 +602,8 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
            ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
          ),
          gone AS (DELETE FROM ${s}.inbox i USING old WHERE i.event_id = old.event_id RETURNING i.event_id),
-         marks AS (DELETE FROM ${s}.marks m USING gone WHERE m.scope = 'update' AND m.key = gone.event_id)
+         marks AS (DELETE FROM ${s}.marks m USING gone WHERE m.scope = 'update' AND m.key = gone.event_id),
+         history AS (DELETE FROM ${s}.inbox_attempts a USING gone WHERE a.event_id = gone.event_id)
          SELECT count(*)::int AS n FROM gone`,
         [Math.trunc(before), max],
       );

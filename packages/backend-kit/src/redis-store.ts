@@ -1,8 +1,13 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { LEGACY_CLOSED_COLLECTION, LEGACY_OPEN_COLLECTION } from './legacy-open-records.js';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
 import {
+  boundedAttempt,
+  INBOX_HISTORY_LIMIT,
   inboxPageSize,
+  storableError,
+  type InboxAttempt,
   type InboxEntry,
   type InspectableStore,
   type StatusUpdate,
@@ -62,13 +67,75 @@ export interface RedisStoreStats extends StoreStats {
   serverChannels: number;
 }
 
+/** What {@link RedisStore.upgradeLegacyData} moved. */
+export interface RedisLegacyUpgrade {
+  /** Open transactions from `mesh-pay:open` put into the reconciliation index. */
+  reconcile: number;
+  /** Closed transactions from `mesh-pay:closed` put into the retention index. */
+  closed: number;
+  /** Inbox entries settled before the done/dead sets existed, now in them. */
+  done: number;
+  dead: number;
+}
+
 export interface RedisStore extends InspectableStore {
   /** Reads `CONFIG GET appendonly`/`appendfsync`, warns through the logger when not durable. */
   checkPersistence(): Promise<RedisPersistenceReport>;
+  /**
+   * Data written before the reconciliation index and the inbox's done/dead sets existed is moved
+   * into them once per deployment (key `<prefix>schema`, set to {@link REDIS_DATA_VERSION} when
+   * done): the old `mesh-pay:open`/`mesh-pay:closed` collections (see legacy-open-records.ts) and
+   * entries settled `done` or `dead` before the sets (so `inbox list --state dead` shows them and
+   * retention prunes old done ones). Paged with HSCAN and small scripts, never a KEYS or a whole
+   * LRANGE, so the server keeps answering webhooks meanwhile; idempotent, so an instance that dies
+   * half-way (or two starting at once) is harmless. The store starts it when created; this returns
+   * that run's result (`undefined` when the data was already current).
+   */
+  upgradeLegacyData(): Promise<RedisLegacyUpgrade | undefined>;
   stats(): Promise<RedisStoreStats>;
 }
 
 // Each script is one atomic step on the server; they only touch the keys they are given.
+
+/** Data layout version this code writes; older (or unversioned) data is upgraded once. */
+export const REDIS_DATA_VERSION = 2;
+/** Hash fields per HSCAN page (and ids per script call) while upgrading. */
+const UPGRADE_PAGE = 500;
+
+/**
+ * Legacy open transactions, one page: into the reconciliation index (due at createdAt, overdue)
+ * unless closed or already indexed. KEYS: reconcile due, prune set, legacy closed hash. ARGV: id, createdAt, …
+ */
+const LEGACY_OPEN_PAGE = `
+local n = 0
+for i = 1, #ARGV, 2 do
+  local id = ARGV[i]
+  if redis.call('HEXISTS', KEYS[3], id) == 0 and not redis.call('ZSCORE', KEYS[2], id) then
+    n = n + redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], id)
+  end
+end
+return n`;
+
+/** Legacy closed transactions, one page: into the retention index at closedAt. KEYS: prune set. ARGV: id, closedAt, … */
+const LEGACY_CLOSED_PAGE = `
+local n = 0
+for i = 1, #ARGV, 2 do n = n + redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], ARGV[i]) end
+return n`;
+
+/**
+ * Settled entries from before the done/dead sets, one page, each only if still in the state the
+ * scan saw. KEYS: state, done, dead, next. ARGV: id, state, … Returns { done, dead } added.
+ */
+const LEGACY_SETTLED_PAGE = `
+local done, dead = 0, 0
+for i = 1, #ARGV, 2 do
+  local id, seen = ARGV[i], ARGV[i + 1]
+  if redis.call('HGET', KEYS[1], id) == seen then
+    if seen == 'dead' then dead = dead + redis.call('ZADD', KEYS[3], 'NX', 0, id)
+    elseif seen == 'done' then done = done + redis.call('ZADD', KEYS[2], 'NX', tonumber(redis.call('HGET', KEYS[4], id) or '0'), id) end
+  end
+end
+return { done, dead }`;
 
 /** KEYS: events, state, attempts, next, received, due. ARGV: eventId, eventJson, now. */
 const ADD_TO_INBOX = `
@@ -119,20 +186,36 @@ for i, id in ipairs(ids) do
 end
 return out`;
 
-/** The dead index (score 0, so it pages in EventId order) is what operators list and retry. KEYS: state, error, due, dead, done, next. ARGV: eventId, state, error?. */
+/**
+ * Appends an attempt (ARGV[n], '' for none) to an entry's history list KEYS[h], keeping the newest
+ * ARGV[n+1]. Spliced into the scripts that settle or reschedule, so history and state move together.
+ */
+const recordAttempt = (h: number, n: number): string => `
+if ARGV[${n}] ~= '' then
+  redis.call('RPUSH', KEYS[${h}], ARGV[${n}])
+  redis.call('LTRIM', KEYS[${h}], -tonumber(ARGV[${n + 1}]), -1)
+end`;
+
+/**
+ * The dead index (score 0, so it pages in EventId order) is what operators list and retry.
+ * KEYS: state, error, due, dead, done, next, history. ARGV: eventId, state, error ('' for none), hasError ('1'/'0'), attempt, historyLimit.
+ */
 const SETTLE_INBOX = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+${recordAttempt(7, 5)}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if ARGV[2] == 'dead' then redis.call('ZADD', KEYS[4], 0, ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
 -- Done entries, by their last lease (≈ when settled), are what retention prunes.
 if ARGV[2] == 'done' then redis.call('ZADD', KEYS[5], tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0'), ARGV[1]) end
-if #ARGV >= 3 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+if ARGV[4] == '1' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
 return 1`;
 
-/** A settled entry stays settled. KEYS: state, next, error, due. ARGV: eventId, nextAttemptAt, error. */
+/** A settled entry stays settled. KEYS: state, next, error, due, history. ARGV: eventId, nextAttemptAt, error, attempt, historyLimit. */
 const RETRY_INBOX = `
 local state = redis.call('HGET', KEYS[1], ARGV[1])
+if not state then return 0 end
+${recordAttempt(5, 4)}
 if state ~= 'pending' and state ~= 'processing' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 'pending')
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -199,18 +282,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
 /**
- * Retention: up to `limit` done entries settled before `before`, each removed from every inbox hash
- * and its `update` mark. KEYS: done, events, state, attempts, next, received, error, window, updateMarks.
- * ARGV: before, limit.
+ * Retention of one done entry settled before `before` (checked again here, atomically): removed from
+ * every inbox hash, with its history list and `update` mark. KEYS: done, events, state, attempts,
+ * next, received, error, window, updateMarks, history. ARGV: eventId, before.
  */
 const PRUNE_INBOX = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, id in ipairs(ids) do
-  for i = 2, 8 do redis.call('HDEL', KEYS[i], id) end
-  redis.call('HDEL', KEYS[9], id)
-  redis.call('ZREM', KEYS[1], id)
-end
-return #ids`;
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not at or tonumber(at) >= tonumber(ARGV[2]) then return 0 end
+for i = 2, 9 do redis.call('HDEL', KEYS[i], ARGV[1]) end
+redis.call('DEL', KEYS[10])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1`;
 
 /** One closed transaction. KEYS: tx, status log, order pointer, prune set. ARGV: transactionId. */
 const PRUNE_TX = `
@@ -251,6 +333,15 @@ return { event, redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[3]
   redis.call('HGET', KEYS[4], ARGV[1]), redis.call('HGET', KEYS[5], ARGV[1]),
   redis.call('HGET', KEYS[6], ARGV[1]), redis.call('HGET', KEYS[7], ARGV[1]) }`;
 
+/** GET_INBOX plus the entry's history list, as of the same moment. KEYS: as GET_INBOX, history. ARGV: eventId. */
+const GET_INBOX_WITH_HISTORY = `
+local event = redis.call('HGET', KEYS[1], ARGV[1])
+if not event then return false end
+return { event, redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[3], ARGV[1]),
+  redis.call('HGET', KEYS[4], ARGV[1]), redis.call('HGET', KEYS[5], ARGV[1]),
+  redis.call('HGET', KEYS[6], ARGV[1]), redis.call('HGET', KEYS[7], ARGV[1]),
+  redis.call('LRANGE', KEYS[8], 0, -1) }`;
+
 /**
  * The log's length is the seq, and the publish happens in the same atomic step, so subscribers see
  * seqs in log order. KEYS: log. ARGV: updateJson, channel.
@@ -282,12 +373,13 @@ const SCRIPTS = {
   meshAddToInbox: { numberOfKeys: 6, lua: ADD_TO_INBOX },
   meshAdmitWebhook: { numberOfKeys: 9, lua: ADMIT_WEBHOOK },
   meshClaimInbox: { numberOfKeys: 8, lua: CLAIM_INBOX },
-  meshSettleInbox: { numberOfKeys: 6, lua: SETTLE_INBOX },
-  meshPruneInbox: { numberOfKeys: 9, lua: PRUNE_INBOX },
+  meshSettleInbox: { numberOfKeys: 7, lua: SETTLE_INBOX },
+  meshPruneInbox: { numberOfKeys: 10, lua: PRUNE_INBOX },
   meshPruneTx: { numberOfKeys: 4, lua: PRUNE_TX },
   meshCloseTx: { numberOfKeys: 2, lua: CLOSE_TX },
-  meshRetryInbox: { numberOfKeys: 4, lua: RETRY_INBOX },
+  meshRetryInbox: { numberOfKeys: 5, lua: RETRY_INBOX },
   meshGetInbox: { numberOfKeys: 7, lua: GET_INBOX },
+  meshGetInboxWithHistory: { numberOfKeys: 8, lua: GET_INBOX_WITH_HISTORY },
   meshRequeueInbox: { numberOfKeys: 6, lua: REQUEUE_INBOX },
   meshRequeueDead: { numberOfKeys: 6, lua: REQUEUE_DEAD },
   meshRenewLease: { numberOfKeys: 3, lua: RENEW_LEASE },
@@ -295,6 +387,9 @@ const SCRIPTS = {
   meshRenewLock: { numberOfKeys: 1, lua: RENEW_LOCK },
   meshReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
   meshAppendStatus: { numberOfKeys: 1, lua: APPEND_STATUS },
+  meshLegacyOpenPage: { numberOfKeys: 3, lua: LEGACY_OPEN_PAGE },
+  meshLegacyClosedPage: { numberOfKeys: 1, lua: LEGACY_CLOSED_PAGE },
+  meshLegacySettledPage: { numberOfKeys: 4, lua: LEGACY_SETTLED_PAGE },
   meshClaimReconcile: { numberOfKeys: 1, lua: CLAIM_RECONCILE },
   meshClaimReconcileOne: { numberOfKeys: 1, lua: CLAIM_RECONCILE_ONE },
   meshPutOnce: { numberOfKeys: 2, lua: PUT_ONCE },
@@ -308,6 +403,11 @@ type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 /** `redis://user:secret@host` → `redis://user:***@host`: a store's `kind` is logged. */
 export function redactRedisUrl(url: string): string {
   return URL.canParse(url) ? redactUrl(url) : 'redis://(invalid url)';
+}
+
+/** An attempt as its history list holds it; '' (nothing to record) when there is none. */
+function attemptJson(attempt: InboxAttempt | undefined): string {
+  return attempt ? JSON.stringify(boundedAttempt(attempt)) : '';
 }
 
 function escapeGlob(text: string): string {
@@ -361,6 +461,8 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     reconcileDue: `${prefix}reconcile:due`,
     pruneDue: `${prefix}prune:due`,
     inboxDone: `${prefix}inbox:done`,
+    inboxHistory: (eventId: string) => `${prefix}inbox:history:${eventId}`,
+    dataVersion: `${prefix}schema`,
     marks: (scope: string) => `${prefix}marks:${scope}`,
     lock: (key: string) => `${prefix}lock:${key}`,
     statusLog: (transactionId: string) => `${prefix}status:${transactionId}`,
@@ -457,8 +559,85 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     return rows.filter((row): row is unknown[] => row !== null).map(toEntry);
   };
 
+  /** Every field of a hash, a page at a time (HSCAN: the server never blocks on a big one). */
+  const scanHash = async (key: string, page: (flat: string[]) => Promise<void>): Promise<void> => {
+    let cursor = '0';
+    do {
+      const [next, flat] = await redis.hscan(key, cursor, 'COUNT', UPGRADE_PAGE);
+      if (flat.length > 0) await page(flat);
+      cursor = next;
+    } while (cursor !== '0');
+  };
+  /** The `[field, value]` pairs of a flat HSCAN reply that pass `keep`, flat again. */
+  const pairsWhere = (flat: string[], keep: (field: string, value: string) => boolean): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) if (keep(flat[i]!, flat[i + 1]!)) out.push(flat[i]!, flat[i + 1]!);
+    return out;
+  };
+  /** `[field, json, …]` → `[field, json[name] as a whole number (0 if not one), …]`. */
+  const numberField = (flat: string[], name: string): string[] =>
+    flat.map((value, i) => {
+      if (i % 2 === 0) return value;
+      let n: unknown;
+      try {
+        n = (JSON.parse(value) as Record<string, unknown> | null)?.[name];
+      } catch {
+        // Not JSON: due (or prunable) at once rather than an upgrade that fails on every start.
+      }
+      return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? String(n) : '0';
+    });
+
+  const upgrade = async (): Promise<RedisLegacyUpgrade | undefined> => {
+    if (Number((await redis.get(k.dataVersion)) ?? 0) >= REDIS_DATA_VERSION) return undefined;
+    const report: RedisLegacyUpgrade = { reconcile: 0, closed: 0, done: 0, dead: 0 };
+    await scanHash(k.inboxState, async (flat) => {
+      const settled = pairsWhere(flat, (_, state) => state === 'done' || state === 'dead');
+      if (settled.length === 0) return;
+      const [done, dead] = (await script('meshLegacySettledPage')(k.inboxState, k.inboxDone, k.inboxDead, k.inboxNext, ...settled)) as [number, number];
+      report.done += done;
+      report.dead += dead;
+    });
+    const openKey = k.records(LEGACY_OPEN_COLLECTION);
+    const closedKey = k.records(LEGACY_CLOSED_COLLECTION);
+    await scanHash(openKey, async (flat) => {
+      report.reconcile += Number(await script('meshLegacyOpenPage')(k.reconcileDue, k.pruneDue, closedKey, ...numberField(flat, 'createdAt')));
+    });
+    // A closed transaction with a dead event stays (an operator may retry it): like keepTransaction.
+    const keep = new Set<string>();
+    let deadFrom = '-';
+    for (;;) {
+      const ids = await redis.zrangebylex(k.inboxDead, deadFrom, '+', 'LIMIT', 0, UPGRADE_PAGE);
+      if (ids.length === 0) break;
+      for (const json of await redis.hmget(k.inboxEvents, ...ids)) {
+        if (json) keep.add((JSON.parse(json) as TransferEvent).transactionId);
+      }
+      deadFrom = `(${ids.at(-1)!}`;
+    }
+    await scanHash(closedKey, async (flat) => {
+      const pairs = numberField(flat, 'closedAt');
+      const kept = pairsWhere(pairs, (id) => !keep.has(id));
+      if (kept.length > 0) report.closed += Number(await script('meshLegacyClosedPage')(k.pruneDue, ...kept));
+    });
+    // UNLINK frees the old collections in the background, however big they grew.
+    await redis.unlink(openKey, k.recordsOrder(LEGACY_OPEN_COLLECTION), closedKey, k.recordsOrder(LEGACY_CLOSED_COLLECTION));
+    await redis.set(k.dataVersion, String(REDIS_DATA_VERSION));
+    return report;
+  };
+  let upgrading: Promise<RedisLegacyUpgrade | undefined> | undefined;
+  const upgradeOnce = (): Promise<RedisLegacyUpgrade | undefined> =>
+    (upgrading ??= upgrade().catch((error: unknown) => {
+      upgrading = undefined; // the next call (or the next start) tries again
+      throw error;
+    }));
+  // Started with the store; a failure (Redis down at start) is retried by the next instance start.
+  upgradeOnce().catch((error: unknown) => {
+    if (!closed) logger.warn(`[mesh-pay] could not upgrade data written by an older version yet: ${(error as Error).message}`);
+  });
+
   return {
     kind: redactRedisUrl(url),
+
+    upgradeLegacyData: upgradeOnce,
 
     async saveTransaction(tx: TransactionRecord) {
       open();
@@ -518,24 +697,27 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       );
     },
 
-    async settleInbox(eventId, state, error) {
+    async settleInbox(eventId, state, error, attempt) {
       open();
-      const args: (string | number)[] = [k.inboxState, k.inboxError, k.inboxDue, k.inboxDead, k.inboxDone, k.inboxNext, eventId, state];
-      if (error !== undefined) args.push(error);
-      await script('meshSettleInbox')(...args);
+      await script('meshSettleInbox')(
+        k.inboxState, k.inboxError, k.inboxDue, k.inboxDead, k.inboxDone, k.inboxNext, k.inboxHistory(eventId),
+        eventId, state, error === undefined ? '' : storableError(error), error === undefined ? '0' : '1', attemptJson(attempt), INBOX_HISTORY_LIMIT,
+      );
     },
 
-    async retryInbox(eventId, nextAttemptAt, error) {
+    async retryInbox(eventId, nextAttemptAt, error, attempt) {
       open();
       await script('meshRetryInbox')(
-        k.inboxState, k.inboxNext, k.inboxError, k.inboxDue, eventId, Math.trunc(nextAttemptAt), error,
+        k.inboxState, k.inboxNext, k.inboxError, k.inboxDue, k.inboxHistory(eventId),
+        eventId, Math.trunc(nextAttemptAt), storableError(error), attemptJson(attempt), INBOX_HISTORY_LIMIT,
       );
     },
 
     async getInboxEntry(eventId) {
       open();
-      const row = (await script('meshGetInbox')(...inboxKeys, eventId)) as unknown[] | null;
-      return row ? toEntry(row) : undefined;
+      const row = (await script('meshGetInboxWithHistory')(...inboxKeys, k.inboxHistory(eventId), eventId)) as unknown[] | null;
+      if (!row) return undefined;
+      return { ...toEntry(row), history: (row[7] as string[]).map((json) => JSON.parse(json) as InboxAttempt) };
     },
 
     async listInbox({ state, cursor, limit }) {
@@ -639,12 +821,16 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
     async pruneSettled(before, limit) {
       open();
       const max = inboxPageSize(limit);
-      const inbox = Number(
-        await script('meshPruneInbox')(
-          k.inboxDone, k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxWindow,
-          k.marks('update'), Math.trunc(before), max,
+      const done = await redis.zrangebyscore(k.inboxDone, '-inf', `(${Math.trunc(before)}`, 'LIMIT', 0, max);
+      const pruned = await Promise.all(
+        done.map((id) =>
+          script('meshPruneInbox')(
+            k.inboxDone, k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxError, k.inboxWindow,
+            k.marks('update'), k.inboxHistory(id), id, Math.trunc(before),
+          ),
         ),
       );
+      const inbox = pruned.filter((n) => n === 1).length;
       const closed = await redis.zrangebyscore(k.pruneDue, '-inf', `(${Math.trunc(before)}`, 'LIMIT', 0, max);
       // The order pointer's key needs the orderId, which only the record knows: read it first.
       const records = await Promise.all(closed.map((id) => redis.get(k.tx(id))));

@@ -1,12 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { LEGACY_CLOSED_COLLECTION, LEGACY_OPEN_COLLECTION } from './legacy-open-records.js';
 import { backgroundCheckpointer } from './sqlite-checkpointer.js';
 import { groupCommit } from './sqlite-group-commit.js';
 import { walSync } from './sqlite-wal-sync.js';
 import { statusFanout } from './status-fanout.js';
 import {
+  boundedAttempt,
+  INBOX_HISTORY_LIMIT,
   inboxPageSize,
+  storableError,
+  type InboxAttempt,
   type InboxEntry,
   type InspectableStore,
   type StoredStatus,
@@ -65,6 +70,13 @@ const SCHEMA = `
     window_start INTEGER
   );
   CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_at);
+  -- Each entry's last attempts (INBOX_HISTORY_LIMIT), for operators; deleted with the entry.
+  CREATE TABLE IF NOT EXISTS inbox_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    json TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS inbox_attempts_event ON inbox_attempts (event_id, id);
   -- Transactions waiting for a terminal status, by next reconciliation lookup: sweeps read only
   -- the overdue head of this index, never every transaction ever minted.
   CREATE TABLE IF NOT EXISTS reconcile_due (
@@ -113,6 +125,25 @@ const SCHEMA = `
     UNIQUE (collection, key)
   );
 `;
+
+/** Open, not closed, record still there, in neither index yet: due at its createdAt (overdue). */
+const LEGACY_OPEN_TO_INDEX = `
+  INSERT INTO reconcile_due (transaction_id, due_at)
+  SELECT o.key, COALESCE(CAST(json_extract(o.json, '$.createdAt') AS INTEGER), 0)
+  FROM records o JOIN transactions t ON t.transaction_id = o.key
+  WHERE o.collection = ?
+    AND NOT EXISTS (SELECT 1 FROM records c WHERE c.collection = ? AND c.key = o.key)
+    AND NOT EXISTS (SELECT 1 FROM prune_due p WHERE p.transaction_id = o.key)
+  ON CONFLICT (transaction_id) DO NOTHING`;
+
+/** Closed: pruned after the retention period from its closedAt, unless it has a dead event. */
+const LEGACY_CLOSED_TO_RETENTION = `
+  INSERT INTO prune_due (transaction_id, closed_at)
+  SELECT c.key, COALESCE(CAST(json_extract(c.json, '$.closedAt') AS INTEGER), 0)
+  FROM records c
+  WHERE c.collection = ?
+    AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.state = 'dead' AND json_extract(i.event_json, '$.transactionId') = c.key)
+  ON CONFLICT (transaction_id) DO NOTHING`;
 
 interface InboxRow {
   event_id: string;
@@ -182,6 +213,11 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     if (!columns.some((c) => c.name === 'window_start')) db.exec(`ALTER TABLE inbox ADD COLUMN window_start INTEGER`);
     // Operator listings page through one state in EventId order.
     db.exec(`CREATE INDEX IF NOT EXISTS inbox_state ON inbox (state, event_id)`);
+    // A file from before the reconciliation index: its open transactions join the index (see
+    // legacy-open-records.ts). Two indexed look-ups when there is nothing to move.
+    db.prepare(LEGACY_OPEN_TO_INDEX).run(LEGACY_OPEN_COLLECTION, LEGACY_CLOSED_COLLECTION);
+    db.prepare(LEGACY_CLOSED_TO_RETENTION).run(LEGACY_CLOSED_COLLECTION);
+    db.prepare(`DELETE FROM records WHERE collection IN (?, ?)`).run(LEGACY_OPEN_COLLECTION, LEGACY_CLOSED_COLLECTION);
   }).immediate();
 
   const q = {
@@ -217,6 +253,16 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       `UPDATE inbox SET next_attempt_at = ?, last_error = ?, state = 'pending'
        WHERE event_id = ? AND state IN ('pending', 'processing')`,
     ),
+    // Only for an entry that exists: an attempt row never outlives (or precedes) its entry.
+    addAttempt: db.prepare(
+      `INSERT INTO inbox_attempts (event_id, json) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM inbox WHERE event_id = ?)`,
+    ),
+    trimAttempts: db.prepare(
+      `DELETE FROM inbox_attempts WHERE event_id = ? AND id <= (
+         SELECT id FROM inbox_attempts WHERE event_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${INBOX_HISTORY_LIMIT})`,
+    ),
+    attempts: db.prepare<[string], { json: string }>(`SELECT json FROM inbox_attempts WHERE event_id = ? ORDER BY id`),
+    deleteAttempts: db.prepare(`DELETE FROM inbox_attempts WHERE event_id = ?`),
     renewLease: db.prepare(
       `UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND state IN ('pending', 'processing')`,
     ),
@@ -307,6 +353,11 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       q.lease.run(until, row.event_id);
       return toEntry({ ...row, state: 'processing', attempts: row.attempts + 1, next_attempt_at: until });
     });
+  };
+
+  const record = (eventId: string, attempt: InboxAttempt | undefined): void => {
+    if (!attempt) return;
+    if (q.addAttempt.run(eventId, JSON.stringify(boundedAttempt(attempt)), eventId).changes === 1) q.trimAttempts.run(eventId, eventId);
   };
 
   const append = (transactionId: string, json: string): number => {
@@ -463,20 +514,29 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       return write(() => claim(now, leaseMs, limit));
     },
 
-    async settleInbox(eventId, state, error) {
+    async settleInbox(eventId, state, error, attempt) {
       open();
-      await write(() => q.settle.run(state, error ?? null, eventId));
+      await write(() => {
+        q.settle.run(state, error === undefined ? null : storableError(error), eventId);
+        record(eventId, attempt);
+      });
     },
 
-    async retryInbox(eventId, nextAttemptAt, error) {
+    async retryInbox(eventId, nextAttemptAt, error, attempt) {
       open();
-      await write(() => q.retry.run(nextAttemptAt, error, eventId));
+      await write(() => {
+        q.retry.run(nextAttemptAt, storableError(error), eventId);
+        record(eventId, attempt);
+      });
     },
 
     async getInboxEntry(eventId) {
       open();
-      const row = await read(() => q.getInbox.get(eventId));
-      return row ? toEntry(row) : undefined;
+      return read(() => {
+        const row = q.getInbox.get(eventId);
+        if (!row) return undefined;
+        return { ...toEntry(row), history: q.attempts.all(eventId).map((a) => JSON.parse(a.json) as InboxAttempt) };
+      });
     },
 
     async renewInboxLease(eventId, now, leaseMs) {
@@ -576,6 +636,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
         const done = q.oldDone.all(before, max);
         for (const { event_id } of done) {
           q.deleteInbox.run(event_id);
+          q.deleteAttempts.run(event_id);
           q.deleteUpdateMark.run(event_id);
         }
         const closed = q.oldClosed.all(before, max);

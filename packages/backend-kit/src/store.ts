@@ -133,6 +133,57 @@ export interface InboxEntry {
   lastError?: string;
 }
 
+/**
+ * One fulfilment attempt of an inbox entry, as an operator sees it (`mesh-pay inbox show`). Written
+ * in the same atomic step that settles or reschedules the entry, so the history never disagrees
+ * with the state. Carries the error's message only: never a body, a header or a secret.
+ */
+export interface InboxAttempt {
+  /** The attempt's number within its retry window (1, 2, 3…; an operator's retry starts again at 1). */
+  attempt: number;
+  /** Epoch ms the attempt started. */
+  at: number;
+  /** How long it ran, ms. */
+  durationMs: number;
+  outcome: 'ok' | 'failed';
+  /** Why it failed (`outcome: 'failed'`), at most {@link INBOX_ERROR_MAX} characters. */
+  error?: string;
+  /** Which process ran it: `host/pid`. */
+  instance?: string;
+  /** A failed attempt that will be tried again: when (epoch ms). Absent when the entry went `dead`. */
+  nextAttemptAt?: number;
+}
+
+/**
+ * Attempts kept per event: the last 50, older ones dropped as new ones are written. A hook failing
+ * for the whole 72 h window makes about 80 attempts (backoff capped at 1 h), so the last 50 hold
+ * every attempt of the last two days and the story of the outage's start is in `receivedAt`.
+ */
+export const INBOX_HISTORY_LIMIT = 50;
+
+/** Longest error message kept per attempt (and as `lastError`); longer ones are cut with `…`. */
+export const INBOX_ERROR_MAX = 500;
+
+/** An entry with its attempts, oldest first (the last {@link INBOX_HISTORY_LIMIT}). */
+export interface InboxEntryWithHistory extends InboxEntry {
+  history: InboxAttempt[];
+}
+
+/**
+ * An error message as every store keeps it (`lastError` and each attempt's): NUL characters become
+ * U+FFFD (PostgreSQL text cannot hold NUL, and a hook's error text is not ours to choose), and
+ * anything past {@link INBOX_ERROR_MAX} characters is cut with `…`.
+ */
+export function storableError(error: string): string {
+  const clean = error.includes('\u0000') ? error.replaceAll('\u0000', '\uFFFD') : error;
+  return clean.length <= INBOX_ERROR_MAX ? clean : `${clean.slice(0, INBOX_ERROR_MAX - 1)}…`;
+}
+
+/** An attempt as every store keeps it: its error made {@link storableError}. */
+export function boundedAttempt(attempt: InboxAttempt): InboxAttempt {
+  return attempt.error === undefined ? attempt : { ...attempt, error: storableError(attempt.error) };
+}
+
 /** One page of {@link KitStore.listInbox}. */
 export interface InboxPage {
   entries: InboxEntry[];
@@ -189,11 +240,16 @@ export interface KitStore {
    * until settled or retried (or, once its lease lapses, claimable again).
    */
   claimInbox(now: number, leaseMs: number, limit: number): Promise<InboxEntry[]>;
-  /** Marks an entry finished (`done`) or given up on (`dead`); it is never handed out again. */
-  settleInbox(eventId: string, state: 'done' | 'dead', error?: string): Promise<void>;
-  /** Schedules a failed entry for another try at `nextAttemptAt`. */
-  retryInbox(eventId: string, nextAttemptAt: number, error: string): Promise<void>;
-  getInboxEntry(eventId: string): Promise<InboxEntry | undefined>;
+  /**
+   * Marks an entry finished (`done`) or given up on (`dead`); it is never handed out again. With
+   * `attempt`, appends it to the entry's history in the same atomic step (keeping the last
+   * {@link INBOX_HISTORY_LIMIT}).
+   */
+  settleInbox(eventId: string, state: 'done' | 'dead', error?: string, attempt?: InboxAttempt): Promise<void>;
+  /** Schedules a failed entry for another try at `nextAttemptAt`; `attempt` as in {@link settleInbox}. */
+  retryInbox(eventId: string, nextAttemptAt: number, error: string, attempt?: InboxAttempt): Promise<void>;
+  /** One entry with its attempt history (oldest first); `undefined` for an unknown EventId. */
+  getInboxEntry(eventId: string): Promise<InboxEntryWithHistory | undefined>;
 
   /**
    * Operator view: entries (optionally of one state) a page at a time, in a stable order, so a
@@ -256,7 +312,7 @@ export interface KitStore {
   keepTransaction(transactionId: string): Promise<void>;
   /**
    * Bounded storage: deletes up to `limit` `done` inbox entries settled before `before` (with their
-   * `update` once-marks), and up to `limit` transactions closed before `before` (record, the order's
+   * attempt history and `update` once-marks), and up to `limit` transactions closed before `before` (record, the order's
    * pointer if it still points at it, status log). Never touches `dead` or unsettled entries, the
    * `credit`/`failed` marks (they keep a transfer from being credited twice, however late a resend
    * comes) or merchant records. Each call is small, so it never holds up webhooks for long.

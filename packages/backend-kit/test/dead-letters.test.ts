@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { DeadEventArgs } from '../src/config.js';
@@ -65,6 +65,25 @@ describe('never lose a credit', () => {
       await eventually(async () => (await k.kit.inbox.get(eventId))?.state === 'done', 'the credit after the outage');
       assert.deepEqual([...ledger.credited], [['tr-outage', 1]]);
       assert.ok(!k.logs.some((l) => l.level === 'error'), 'nothing died');
+
+      // The operator's view of the outage: one record per attempt, each failure with its error and
+      // when it was tried next, the last one the credit; which process ran it; never the body.
+      const { history, attempts } = (await k.kit.inbox.get(eventId))!;
+      assert.equal(history.length, Math.min(attempts, 50));
+      assert.ok(history.length >= 12);
+      const last = history.at(-1)!;
+      assert.equal(last.outcome, 'ok');
+      assert.equal(last.attempt, attempts);
+      assert.equal(last.error, undefined);
+      for (const [i, a] of history.slice(0, -1).entries()) {
+        assert.equal(a.outcome, 'failed');
+        assert.match(a.error ?? '', /ledger database is down \(ECONNREFUSED\)/);
+        assert.equal(a.attempt, history[i + 1]!.attempt - 1, 'numbered in order, none missing');
+        assert.ok(a.nextAttemptAt! > a.at && a.nextAttemptAt! <= history[i + 1]!.at, 'the next one came when it said');
+        assert.ok(a.durationMs >= 0);
+      }
+      assert.equal(last.instance, `${hostname()}/${process.pid}`);
+      assert.ok(!JSON.stringify(history).includes('0x52908400098527886E0F7030069857D2E4169EE7'), 'no body in the history');
     } finally {
       await k.close();
     }
@@ -91,6 +110,10 @@ describe('never lose a credit', () => {
 
       const entry = await k.kit.inbox.get(eventId);
       assert.equal(entry?.state, 'dead');
+      const gaveUp = entry!.history.at(-1)!;
+      assert.equal(gaveUp.outcome, 'failed');
+      assert.equal(gaveUp.nextAttemptAt, undefined, 'the attempt that gave up names no next one');
+      assert.equal(gaveUp.attempt, entry!.attempts);
       assert.deepEqual((await k.kit.inbox.list({ state: 'dead' })).entries.map((e) => e.event.eventId), [eventId]);
 
       // Dead means nobody tries it again by themselves, however long we wait and poll.
@@ -103,6 +126,8 @@ describe('never lose a credit', () => {
       assert.deepEqual(await k.kit.inbox.retry(eventId), { eventId, was: 'dead', queued: true });
       await eventually(async () => (await k.kit.inbox.get(eventId))?.state === 'done', 'the operator retry to credit');
       assert.deepEqual([...ledger.credited], [['tr-dead', 1]]);
+      const afterRetry = (await k.kit.inbox.get(eventId))!.history;
+      assert.deepEqual(afterRetry.slice(-2).map((a) => [a.attempt, a.outcome]), [[gaveUp.attempt, 'failed'], [1, 'ok']], 'the retry starts a new window at 1; the old attempts stay');
       // Retrying a done event is refused without effect; retrying everything dead finds nothing.
       assert.deepEqual(await k.kit.inbox.retry(eventId), { eventId, was: 'done', queued: false });
       assert.deepEqual(await k.kit.inbox.retryDead(), []);

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { StoreStats } from '../src/store.js';
-import { UNMATCHED_COLLECTION } from '../src/store.js';
+import { INBOX_ERROR_MAX, INBOX_HISTORY_LIMIT, UNMATCHED_COLLECTION, type InboxAttempt } from '../src/store.js';
 import type {
   InboxEntry,
   KitStore,
@@ -199,6 +199,7 @@ export function storeContract(
           nextAttemptAt: 1000,
           receivedAt: 1000,
           windowStart: 1000,
+          history: [],
         });
         assert.equal(await store.getInboxEntry('never-received'), undefined);
       });
@@ -261,6 +262,7 @@ export function storeContract(
           nextAttemptAt: 1000,
           receivedAt: 1000,
           windowStart: 1000,
+          history: [],
         });
         assert.deepEqual(await other.listRecords(UNMATCHED_COLLECTION), [], 'an event of ours is not unmatched');
         assert.equal(await store.addToInbox(e, 3000), false, 'one inbox: addToInbox sees it too');
@@ -439,6 +441,96 @@ export function storeContract(
       });
     });
 
+    describe('attempt history (what `mesh-pay inbox show` prints)', () => {
+      const failed = (attempt: number, at: number, nextAttemptAt?: number, error = 'hook threw: ledger down'): InboxAttempt => ({
+        attempt,
+        at,
+        durationMs: 12,
+        outcome: 'failed',
+        error,
+        instance: 'shop-1/4242',
+        ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }),
+      });
+
+      it('keeps one record per attempt, oldest first, and another instance reads the same', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        await store.claimInbox(1000, 30_000, 10);
+        await store.retryInbox(e.eventId, 3000, 'hook threw: ledger down', failed(1, 1000, 3000));
+        await store.claimInbox(3000, 30_000, 10);
+        const ok: InboxAttempt = { attempt: 2, at: 3000, durationMs: 0, outcome: 'ok', instance: 'shop-2/17' };
+        await store.settleInbox(e.eventId, 'done', undefined, ok);
+        const seen = await (await second()).getInboxEntry(e.eventId);
+        assert.equal(seen?.state, 'done');
+        assert.deepEqual(seen?.history, [failed(1, 1000, 3000), ok]);
+      });
+
+      it('records the attempt that gave up together with the dead state, and keeps the history across an operator retry', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        await store.claimInbox(1000, 30_000, 10);
+        await store.settleInbox(e.eventId, 'dead', 'window over', failed(1, 1000, undefined, 'window over'));
+        assert.equal(await store.requeueInbox(e.eventId, 9000), 'dead');
+        const [again] = await store.claimInbox(9000, 30_000, 10);
+        assert.equal(again?.attempts, 1, 'a fresh window counts from 1 again');
+        await store.settleInbox(e.eventId, 'done', undefined, { attempt: 1, at: 9000, durationMs: 3, outcome: 'ok' });
+        const entry = await store.getInboxEntry(e.eventId);
+        assert.deepEqual(
+          entry?.history.map((a) => [a.attempt, a.outcome, a.nextAttemptAt ?? 'dead']),
+          [[1, 'failed', 'dead'], [1, 'ok', 'dead']],
+        );
+      });
+
+      it(`keeps only the last ${INBOX_HISTORY_LIMIT} attempts of an event that fails for days`, async () => {
+        const e = event();
+        const neighbour = event();
+        await store.addToInbox(e, 0);
+        await store.addToInbox(neighbour, 0);
+        const total = INBOX_HISTORY_LIMIT + 12;
+        for (let n = 1; n <= total; n++) {
+          await store.claimInbox(n * 1000, 500, 10);
+          await store.retryInbox(e.eventId, (n + 1) * 1000, `attempt ${n} failed`, failed(n, n * 1000, (n + 1) * 1000, `attempt ${n} failed`));
+        }
+        const history = (await store.getInboxEntry(e.eventId))!.history;
+        assert.equal(history.length, INBOX_HISTORY_LIMIT);
+        assert.deepEqual(history.map((a) => a.attempt), Array.from({ length: INBOX_HISTORY_LIMIT }, (_, i) => total - INBOX_HISTORY_LIMIT + 1 + i));
+        assert.deepEqual((await store.getInboxEntry(neighbour.eventId))!.history, [], "another event's history is its own");
+      });
+
+      it('keeps awkward error text verbatim (NUL aside), cuts an oversize one, and leaves no record for an unknown event', async () => {
+        const e = event();
+        await store.addToInbox(e, 1000);
+        await store.claimInbox(1000, 30_000, 10);
+        const awkward = 'ledger said: "}] \\n\n\u0000 €💥 <script>alert(1)</script> \'; DROP TABLE inbox; --';
+        await store.retryInbox(e.eventId, 2000, awkward, failed(1, 1000, 2000, awkward));
+        await store.claimInbox(2000, 30_000, 10);
+        const huge = 'x'.repeat(100_000);
+        await store.retryInbox(e.eventId, 3000, 'huge', failed(2, 2000, 3000, huge));
+        await store.claimInbox(3000, 30_000, 10);
+        await store.retryInbox(e.eventId, 4000, awkward);
+        assert.equal((await store.getInboxEntry(e.eventId))?.lastError, awkward.replace('\u0000', '\uFFFD'), 'lastError too');
+        await store.claimInbox(4000, 30_000, 10);
+        await store.retryInbox(e.eventId, 5000, huge);
+        assert.equal((await store.getInboxEntry(e.eventId))?.lastError?.length, INBOX_ERROR_MAX, 'an oversize lastError is cut too');
+        await store.claimInbox(5000, 30_000, 10);
+        await store.retryInbox(e.eventId, 6000, 'huge');
+        const [first, second_] = (await store.getInboxEntry(e.eventId))!.history;
+        // NUL is the one character changed (PostgreSQL text cannot hold it), the same in every store.
+        assert.equal(first?.error, awkward.replace('\u0000', '\uFFFD'));
+        assert.equal((await store.getInboxEntry(e.eventId))?.lastError, 'huge');
+        assert.equal(second_?.error?.length, INBOX_ERROR_MAX);
+        assert.ok(second_?.error?.endsWith('…'));
+
+        // A worker reporting on an event this store never had (or pruned) leaves nothing behind.
+        const ghost = event();
+        await store.settleInbox(ghost.eventId, 'done', undefined, failed(1, 1000));
+        await store.retryInbox(ghost.eventId, 2000, 'x', failed(1, 1000, 2000));
+        assert.equal(await store.getInboxEntry(ghost.eventId), undefined);
+        await store.addToInbox(ghost, 5000);
+        assert.deepEqual((await store.getInboxEntry(ghost.eventId))?.history, [], 'no orphaned attempt attached to a later delivery');
+      });
+    });
+
     describe('operator view and retries of the inbox', () => {
       /** Puts entries in each state: returns their EventIds by state. */
       async function inboxOfEveryState(via: TestStore = store) {
@@ -595,7 +687,7 @@ export function storeContract(
         const [done, dead, pending] = [event(), event(), event()];
         for (const e of [done, dead, pending]) await store.addToInbox(e, at);
         await store.claimInbox(at, 100, 10);
-        await store.settleInbox(done.eventId, 'done');
+        await store.settleInbox(done.eventId, 'done', undefined, { attempt: 1, at, durationMs: 5, outcome: 'ok' });
         await store.settleInbox(dead.eventId, 'dead', 'hook threw');
         await store.retryInbox(pending.eventId, at + 1_000_000, 'hook threw');
         await store.markOnce('update', done.eventId);
@@ -620,6 +712,8 @@ export function storeContract(
         // The de-duplication record went with it: the same EventId would now be accepted again,
         // which is why the kit ignores deliveries older than the retention period.
         assert.equal(await store.addToInbox(old.done, 60_000), true);
+        assert.deepEqual((await store.getInboxEntry(old.done.eventId))?.history, [], 'its attempt history went with it');
+        assert.equal((await store.getInboxEntry(recent.done.eventId))?.history.length, 1, 'a kept entry keeps its history');
       });
 
       it('prunes closed transactions before the cutoff (record, order pointer, status log), never open or kept ones', async () => {

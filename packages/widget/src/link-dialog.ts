@@ -1,70 +1,29 @@
-/**
- * The native <dialog> that hosts Link in embedded mode. It lives in the LIGHT DOM because the SDK
- * finds its iframe with `document.getElementById`. It injects no <style> element: its CSS is a
- * constructable stylesheet adopted by the document, which a strict `style-src 'self'` allows.
- */
+import { LINK_DIALOG_CSS } from './link-dialog.styles.js';
+import { lockPageScroll } from './page-scroll-lock.js';
 
-const DIALOG_CSS = `
-.mesh-pay-dialog {
-  box-sizing: border-box;
-  width: min(430px, 100vw);
-  height: min(710px, 100dvh);
-  max-width: 100vw;
-  max-height: 100dvh;
-  padding: 0;
-  border: none;
-  border-radius: var(--mesh-pay-dialog-radius, 24px);
-  background: var(--mesh-pay-dialog-background, #ffffff);
-  color: var(--mesh-pay-dialog-color, #111827);
-  overflow: hidden;
-  font: inherit;
-}
-.mesh-pay-dialog[data-theme='dark'] {
-  background: var(--mesh-pay-dialog-background, #111827);
-  color: var(--mesh-pay-dialog-color, #f9fafb);
-}
-.mesh-pay-dialog::backdrop { background: var(--mesh-pay-dialog-backdrop, rgb(0 0 0 / 0.6)); }
-.mesh-pay-dialog[open] { display: flex; flex-direction: column; }
-/* A row of its own above Link: Link's page draws its own close button top-right, and ours must
-   never sit on top of it. Ours stays as the way out when Link fails to load. */
-.mesh-pay-dialog__close {
-  flex: none; align-self: flex-end; margin: 4px 4px 0 0;
-  inline-size: 44px; block-size: 44px;
-  border: none; border-radius: 50%;
-  background: transparent; color: inherit; font-size: 24px; line-height: 1; cursor: pointer;
-}
-.mesh-pay-dialog__close:focus-visible, .mesh-pay-dialog__continue:focus-visible {
-  outline: 3px solid var(--mesh-pay-dialog-focus-ring, #2563eb); outline-offset: 2px;
-}
-.mesh-pay-dialog__hint { padding: 4px 24px 24px; overflow: auto; }
-.mesh-pay-dialog__hint[hidden], .mesh-pay-dialog__frame[hidden] { display: none; }
-.mesh-pay-dialog__hint h2 { margin: 0 0 12px; font-size: 1.25rem; }
-.mesh-pay-dialog__continue {
-  margin-top: 16px; padding: 12px 20px; border: none; border-radius: 10px;
-  background: var(--mesh-pay-dialog-accent, #111827); color: var(--mesh-pay-dialog-accent-text, #ffffff);
-  font: inherit; font-weight: 600; cursor: pointer;
-}
-.mesh-pay-dialog[data-theme='dark'] .mesh-pay-dialog__continue {
-  background: var(--mesh-pay-dialog-accent, #f9fafb); color: var(--mesh-pay-dialog-accent-text, #111827);
-}
-.mesh-pay-dialog__frame { flex: 1; inline-size: 100%; border: none; }
-@media (max-width: 480px) {
-  .mesh-pay-dialog { width: 100vw; height: 100dvh; border-radius: 0; }
-}
-`;
+/**
+ * The native <dialog> that hosts Link in embedded mode, built to survive any theme. Only the iframe
+ * stays in the LIGHT DOM, a child of the `<mesh-pay-dialog>` host, because the SDK finds it with
+ * `document.getElementById`; the dialog, our close button, the hint and its Continue live in the
+ * host's shadow root, where the page's CSS cannot reach them, and the iframe is slotted into the
+ * dialog (a slotted child renders inside the top-layer dialog and stays findable by id). Styles are a
+ * constructable stylesheet adopted by that shadow root: no <style> element, no `style=""`, so a
+ * strict `style-src 'self'` allows them.
+ */
 
 let sheet: CSSStyleSheet | undefined;
 
-/** Adopts the dialog's stylesheet into the document once (created lazily: never at import). */
-function adoptDialogStyles(): void {
+/** The dialog's stylesheet, created on first use (never at import: the module loads lazily, and Node imports it). */
+function dialogStyles(): CSSStyleSheet {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(DIALOG_CSS);
+    sheet.replaceSync(LINK_DIALOG_CSS);
   }
-  if (!document.adoptedStyleSheets.includes(sheet)) {
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  }
+  return sheet;
 }
+
+/** The light-DOM host's tag; never registered (a plain element is enough to host a shadow root). */
+const LINK_DIALOG_TAG = 'mesh-pay-dialog';
 
 let counter = 0;
 
@@ -101,58 +60,101 @@ export function hintContent(host: Element & { hint?: string | undefined }, title
 }
 
 export class LinkDialog {
+  /** The light-DOM host appended to <body>: the iframe's parent, the shadow root's host. */
+  readonly host: HTMLElement;
+  /** The <dialog> inside the host's shadow root. */
   readonly element: HTMLDialogElement;
   readonly iframe: HTMLIFrameElement;
   readonly iframeId: string;
+  private readonly shadow: ShadowRoot;
+  private readonly closeButton: HTMLButtonElement;
   private readonly hint: HTMLElement;
+  private readonly frame: HTMLElement;
   private hintDone: ((proceed: boolean) => void) | undefined;
   private closing = false;
   private closeRequests = 0;
+  private releaseScroll: (() => void) | undefined;
   private readonly onCancel = (event: Event) => {
     // Escape: Link (or the hint) decides how to close, the dialog must not vanish under it.
     event.preventDefault();
     this.options.onCloseRequested();
   };
+  /**
+   * Link's page tells its parent `loaded` once it can take over (it draws its own close button) and
+   * `close`/`done` when it goes away. Only messages from our own iframe's window count.
+   */
+  private readonly onMessage = (event: MessageEvent) => {
+    if (event.source === null || event.source !== this.iframe.contentWindow) return;
+    const type = (event.data as { type?: unknown } | null)?.type;
+    if (type === 'loaded') this.linkLoaded(true);
+    else if (type === 'close' || type === 'done') this.linkLoaded(false);
+  };
 
   constructor(private readonly options: LinkDialogOptions) {
-    adoptDialogStyles();
     counter += 1;
     this.iframeId = `mesh-pay-link-frame-${counter}`;
+    const host = document.createElement(LINK_DIALOG_TAG);
+    this.shadow = host.attachShadow({ mode: 'open' });
+    this.shadow.adoptedStyleSheets = [dialogStyles()];
+
     const dialog = document.createElement('dialog');
-    dialog.className = 'mesh-pay-dialog';
+    dialog.className = 'dialog';
+    dialog.part.add('dialog');
     dialog.dataset.theme = options.theme;
     dialog.setAttribute('aria-label', options.label);
+    // Focusable itself, so focus has somewhere to go (and Escape still reaches it) once our close button hides.
+    dialog.tabIndex = -1;
 
     const close = document.createElement('button');
     close.type = 'button';
-    close.className = 'mesh-pay-dialog__close';
+    close.className = 'close';
+    close.part.add('close');
     close.setAttribute('aria-label', options.closeLabel);
     close.textContent = '×';
     close.addEventListener('click', () => options.onCloseRequested());
 
     this.hint = document.createElement('section');
-    this.hint.className = 'mesh-pay-dialog__hint';
+    this.hint.className = 'hint';
+    this.hint.part.add('hint');
     this.hint.hidden = true;
 
+    this.frame = document.createElement('div');
+    this.frame.className = 'frame';
+    this.frame.hidden = true;
+    this.frame.append(document.createElement('slot'));
+
     const iframe = document.createElement('iframe');
-    iframe.className = 'mesh-pay-dialog__frame';
     iframe.id = this.iframeId;
     iframe.title = options.iframeTitle;
-    iframe.hidden = true;
+    host.append(iframe);
 
-    dialog.append(close, this.hint, iframe);
+    dialog.append(close, this.hint, this.frame);
+    this.shadow.append(dialog);
     dialog.addEventListener('cancel', this.onCancel);
     // Chromium may close a modal itself after repeated Escape presses without user activation.
     dialog.addEventListener('close', () => {
       if (!this.closing) options.onCloseRequested();
     });
+    window.addEventListener('message', this.onMessage);
+    this.host = host;
     this.element = dialog;
+    this.closeButton = close;
     this.iframe = iframe;
   }
 
   private show(): void {
-    if (!this.element.isConnected) document.body.append(this.element);
+    if (!this.host.isConnected) document.body.append(this.host);
     if (!this.element.open) this.element.showModal();
+    this.releaseScroll ??= lockPageScroll(this.host);
+  }
+
+  /** Link took over (its own close button shows) or went away (ours is the way out again). */
+  private linkLoaded(loaded: boolean): void {
+    if (this.frame.hidden) return;
+    const hadFocus = this.shadow.activeElement === this.closeButton;
+    this.closeButton.hidden = loaded;
+    // Never leave focus on a hidden button: the dialog itself takes it, where Escape still asks Link to close.
+    if (loaded && hadFocus) this.element.focus();
   }
 
   /** Shows the pre-flight hint; resolves true on Continue, false when closed instead. */
@@ -172,7 +174,8 @@ export class LinkDialog {
     body.push(...content.nodes);
     const proceed = document.createElement('button');
     proceed.type = 'button';
-    proceed.className = 'mesh-pay-dialog__continue';
+    proceed.className = 'continue';
+    proceed.part.add('continue');
     proceed.textContent = content.continueLabel;
     body.push(proceed);
     this.hint.replaceChildren(...body);
@@ -203,9 +206,14 @@ export class LinkDialog {
 
   /** Shows the (empty) iframe the SDK will point at Link; returns its id for `openLink`. */
   showLink(): string {
-    this.iframe.hidden = false;
-    // showModal() focuses the close button: Escape and Tab (into Link) work from there.
+    // A new Link page (first open or a re-mint): ours is the way out until it says it loaded.
+    this.closeButton.hidden = false;
+    this.frame.hidden = false;
+    // showModal() focuses the close button; after the hint, Continue is gone: focus the close button
+    // too, so Escape and Tab (into Link) work from there.
+    const wasOpen = this.element.open;
     this.show();
+    if (wasOpen && !this.shadow.activeElement && document.activeElement !== this.iframe) this.closeButton.focus();
     return this.iframeId;
   }
 
@@ -220,14 +228,18 @@ export class LinkDialog {
     else link.closeLink();
   }
 
-  /** Closes and removes the dialog; focus goes back to `returnFocusTo`. */
+  /** Closes and removes the dialog, gives the page its scroll back; focus goes back to `returnFocusTo`. */
   close(returnFocusTo?: HTMLElement): void {
     this.closing = true;
     this.finishHint(false);
     this.element.removeEventListener('cancel', this.onCancel);
+    window.removeEventListener('message', this.onMessage);
     if (this.element.open) this.element.close();
     this.iframe.removeAttribute('src');
-    this.element.remove();
-    returnFocusTo?.focus();
+    this.host.remove();
+    this.releaseScroll?.();
+    this.releaseScroll = undefined;
+    // The page's scroll position is the customer's: returning focus must not move it.
+    returnFocusTo?.focus({ preventScroll: true });
   }
 }

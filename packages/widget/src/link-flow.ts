@@ -1,18 +1,14 @@
 /**
  * Everything the button needs only once the customer shows intent (or a saved payment is resumed):
- * the dialog, the token and status clients, and the decisions behind them. Imported lazily next to
- * the Mesh SDK so the script-tag entry stays within its size budget.
+ * the payment driver (token request, Link, status stream, the payment machine beyond idle), the
+ * dialog and the English strings of those states. Imported lazily next to the Mesh SDK so the
+ * script-tag entry stays within its size budget.
  */
 import { completeEnglish } from './locales.js';
 import enAfterIntent from './locales/en-after-intent.js';
 
 completeEnglish(enAfterIntent);
 
-export { LinkDialog, hintContent } from './link-dialog.js';
-export { requestLinkToken, withPaymentLink } from './token-client.js';
+export { PaymentDriver } from './payment-driver.js';
+export { paymentDriverStyles } from './payment-driver.styles.js';
 export { openStatusStream } from './status-stream.js';
-export { displayFiatCurrency } from './fiat-currency.js';
-export { renderWebview } from './webview-view.js';
-export { LinkSessionController } from './link-session-controller.js';
-export { preconnectLink } from './link-preconnect.js';
-export { AbortableTask } from './abortable-task.js';

@@ -33,20 +33,6 @@ export function linkSdkRequested(): boolean {
   return sdk !== undefined;
 }
 
-/** The lazily loaded half of the button (dialog, token and status clients). */
-export type LinkFlow = typeof import('./link-flow.js');
-
-let flow: Promise<LinkFlow> | undefined;
-
-/** Imports the button's lazy half once; a failed download may be retried. */
-export function loadLinkFlow(): Promise<LinkFlow> {
-  flow ??= import('./link-flow.js').catch((cause: unknown) => {
-    flow = undefined;
-    throw new MeshPayError('MESH_PAY_SDK_LOAD_FAILED', 'Could not load the payment dialog', { retryable: true, cause });
-  });
-  return flow;
-}
-
 let queue: Promise<void> = Promise.resolve();
 
 /**

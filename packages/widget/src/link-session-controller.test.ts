@@ -8,6 +8,7 @@ import { LinkSessionController, type LinkControllerHost } from './link-session-c
 import { stringsFor } from './locales.js';
 import type { PaymentStatus } from './payment-machine.js';
 import type { LinkTokenResponse } from './token-client.js';
+import { openDialog, removeDialogs } from '../test/browser-kit.js';
 
 class LinkHost extends LitElement {
   status: PaymentStatus = 'preparing';
@@ -38,10 +39,9 @@ class LinkHost extends LitElement {
 customElements.define('link-host', LinkHost);
 
 const never = <T,>() => new Promise<T>(() => undefined);
-const openDialog = () => document.querySelector<HTMLDialogElement>('dialog.mesh-pay-dialog[open]');
 
 afterEach(() => {
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
+  removeDialogs();
 });
 
 describe('LinkSessionController', () => {

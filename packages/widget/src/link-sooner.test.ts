@@ -6,7 +6,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import { preconnectLink } from './link-preconnect.js';
-import { buttonOf, kit, openDialog, orderId, statusBecomes } from '../test/browser-kit.js';
+import { buttonOf, kit, openDialog, orderId, removeDialogs, statusBecomes } from '../test/browser-kit.js';
 
 async function mount(id: string, attrs: Record<string, string> = {}): Promise<MeshPayButton> {
   const el = document.createElement('mesh-pay-button');
@@ -33,7 +33,7 @@ const otherOrigin = `${location.protocol}//${location.hostname === '127.0.0.1' ?
 
 afterEach(async () => {
   for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
+  removeDialogs();
   for (const link of document.head.querySelectorAll('link[rel="preconnect"]')) link.remove();
   sessionStorage.clear();
 });

@@ -1,4 +1,4 @@
-import type { PaymentStatus } from './payment-machine.js';
+import type { PaymentStatus } from './payment-status.js';
 
 /** Every string the button shows or announces. */
 export interface MeshPayStrings {
@@ -36,35 +36,28 @@ export interface MeshPayStrings {
 }
 
 /**
- * Strings only shown once the customer acted (dialog, in-app-browser view, notices): English keeps
- * them in the lazily loaded half (`locales/en-after-intent.ts`), so the entry stays small.
+ * English in the entry holds only what the element shows before its lazily loaded half arrives:
+ * the idle button, `preparing` (a click), `confirming` (a resumed payment) and `error` with Retry
+ * (that half failed to download). Everything else
+ * (other statuses, the dialog, the in-app-browser view, notices) is in `locales/en-after-intent.ts`.
  */
-export type AfterIntentStringKey = 'dialogLabel' | 'iframeTitle' | 'close' | 'hintTitle' | 'continue' | 'webviewNotice' | 'openInBrowser' | 'payByLink' | 'openPayLink' | 'alreadyPaid' | 'alreadyPaidNotice' | 'statusStopped' | 'statusStoppedNotice';
+type AfterIntentStringKey = Exclude<keyof MeshPayStrings, 'pay' | 'preparing' | 'confirming' | 'retry' | 'announce' | 'paymentRequired'>;
+
+/** English after intent: its own strings and the announcements of the statuses the entry does not reach. */
+export type EnglishAfterIntent = Pick<MeshPayStrings, AfterIntentStringKey> & { announce: Omit<MeshPayStrings['announce'], 'preparing' | 'confirming' | 'error'> };
 
 const en = {
   pay: 'Pay with crypto',
   preparing: 'Preparing…',
-  open: 'Continue in Mesh…',
   confirming: 'Confirming…',
-  succeeded: 'Paid',
-  failed: 'Payment failed. Retry',
-  cancelled: 'Pay with crypto',
-  error: 'Retry',
   retry: 'Retry',
   announce: {
-    idle: '',
     preparing: 'Preparing your payment',
-    open: 'Mesh Link is open',
     confirming: 'Transfer sent. Confirming the payment',
-    succeeded: 'Payment confirmed',
-    failed: 'The payment failed',
-    cancelled: 'Payment cancelled',
     error: 'Something went wrong. You can retry',
   },
   paymentRequired: 'Payment required',
 } as MeshPayStrings;
-
-
 
 /** A merchant's replacements for any string (`announce` entries one by one). */
 export type MeshPayStringOverrides = Partial<Omit<MeshPayStrings, 'announce'>> & { announce?: Partial<MeshPayStrings['announce']> };
@@ -84,8 +77,9 @@ export const LOCALE_LOADERS: Readonly<Record<string, () => Promise<{ default: Me
 };
 
 /** Completes English with the strings the lazy half brings (called when it loads). */
-export function completeEnglish(afterIntent: Pick<MeshPayStrings, AfterIntentStringKey>): void {
-  Object.assign(en, afterIntent);
+export function completeEnglish({ announce, ...rest }: EnglishAfterIntent): void {
+  Object.assign(en, rest);
+  Object.assign(en.announce, announce);
 }
 
 /** Languages loaded so far (English always; complete once the lazy half loaded). */

@@ -1,17 +1,11 @@
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { LinkEventType, LinkPayload, TransferFinishedPayload } from '@meshconnect/web-link-sdk';
-import { toMeshPayError, type MeshPayError } from './errors.js';
+import { adoptStyles, LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { MeshPayEventDetailMap } from './events.js';
-import { loadLinkFlow, loadLinkSdk, type LinkFlow } from './link-loader.js';
-import type { LinkControllerHost, LinkSessionController } from './link-session-controller.js';
+import { loadLinkFlow } from './payment-driver-loader.js';
 import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
-import { isBusy, nextStatus, PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payment-machine.js';
-import { clearPayment, loadPayment, savePayment, sessionKey, trustedStatusUrl } from './payment-session.js';
-import type { StatusStep, TransferStatusEvent } from './status-stream.js';
-import { StatusStreamController } from './status-stream-controller.js';
-import type { AbortableTask } from './abortable-task.js';
-import type { LinkTokenResponse } from './token-client.js';
+import { isBusy, PAYMENT_STATUSES, type PaymentStatus } from './payment-status.js';
+import type { ButtonInternals, PaymentDriver } from './payment-driver.js';
+import { clearPayment, loadPayment, sessionKey, trustedStatusUrl } from './payment-session.js';
 import { isInAppBrowser } from './webview-detect.js';
 
 /** Events that show the customer is about to pay (`keydown` only for Enter and Space). */
@@ -48,10 +42,6 @@ export type MeshPayRenderType = 'embedded' | 'overlay';
  * @csspart webview-pay-link - In an in-app browser: Mesh's hosted pay link, opened in the system browser.
  * @csspart notice - A visible explanation under the button: the order is already paid, or the live status stopped.
  *
- * @attr name - Form field name: once `succeeded`, the element's form value is the transferId.
- * @attr required - The form is invalid ("Payment required") until the payment `succeeded`.
- * @attr fiat-currency - Currency Link shows amounts in: `USD`, `GBP` or `EUR` (anything else is a `MESH_PAY_INVALID_ATTRIBUTE` mesh-error).
- *
  * @cssprop --mesh-pay-button-background - Button background.
  * @cssprop --mesh-pay-button-background-hover - Button background on hover.
  * @cssprop --mesh-pay-button-color - Button text color.
@@ -64,7 +54,7 @@ export type MeshPayRenderType = 'embedded' | 'overlay';
  * @cssprop --mesh-pay-button-focus-ring - Focus ring color.
  * @cssprop --mesh-pay-button-success - Background once paid.
  * @cssprop --mesh-pay-button-danger - Background on error or failure.
- * @cssprop --mesh-pay-dialog-background - Link dialog background (the dialog is `dialog.mesh-pay-dialog` in the light DOM: set these on it or an ancestor).
+ * @cssprop --mesh-pay-dialog-background - Link dialog background (they inherit into the dialog's shadow root: set them on `mesh-pay-dialog`, `body` or `:root`).
  * @cssprop --mesh-pay-dialog-color - Link dialog text color.
  * @cssprop --mesh-pay-dialog-radius - Link dialog corner radius.
  * @cssprop --mesh-pay-dialog-backdrop - Backdrop behind the Link dialog.
@@ -88,24 +78,24 @@ export class MeshPayButton extends LitElement {
   /** A real form control: `name` submits the transferId, `required` blocks submit until paid. */
   static formAssociated = true;
   static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
+  // The one list of properties: their types and docs are the `declare` fields below.
   static override properties = {
-    tokenUrl: { type: String, attribute: 'token-url' },
-    orderId: { type: String, attribute: 'order-id' },
-    label: { type: String },
-    theme: { type: String, reflect: true },
+    tokenUrl: { attribute: 'token-url' },
+    orderId: { attribute: 'order-id' },
+    label: {},
+    theme: { reflect: true },
     disabled: { type: Boolean, reflect: true },
     // Read-only: our own accessor below ignores writes from the page.
-    status: { type: String, reflect: true, noAccessor: true },
-    renderType: { type: String, attribute: 'render-type' },
+    status: { reflect: true, noAccessor: true },
+    renderType: { attribute: 'render-type' },
     prewarm: { type: Boolean },
     exposeAccessTokens: { type: Boolean, attribute: 'expose-access-tokens' },
-    hint: { type: String },
-    fiatCurrency: { type: String, attribute: 'fiat-currency' },
-    name: { type: String, reflect: true },
+    hint: {},
+    fiatCurrency: { attribute: 'fiat-currency' },
+    name: { reflect: true },
     required: { type: Boolean, reflect: true },
     userAgent: { attribute: false },
     strings: { attribute: false },
-    announcement: { state: true },
   };
 
   /** URL of the kit's token route (`POST {orderId}` → `{linkToken, transactionId, statusUrl}`). Required. */
@@ -126,62 +116,32 @@ export class MeshPayButton extends LitElement {
   declare exposeAccessTokens: boolean;
   /** Pre-flight steps shown before Link opens, separated by `|` (the `hint` slot is the rich alternative). */
   declare hint: string | undefined;
-  /** Fiat currency Link shows amounts in: `USD`, `GBP` or `EUR` (Mesh's documented values). */
+  /** Fiat currency Link shows amounts in: `USD`, `GBP` or `EUR` (anything else is a `MESH_PAY_INVALID_ATTRIBUTE` mesh-error). */
   declare fiatCurrency: string | undefined;
-  /** Form field name; the form value is the transferId once `succeeded`. */
+  /** Form field name: once `succeeded`, the element's form value is the transferId. */
   declare name: string | undefined;
-  /** When set, the element's form is invalid until the payment `succeeded`. */
+  /** The form is invalid ("Payment required") until the payment `succeeded`. */
   declare required: boolean;
   /** Replaces any built-in string, in every language (e.g. `{confirming: 'Waiting for the blockchain…'}`). */
   declare strings: MeshPayStringOverrides | undefined;
   /** User agent used for in-app browser detection (default `navigator.userAgent`). */
   declare userAgent: string | undefined;
-  declare private announcement: string;
 
   #status: PaymentStatus = 'idle';
+  #announcement = '';
   /** Disabled by an ancestor `<fieldset disabled>` (form-associated elements are told). */
   #formDisabled = false;
   #internals: ElementInternals | undefined;
-  /** Increments per attempt so callbacks of an abandoned attempt do nothing. */
-  #attempt = 0;
-  /** The attempt's token request, aborted with the attempt (made with the lazily loaded half). */
-  #tokenTask: AbortableTask<[string, string | undefined], LinkTokenResponse> | undefined;
-  /** Link's slot, dialog and session (made with the lazily loaded half). */
-  #link: LinkSessionController | undefined;
-  /** Follows the payment's server status (EventSource life, Last-Event-ID kept with the payment). */
-  #statusStream = new StatusStreamController(this, {
-    key: () => (this.tokenUrl ? this.#key() : undefined),
-    onStatus: (event, step) => this.#onStatus(event, step),
-    onExpired: (error) => this.#onStreamExpired(error),
-    onError: (error) => this.#onStreamError(error),
-  });
-  #token: LinkTokenResponse | undefined;
-  #streamBroke = false;
-  #resumedKey: string | undefined;
-  /** The lazily loaded half, once here (the in-app-browser view renders from it). */
-  #flow: LinkFlow | undefined;
-  /** The server's transferId once it said `succeeded` (the form value). */
-  #transferId: string | undefined;
-  /** Why the button is inert in `error`: the order is already paid, or its live status stopped. */
-  #notice: 'already-paid' | 'stream-expired' | undefined;
+  /** The lazily loaded half that runs payments, once asked for (intent, click or a payment to resume). */
+  #driving: Promise<PaymentDriver> | undefined;
+  #driver: PaymentDriver | undefined;
 
   constructor() {
     super();
     this.tokenUrl = '';
-    this.orderId = undefined;
-    this.label = undefined;
     this.theme = 'light';
-    this.disabled = false;
     this.renderType = 'embedded';
-    this.prewarm = false;
-    this.exposeAccessTokens = false;
-    this.hint = undefined;
-    this.fiatCurrency = undefined;
-    this.name = undefined;
-    this.required = false;
-    this.userAgent = undefined;
-    this.strings = undefined;
-    this.announcement = '';
+    this.disabled = this.prewarm = this.exposeAccessTokens = this.required = false;
   }
 
   /** Read-only: the payment's status (`idle|preparing|open|confirming|succeeded|failed|cancelled|error`). */
@@ -190,121 +150,9 @@ export class MeshPayButton extends LitElement {
   }
 
   set status(value: PaymentStatus) {
-    // Only the state machine sets the status. A page writing the property or the attribute must not
-    // make the button look paid: put the true value back.
+    // Only the payment machine sets the status. A page writing the property or the attribute must
+    // not make the button look paid: put the true value back.
     if (value !== this.#status && this.isConnected) queueMicrotask(() => this.setAttribute('status', this.#status));
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (!this.#internals && typeof this.attachInternals === 'function') this.#internals = this.attachInternals();
-    this.#syncStates();
-    if (this.getAttribute('status') !== this.#status) this.setAttribute('status', this.#status);
-    for (const type of INTENT_EVENTS) this.addEventListener(type, this.#onIntent);
-    // Parsed attributes are already set here; a re-attached element picks its payment up again.
-    this.#maybeResume();
-  }
-
-  override disconnectedCallback(): void {
-    // Removed mid-flow (SPA navigation): the controllers close Link (freeing the page's Link slot), the
-    // stream and the token request; the attempt is abandoned. A confirming payment stays confirming
-    // and is followed again on re-attach (sessionStorage).
-    const midFlow = this.status === 'preparing' || this.status === 'open' || this.#link?.active;
-    super.disconnectedCallback();
-    for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
-    this.#resumedKey = undefined;
-    if (midFlow) {
-      this.#abandon();
-      if (this.status === 'preparing' || this.status === 'open') this.#go('exit');
-    }
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('tokenUrl') || changed.has('orderId')) this.#maybeResume();
-    if (changed.has('required')) this.#syncStates();
-  }
-
-  /** Follows the saved payment of the current (token-url, order-id), once per key. */
-  #maybeResume(): void {
-    if (!this.tokenUrl || !this.isConnected) return;
-    const key = sessionKey(this.tokenUrl, this.orderId);
-    if (key === this.#resumedKey) return;
-    if (this.#resumedKey !== undefined) {
-      // A different order: whatever the old one was doing is not this order's state.
-      if (isBusy(this.status) && this.status !== 'confirming') return;
-      this.#abandon();
-      this.#statusStream.stop();
-      this.#token = undefined;
-      this.#streamBroke = false;
-      this.#notice = undefined;
-      this.#go('reset');
-    }
-    this.#resumedKey = key;
-    this.#resume(key);
-  }
-
-  /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
-  pay(): void {
-    if (this.#disabled() || isBusy(this.status) || this.status === 'succeeded' || this.#notice) return;
-    if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
-    if (this.status === 'error' && this.#streamBroke && this.#token) {
-      this.#streamBroke = false;
-      this.#go('resume');
-      this.#statusStream.follow(this.#token.statusUrl, this.#saved()?.lastEventId);
-      return;
-    }
-    // A new attempt is a new transaction: stop following any earlier one (e.g. resumed after reload).
-    this.#statusStream.stop();
-    this.#go('start');
-    this.#abandon();
-    void this.#run(this.#attempt);
-  }
-
-  /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
-  reset(): void {
-    this.#abandon();
-    this.#link?.teardown(false);
-    this.#reset();
-  }
-
-  #reset(): void {
-    this.#statusStream.stop();
-    this.#token = undefined;
-    this.#streamBroke = false;
-    this.#notice = undefined;
-    if (this.tokenUrl) clearPayment(sessionKey(this.tokenUrl, this.orderId));
-    this.#go('reset');
-  }
-
-  /** Ends the current attempt: its callbacks do nothing from now on and its token request is aborted. */
-  #abandon(): void {
-    this.#attempt += 1;
-    this.#tokenTask?.abort();
-  }
-
-  /**
-   * Intent (pointer near, focus, press): fetch Link's code now, so a click finds it here. A press
-   * (pointerdown, Enter/Space) comes ~100 ms before its click; the token is still minted only on
-   * the click, so a press that is dragged away mints nothing.
-   */
-  #onIntent = (event: Event): void => {
-    if (event.type === 'keydown' && (event as KeyboardEvent).key !== 'Enter' && (event as KeyboardEvent).key !== ' ') return;
-    if (this.#disabled() || this.#inAppBrowser()) return;
-    // Failures are reported when the customer actually clicks.
-    loadLinkSdk({ prewarm: this.prewarm }).catch(() => undefined);
-    loadLinkFlow().catch(() => undefined);
-  };
-
-  #onClick = (): void => this.pay();
-
-  /** @internal A `<fieldset disabled>` around the button disables it like any form control. */
-  formDisabledCallback(disabled: boolean): void {
-    this.#formDisabled = disabled;
-    this.requestUpdate();
-  }
-
-  #disabled(): boolean {
-    return this.disabled || this.#formDisabled;
   }
 
   /** Why the form is invalid (e.g. "Payment required" while `required` and not paid). */
@@ -312,185 +160,176 @@ export class MeshPayButton extends LitElement {
     return this.#internals?.validationMessage ?? '';
   }
 
-  async #run(attempt: number): Promise<void> {
-    try {
-      const webview = this.#inAppBrowser();
-      const sdkLoad = webview ? undefined : loadLinkSdk({ prewarm: this.prewarm });
-      sdkLoad?.catch(() => undefined);
-      const flow = await loadLinkFlow();
-      if (attempt !== this.#attempt) return;
-      flow.displayFiatCurrency(this.fiatCurrency);
-      this.#tokenTask ??= new flow.AbortableTask(this, ([tokenUrl, orderId], { signal }) => flow.requestLinkToken(tokenUrl, orderId, signal));
-      const tokenRequest = this.#tokenTask.run(this.tokenUrl, this.orderId);
-      // Link's origin is known the moment the token is: open the connection while the SDK builds its iframe.
-      tokenRequest.then((token) => flow.preconnectLink(token.linkToken), () => undefined);
-      if (webview) {
-        // Link's iframe would break here; Mesh's hosted pay page works in the system browser. Offer
-        // it and follow this payment's server status meanwhile.
-        const token = flow.withPaymentLink(await tokenRequest);
-        if (attempt !== this.#attempt) return;
-        this.#token = token;
-        this.#go('opened');
-        this.#save();
-        return this.#statusStream.follow(token.statusUrl, undefined);
-      }
-      this.#link ??= new flow.LinkSessionController(this, this.#linkHost());
-      await this.#link.open(() => attempt === this.#attempt, tokenRequest, sdkLoad!);
-    } catch (err) {
-      if (attempt === this.#attempt) this.#fail(toMeshPayError(err, 'MESH_PAY_NETWORK'));
+  /** Starts a payment, exactly as a click does. Ignored while one is under way (single flight). */
+  pay(): void {
+    if (this.#disabled() || isBusy(this.status) || this.status === 'succeeded' || this.#driver?.notice) return;
+    if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
+    if (this.#driver) return this.#driver.pay();
+    // The machine's first step (`idle` → `preparing`) shows at once; the driver takes it from there.
+    this.#show('preparing');
+    this.#drive().then((driver) => driver.pay(), () => undefined);
+  }
+
+  /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
+  reset(): void {
+    this.#withDriver((driver) => driver.reset());
+  }
+
+  /** @internal A `<fieldset disabled>` around the button disables it like any form control. */
+  formDisabledCallback(disabled: boolean): void {
+    this.#formDisabled = disabled;
+    this.requestUpdate();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#internals ??= this.attachInternals?.();
+    this.#syncStates();
+    if (this.getAttribute('status') !== this.#status) this.setAttribute('status', this.#status);
+    for (const type of INTENT_EVENTS) this.addEventListener(type, this.#onIntent);
+    // Parsed attributes are already set here; a re-attached element picks its payment up again.
+    this.#followOrder();
+  }
+
+  override disconnectedCallback(): void {
+    // The driver looks at the attempt before its controllers close Link, the stream and the token request.
+    this.#withDriver((driver) => this.isConnected || driver.disconnected());
+    super.disconnectedCallback();
+    for (const type of INTENT_EVENTS) this.removeEventListener(type, this.#onIntent);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('tokenUrl') || changed.has('orderId')) this.#followOrder();
+    if (changed.has('required')) this.#syncStates();
+  }
+
+  protected override render(): TemplateResult {
+    const s = this.#strings();
+    if (this.#inAppBrowser()) {
+      const view = { strings: s, disabled: this.#disabled(), label: this.#label(s), announcement: this.#announcement, onPay: this.#onClick };
+      if (this.#driver) return this.#driver.renderWebview(view, { html, nothing });
+      this.#drive().catch(() => undefined);
+      return html``;
     }
-  }
-
-  /** What the lazily loaded Link controller and its sessions may do to this element. */
-  #linkHost(): LinkControllerHost {
-    return {
-      lang: () => nearestLang(this),
-      go: (event) => this.#go(event),
-      emit: (type, detail) => this.#emit(type, detail),
-      adopt: (token) => (this.#token = token),
-      save: () => this.#save(),
-      follow: () => {
-        if (!this.#statusStream.following && this.#token) this.#statusStream.follow(this.#token.statusUrl, this.#saved()?.lastEventId);
-      },
-      fail: (error) => this.#fail(error),
-      forget: () => this.tokenUrl && clearPayment(this.#key()),
-      strings: () => this.#strings(),
-      theme: () => this.#resolvedTheme(),
-      hasHint: () => Boolean(this.hint?.trim()) || this.querySelector(':scope > [slot="hint"]') !== null,
-      abortToken: () => this.#tokenTask?.abort(),
-    };
-  }
-
-  #onStreamError(error: MeshPayError): void {
-    // The stream's code never arrived: only an idle button has nothing to say about it.
-    const quiet = error.code === 'MESH_PAY_SDK_LOAD_FAILED' ? this.status === 'idle' : this.status === 'idle' || this.status === 'cancelled';
-    if (quiet) {
-      // A resumed record whose capability expired: nothing to show.
-      if (error.code !== 'MESH_PAY_SDK_LOAD_FAILED' && this.tokenUrl) clearPayment(this.#key());
-      return;
-    }
-    this.#streamBroke = true;
-    this.#fail(error);
-  }
-
-  #onStatus(event: TransferStatusEvent, step: StatusStep | undefined): void {
-    const saved = this.#saved();
-    if (step === 'serverSucceeded') this.#transferId = event.transferId;
-    if (step && nextStatus(this.status, step)) this.#go(step);
-    if (saved) savePayment(this.#key(), { ...saved, status: this.status });
-    this.#emit('mesh-status', event);
+    const busy = isBusy(this.status);
+    const notice = this.#driver?.noticeText(s);
+    return html`<button
+        part="button"
+        type="button"
+        ?disabled=${this.#disabled()}
+        aria-busy=${busy ? 'true' : 'false'}
+        aria-disabled=${busy || this.status === 'succeeded' || notice ? 'true' : nothing}
+        @click=${this.#onClick}
+      >
+        ${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}
+        <span part="label">${this.#label(s)}</span>
+      </button>
+      ${notice ? html`<p part="notice">${notice}</p>` : nothing}
+      <span part="status" class="visually-hidden" role="status">${this.#announcement}</span>
+      <slot name="hint"></slot>`;
   }
 
   /**
-   * The kit stopped the live status (its capability expired) and said so. Reconnecting would only
-   * meet 403s, and a new payment could pay twice: tell the customer how to learn the outcome instead.
+   * The driver follows the saved payment of this (token-url, order-id). Before it is here, a record
+   * whose payment the server will confirm shows `confirming` at once (the machine's `resume` from
+   * idle) and sends for it; a record pointing away from the token route's origin is dropped.
    */
-  #onStreamExpired(error: MeshPayError): void {
-    if (this.status === 'idle' || this.status === 'cancelled') return;
-    this.#notice = 'stream-expired';
-    this.#fail(error);
-  }
-
-  /**
-   * After a reload: a saved record is only a hint of which payment to ask about. Even a saved
-   * `succeeded` is confirmed by the server's stream (its current status arrives at once) before
-   * the button says "Paid"; a record pointing at another origin than the token route is dropped.
-   */
-  #resume(key: string): void {
-    const saved = loadPayment(key);
+  #followOrder(): void {
+    if (this.#driver) return this.#driver.followOrder();
+    const key = this.tokenUrl && this.isConnected ? sessionKey(this.tokenUrl, this.orderId) : '';
+    const saved = key ? loadPayment(key) : undefined;
     if (!saved) return;
-    const statusUrl = trustedStatusUrl(saved.statusUrl, this.tokenUrl);
-    if (!statusUrl) return clearPayment(key);
-    if (this.status === 'confirming') {
-      // Re-attached while confirming: pick the stream up where it stopped.
-      if (!this.#statusStream.following) this.#statusStream.follow(statusUrl, saved.lastEventId);
-      return;
-    }
-    if (this.status !== 'idle' && this.status !== 'cancelled') return;
-    this.#token = { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: 'sandbox', receivedAt: 0 };
-    if (saved.status === 'succeeded' || saved.status === 'failed' || saved.status === 'confirming') {
-      this.#go('resume');
-      // A settled stream sends nothing after its last id: ask for the current status instead.
-      return this.#statusStream.follow(statusUrl, saved.status === 'confirming' ? saved.lastEventId : undefined);
-    }
-    // `open`: Link was showing when the page went away. Only the server knows whether a transfer
-    // was sent, so follow the stream quietly; a `pending` moves us to confirming.
-    if (saved.status !== 'open') return clearPayment(key);
-    this.#statusStream.follow(statusUrl, saved.lastEventId);
+    if (!trustedStatusUrl(saved.statusUrl, this.tokenUrl)) return clearPayment(key);
+    if (saved.status === 'confirming' || saved.status === 'succeeded' || saved.status === 'failed') this.#show('confirming');
+    this.#drive().catch(() => undefined);
   }
 
-  #fail(error: MeshPayError): void {
-    if (error.code === 'MESH_PAY_ORDER_ALREADY_PAID') this.#notice = 'already-paid';
-    this.#link?.teardown(true);
-    if (nextStatus(this.status, 'fail')) this.#go('fail');
-    if (this.#notice) this.announcement = this.#noticeText(this.#strings())!;
-    this.#emit('mesh-error', error.toDetail());
+  /** Intent (pointer near, focus, press): fetch the driver and Link's code now, so a click finds them here. */
+  #onIntent = (event: Event): void => {
+    const key = (event as KeyboardEvent).key;
+    if (event.type === 'keydown' && key !== 'Enter' && key !== ' ') return;
+    if (!this.#disabled()) this.#drive().then((driver) => driver.intent(), () => undefined);
+  };
+
+  #onClick = (): void => this.pay();
+
+  /** Loads the payment driver once; a failed download fails the payment under way, and may be retried. */
+  #drive(): Promise<PaymentDriver> {
+    this.#driving ??= loadLinkFlow().then(
+      (flow) => {
+        adoptStyles(this.renderRoot as ShadowRoot, [...(this.constructor as typeof MeshPayButton).elementStyles, flow.paymentDriverStyles]);
+        const internals: ButtonInternals = {
+          show: (status) => this.#show(status),
+          announce: (text) => this.#announce(text),
+          emit: (type, detail, cancelable) => this.#emit(type, detail, cancelable),
+          strings: () => this.#strings(),
+          inAppBrowser: () => this.#inAppBrowser(),
+        };
+        const driver = (this.#driver = new flow.PaymentDriver(this, internals));
+        driver.followOrder();
+        this.requestUpdate();
+        return driver;
+      },
+      (error: unknown) => {
+        this.#driving = undefined;
+        if (this.status !== 'idle') {
+          this.#show('error');
+          this.#emit('mesh-error', { code: 'MESH_PAY_SDK_LOAD_FAILED', message: `Could not load the payment dialog: ${error}`, retryable: true });
+        }
+        throw error;
+      },
+    );
+    return this.#driving;
   }
 
-  #noticeText(s: MeshPayStrings): string | undefined {
-    return this.#notice && (this.#notice === 'already-paid' ? s.alreadyPaidNotice : s.statusStoppedNotice);
+  /** Runs `task` with the driver now, or once it arrives if it is on its way (else there is nothing to do). */
+  #withDriver(task: (driver: PaymentDriver) => unknown): void {
+    if (this.#driver) task(this.#driver);
+    else this.#driving?.then(task, () => undefined);
   }
 
-  #resolvedTheme(): 'light' | 'dark' {
-    if (this.theme === 'dark') return 'dark';
-    if (this.theme === 'system' && typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches) return 'dark';
-    return 'light';
-  }
-
-  #inAppBrowser(): boolean {
-    const ua = this.userAgent ?? (typeof navigator === 'undefined' ? '' : navigator.userAgent);
-    return isInAppBrowser(ua);
-  }
-
-  #key(): string {
-    return sessionKey(this.tokenUrl, this.orderId);
-  }
-
-  #saved() {
-    return this.tokenUrl ? loadPayment(this.#key()) : undefined;
-  }
-
-  #save(): void {
-    const token = this.#token;
-    if (!token || !this.tokenUrl) return;
-    const previous = this.#saved();
-    savePayment(this.#key(), {
-      statusUrl: token.statusUrl,
-      transactionId: token.transactionId,
-      status: this.status,
-      ...(previous?.transactionId === token.transactionId && previous.lastEventId ? { lastEventId: previous.lastEventId } : {}),
-    });
-  }
-
-  #go(event: PaymentEvent): void {
-    const to = nextStatus(this.status, event);
-    if (to === undefined) return;
+  /** Sets, reflects and announces the status; only the payment machine decides it. */
+  #show(status: PaymentStatus): void {
     const from = this.#status;
-    this.#status = to;
+    this.#status = status;
     this.requestUpdate('status', from);
     // Reflect now, not at Lit's next render: listeners of the event that follows (and observers of
     // the attribute) must already see the new status.
-    this.setAttribute('status', to);
-    this.announcement = this.#strings().announce[to];
+    this.setAttribute('status', status);
+    this.#announce(this.#strings().announce[status]);
     this.#syncStates();
   }
 
+  #announce(text: string): void {
+    this.#announcement = text;
+    this.requestUpdate();
+  }
+
+  /** Custom states, the form value (the transferId, once paid) and validity (`required`). */
   #syncStates(): void {
     const internals = this.#internals;
     if (!internals) return;
     const paid = this.status === 'succeeded';
-    // Only a server-confirmed payment fills the form field; `required` blocks submit until then.
-    internals.setFormValue(paid ? (this.#transferId ?? null) : null);
+    internals.setFormValue(paid ? (this.#driver?.transferId ?? null) : null);
     if (this.required && !paid) internals.setValidity({ valueMissing: true }, this.#strings().paymentRequired, this.renderRoot?.querySelector?.('button') ?? undefined);
     else internals.setValidity({});
+    const notice = this.#driver?.notice;
     for (const state of [...PAYMENT_STATUSES, 'already-paid', 'stream-expired']) {
       try {
-        if (state === this.status || state === this.#notice) internals.states.add(state);
+        if (state === this.status || state === notice) internals.states.add(state);
         else internals.states.delete(state);
       } catch {
         /* engines that only accept the older `--name` form: styling by attribute still works */
       }
     }
+  }
+
+  #disabled(): boolean {
+    return this.disabled || this.#formDisabled;
+  }
+
+  #inAppBrowser(): boolean {
+    return isInAppBrowser(this.userAgent ?? (typeof navigator === 'undefined' ? '' : navigator.userAgent));
   }
 
   #strings(): MeshPayStrings {
@@ -509,64 +348,8 @@ export class MeshPayButton extends LitElement {
   }
 
   #label(s: MeshPayStrings): string {
-    switch (this.status) {
-      case 'idle':
-      case 'cancelled':
-        return this.label || s.pay;
-      case 'preparing':
-        return s.preparing;
-      case 'open':
-        return s.open;
-      case 'confirming':
-        return s.confirming;
-      case 'succeeded':
-        return s.succeeded;
-      case 'failed':
-        return s.failed;
-      case 'error':
-        return this.#notice === 'already-paid' ? s.alreadyPaid : this.#notice ? s.statusStopped : s.retry;
-    }
-  }
-
-  protected override render(): TemplateResult {
-    const s = this.#strings();
-    const busy = isBusy(this.status);
-    if (this.#inAppBrowser()) {
-      const flow = this.#flow;
-      if (!flow) {
-        void loadLinkFlow().then((loaded) => {
-          this.#flow = loaded;
-          this.requestUpdate();
-        });
-        return html``;
-      }
-      return flow.renderWebview({
-        strings: s,
-        status: this.status,
-        disabled: this.#disabled(),
-        label: this.#label(s),
-        notice: this.#noticeText(s),
-        announcement: this.announcement,
-        paymentLink: this.#token?.paymentLink,
-        pageUrl: location.href,
-        userAgent: this.userAgent ?? navigator.userAgent,
-        onPay: this.#onClick,
-      }, { html, nothing });
-    }
-    const inert = busy || this.status === 'succeeded' || this.#notice !== undefined;
-    return html`<button
-        part="button"
-        type="button"
-        ?disabled=${this.#disabled()}
-        aria-busy=${busy ? 'true' : 'false'}
-        aria-disabled=${inert ? 'true' : nothing}
-        @click=${this.#onClick}
-      >
-        ${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}
-        <span part="label">${this.#label(s)}</span>
-      </button>
-      ${this.#notice ? html`<p part="notice">${this.#noticeText(s)}</p>` : nothing}
-      <span part="status" class="visually-hidden" role="status">${this.announcement}</span>
-      <slot name="hint"></slot>`;
+    const notice = this.#driver?.notice;
+    if (this.status === 'error') return notice === 'already-paid' ? s.alreadyPaid : notice ? s.statusStopped : s.retry;
+    return this.status === 'idle' || this.status === 'cancelled' ? this.label || s.pay : s[this.status];
   }
 }

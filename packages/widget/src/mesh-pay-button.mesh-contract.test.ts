@@ -6,7 +6,7 @@ import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
 import { observeCreateLink, type MeshLinkOptions } from './link-create.js';
-import { buttonOf, kit, labelOf, linkPageReceived, liveRegionOf, openDialog, orderId, statusBecomes } from '../test/browser-kit.js';
+import { buttonOf, dialogPart, kit, labelOf, linkPageReceived, liveRegionOf, openDialog, orderId, resetPage, statusBecomes } from '../test/browser-kit.js';
 
 const seen: { type: string; detail: unknown }[] = [];
 for (const type of ['mesh-exit', 'mesh-error', 'mesh-status', 'mesh-event'] as const) {
@@ -27,7 +27,7 @@ async function mount(id: string, attrs: Record<string, string> = {}, tokenUrl = 
 }
 
 function closeDialog(): void {
-  openDialog()!.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')!.click();
+  dialogPart(openDialog()!, 'close').click();
 }
 
 const noticeOf = (el: MeshPayButton) => el.shadowRoot!.querySelector('[part~="notice"]')?.textContent?.trim() ?? '';
@@ -35,11 +35,7 @@ const noticeOf = (el: MeshPayButton) => el.shadowRoot!.querySelector('[part~="no
 /** The same fake kit, reached under the page's other loopback name: a second origin. */
 const otherOrigin = `${location.protocol}//${location.hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1'}:${location.port}`;
 
-afterEach(async () => {
-  for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
-  sessionStorage.clear();
-});
+afterEach(resetPage);
 
 describe('fiat-currency', () => {
   it('passes a currency Mesh documents to Link as displayFiatCurrency (any case)', async () => {

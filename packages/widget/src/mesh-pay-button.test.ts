@@ -3,7 +3,7 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
-import { buttonOf, kit, labelOf, linkPageReceived, liveRegionOf, openDialog, orderId, statusBecomes } from '../test/browser-kit.js';
+import { buttonOf, dialogHostOf, dialogPart, kit, labelOf, linkFrameOf, linkPageReceived, liveRegionOf, openDialog, openDialogs, orderId, resetPage, shiftClockOnOpen, statusBecomes } from '../test/browser-kit.js';
 
 type Recorded = { type: keyof MeshPayEventDetailMap; detail: unknown; statusAttr: string | null };
 const EVENT_NAMES: (keyof MeshPayEventDetailMap)[] = [
@@ -32,26 +32,6 @@ function record(): Recorded[] {
 const events = record();
 const since = (mark: number, type: keyof MeshPayEventDetailMap) => events.slice(mark).filter((e) => e.type === type);
 
-/**
- * From the `times`-th `mesh-open` on, `Date.now()` runs `byMs` ahead (each later open adds `byMs`
- * again): a customer who left Link open that long. Returns the function that restores the clock.
- */
-function shiftClockOnOpen(el: HTMLElement, byMs: number, times: number): () => void {
-  const realNow = Date.now;
-  let offset = 0;
-  let opens = 0;
-  const onOpen = () => {
-    opens += 1;
-    if (opens <= times) offset += byMs;
-  };
-  el.addEventListener('mesh-open', onOpen);
-  Date.now = () => realNow.call(Date) + offset;
-  return () => {
-    el.removeEventListener('mesh-open', onOpen);
-    Date.now = realNow;
-  };
-}
-
 async function mount(id: string, extra: Partial<Record<string, string | boolean>> = {}): Promise<MeshPayButton> {
   const el = await fixture<MeshPayButton>(html`<mesh-pay-button token-url="/kit/token" order-id=${id}></mesh-pay-button>`);
   for (const [name, value] of Object.entries(extra)) {
@@ -63,11 +43,7 @@ async function mount(id: string, extra: Partial<Record<string, string | boolean>
 }
 
 /** Closes whatever Link/dialog a test left open, so the page's single Link slot is free again. */
-afterEach(async () => {
-  for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
-  sessionStorage.clear();
-});
+afterEach(resetPage);
 
 describe('<mesh-pay-button> at rest', () => {
   it('renders an accessible, labelled button in the idle state', async () => {
@@ -123,8 +99,8 @@ describe('paying', () => {
     expect(el.matches(':state(open)')).to.equal(true);
     const dialog = openDialog();
     expect(dialog, 'Link dialog').to.not.equal(null);
-    expect(dialog!.parentElement).to.equal(document.body);
-    const iframe = dialog!.querySelector('iframe')!;
+    expect(dialogHostOf(dialog!).parentElement).to.equal(document.body);
+    const iframe = linkFrameOf(dialog!);
     expect(iframe.title).to.equal('Mesh Link payment');
     expect(document.getElementById(iframe.id)).to.equal(iframe);
 
@@ -171,7 +147,7 @@ describe('paying', () => {
 
     // Closing Link now changes nothing: the payment is settled.
     const exited = oneEvent(el, 'mesh-exit');
-    dialog!.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')!.click();
+    dialogPart(dialog!, 'close').click();
     await exited;
     expect(openDialog()).to.equal(null);
     expect(el.status).to.equal('succeeded');
@@ -366,7 +342,8 @@ describe('failing, retrying and cancelling', () => {
     expect(labelOf(el)).to.equal('Payment failed. Retry');
     expect(el.matches(':state(failed)')).to.equal(true);
     await expect(el).to.be.accessible();
-    openDialog()?.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')?.click();
+    const open = openDialog();
+    if (open) dialogPart(open, 'close').click();
     await waitUntil(() => openDialog() === null, 'dialog closed');
     const reopened = oneEvent(el, 'mesh-open');
     buttonOf(el).click();
@@ -514,7 +491,8 @@ describe('reload', () => {
     await statusBecomes(el, 'confirming');
     await kit.emit(tx, 'succeeded');
     await statusBecomes(el, 'succeeded');
-    openDialog()?.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')?.click();
+    const open = openDialog();
+    if (open) dialogPart(open, 'close').click();
     el.orderId = orderId('order2');
     await el.updateComplete;
     expect(el.status).to.equal('idle');
@@ -566,6 +544,38 @@ describe('look and language', () => {
     expect(new URLSearchParams(page.search).get('rt')).to.equal('embedded');
   });
 
+  it('a payment under way brings its own looks: a spinner while busy, the success colour once paid, the danger colour on error', async () => {
+    // These styles arrive with the lazily loaded half, after the resting button rendered without them.
+    const id = orderId('looks');
+    const el = await mount(id);
+    el.style.setProperty('--mesh-pay-button-success', 'rgb(0, 128, 1)');
+    const opened = oneEvent(el, 'mesh-open');
+    buttonOf(el).click();
+    const tx = (await opened).detail.transactionId;
+    await el.updateComplete;
+    const spinner = el.shadowRoot!.querySelector('[part~="spinner"]')!;
+    expect(getComputedStyle(spinner).animationName).to.equal('spin');
+    expect(getComputedStyle(spinner).borderTopStyle).to.equal('solid');
+    await statusBecomes(el, 'confirming');
+    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+    // After the button's short colour transition.
+    const bg = (button: MeshPayButton) => getComputedStyle(buttonOf(button)).backgroundColor;
+    await waitUntil(() => bg(el) === 'rgb(0, 128, 1)', `success colour, still ${bg(el)}`);
+    expect(el.shadowRoot!.querySelector('[part~="spinner"]')).to.equal(null);
+    el.reset(); // frees the page's one Link slot for the next button
+
+    const failingId = orderId('looks-error');
+    await kit.scenario(failingId, { failFirst: 1, failStatus: 502 });
+    const failing = await mount(failingId);
+    const failed = oneEvent(failing, 'mesh-error');
+    buttonOf(failing).click();
+    await failed;
+    await waitUntil(() => bg(failing) === 'rgb(185, 28, 28)', `danger colour, still ${bg(failing)}`);
+    await expect(failing).to.be.accessible();
+  });
+
   it('theme="system" follows the OS colour scheme, for the button and the dialog', async () => {
     const id = orderId('system');
     await kit.scenario(id, { link: 'idle' });
@@ -612,7 +622,7 @@ describe('look and language', () => {
     await statusBecomes(el, 'confirming');
     await el.updateComplete;
     expect(labelOf(el)).to.equal('Wird bestätigt…');
-    expect(openDialog()!.querySelector('iframe')!.title).to.equal('Mesh-Link-Zahlung');
+    expect(linkFrameOf(openDialog()!).title).to.equal('Mesh-Link-Zahlung');
     const page = await linkPageReceived(tx, 'meshSDKSpecs');
     expect(new URLSearchParams(page.search).get('lng')).to.equal('de-AT');
   });
@@ -629,7 +639,7 @@ describe('keyboard only', () => {
     const tx = (await opened).detail.transactionId;
     await linkPageReceived(tx, 'meshSDKSpecs');
     const dialog = openDialog()!;
-    expect(dialog.contains(document.activeElement), 'focus moved into the dialog').to.equal(true);
+    expect(dialog.matches(':focus-within'), 'focus moved into the dialog').to.equal(true);
     expect(dialog.getAttribute('aria-label')).to.equal('Pay with Mesh');
     await expect(dialog).to.be.accessible();
     await expect(el).to.be.accessible();
@@ -671,14 +681,14 @@ describe('pre-flight hint', () => {
     expect(dialog.textContent).to.include('Coinbase: Settings → API → enable transfer.');
     expect(el.status).to.equal('preparing');
     expect(since(mark, 'mesh-open')).to.have.length(0);
-    const proceed = dialog.querySelector<HTMLButtonElement>('.mesh-pay-dialog__continue')!;
-    expect(document.activeElement).to.equal(proceed);
+    const proceed = dialogPart(dialog, 'continue');
+    expect((dialog.getRootNode() as ShadowRoot).activeElement).to.equal(proceed);
     await expect(dialog).to.be.accessible();
     const opened = oneEvent(el, 'mesh-open');
     await sendKeys({ press: 'Enter' });
     await opened;
     expect(openDialog()).to.equal(dialog);
-    expect(dialog.querySelector('iframe')!.hidden).to.equal(false);
+    expect(linkFrameOf(dialog).checkVisibility(), 'the Link iframe shows').to.equal(true);
   });
 
   it('closing the hint cancels without opening Link', async () => {
@@ -711,11 +721,11 @@ describe('one Link per page and render types', () => {
     await waitUntil(async () => (await kit.log()).tokenCalls[b] === 1, 'second token minted');
     expect(second.status).to.equal('preparing');
     const secondOpen = oneEvent(second, 'mesh-open');
-    openDialog()!.querySelector<HTMLButtonElement>('.mesh-pay-dialog__close')!.click();
+    dialogPart(openDialog()!, 'close').click();
     await secondOpen;
     expect(first.status).to.equal('cancelled');
     expect(second.status).to.equal('open');
-    expect(document.querySelectorAll('dialog.mesh-pay-dialog[open]')).to.have.length(1);
+    expect(openDialogs()).to.have.length(1);
   });
 
   it('removing a button while Link is open closes Link and frees the slot for the next one', async () => {

@@ -1,23 +1,16 @@
 /**
- * The payment flow as an explicit, pure state machine. The element never sets its status directly:
- * it asks `nextStatus()` for every event and ignores a step the table does not allow (say, `succeeded`
- * straight from `preparing`), so no event arriving late or out of order can show the customer a lie.
+ * The payment flow as an explicit, pure state machine. Nothing sets a status without it: the payment
+ * driver (the element's lazily loaded half) asks `nextStatus()` for every event and ignores a step the
+ * table does not allow (say, `succeeded` straight from `preparing`), so no event arriving late or out
+ * of order can show the customer a lie. Before the driver has loaded, the element itself takes only
+ * the table's two first steps: `idle` --start--> `preparing` on a click, and `idle` --resume-->
+ * `confirming` for a saved payment the server will confirm.
  * `transition()` is the strict form (it throws `InvalidTransitionError`), for tests and integrators.
  * Only the server's stream (`serverSucceeded`) leads to `succeeded`; only `reset` leaves it.
  */
+import type { PaymentStatus } from './payment-status.js';
 
-/** Every status the button can be in; reflected as the `status` attribute and as `:state(<status>)`. */
-export const PAYMENT_STATUSES = [
-  'idle',
-  'preparing',
-  'open',
-  'confirming',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'error',
-] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+export { PAYMENT_STATUSES, isBusy, type PaymentStatus } from './payment-status.js';
 
 /** What can happen to a payment. */
 export type PaymentEvent =
@@ -93,13 +86,4 @@ export function transition(from: PaymentStatus, event: PaymentEvent): PaymentSta
   const to = nextStatus(from, event);
   if (to === undefined) throw new InvalidTransitionError(from, event);
   return to;
-}
-
-/** Statuses during which a click must not start another attempt (single flight). */
-export function isBusy(status: PaymentStatus): boolean {
-  return status === 'preparing' || status === 'open' || status === 'confirming';
-}
-
-export function isPaymentStatus(value: unknown): value is PaymentStatus {
-  return typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);
 }

@@ -1,4 +1,4 @@
-import { isPaymentStatus, type PaymentStatus } from './payment-machine.js';
+import { isPaymentStatus, type PaymentStatus } from './payment-status.js';
 
 /** The in-flight payment, kept in sessionStorage so a reload shows the true state. */
 export interface SavedPayment {

@@ -4,7 +4,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { LitElement } from 'lit';
 import type { MeshPayError } from './errors.js';
-import { loadLinkFlow } from './link-loader.js';
+import { loadLinkFlow } from './payment-driver-loader.js';
 import { loadPayment, savePayment } from './payment-session.js';
 import type { StatusStep, TransferStatusEvent } from './status-stream.js';
 import { StatusStreamController } from './status-stream-controller.js';

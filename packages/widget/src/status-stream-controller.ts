@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { toMeshPayError, type MeshPayError } from './errors.js';
-import { loadLinkFlow } from './link-loader.js';
+import { loadLinkFlow } from './payment-driver-loader.js';
 import { loadPayment, savePayment } from './payment-session.js';
 import type { StatusStep, StatusStream, TransferStatusEvent } from './status-stream.js';
 

@@ -76,9 +76,67 @@ export function liveRegionOf(el: MeshPayButton): HTMLElement {
   return region;
 }
 
-export function openDialog(): HTMLDialogElement | null {
-  return document.querySelector<HTMLDialogElement>('dialog.mesh-pay-dialog[open]');
+/** Every open Link dialog: each sits in the shadow root of a `<mesh-pay-dialog>` host in the light DOM. */
+export function openDialogs(): HTMLDialogElement[] {
+  return [...document.querySelectorAll('mesh-pay-dialog')].flatMap((host) => [...(host.shadowRoot?.querySelectorAll<HTMLDialogElement>('dialog[open]') ?? [])]);
 }
+
+export function openDialog(): HTMLDialogElement | null {
+  return openDialogs()[0] ?? null;
+}
+
+/** The dialog's light-DOM host (what the page can select, and the iframe's parent). */
+export function dialogHostOf(dialog: HTMLDialogElement): HTMLElement {
+  return (dialog.getRootNode() as ShadowRoot).host as HTMLElement;
+}
+
+/** The iframe the SDK points at Link: a light-DOM child of the host, slotted into the dialog. */
+export function linkFrameOf(dialog: HTMLDialogElement): HTMLIFrameElement {
+  const iframe = dialogHostOf(dialog).querySelector('iframe');
+  if (!iframe) throw new Error('no Link iframe');
+  return iframe;
+}
+
+/** One of the dialog's parts (`close`, `hint`, `continue`) in its shadow root. */
+export function dialogPart(dialog: HTMLDialogElement, part: 'close' | 'hint' | 'continue'): HTMLButtonElement {
+  const element = dialog.querySelector<HTMLButtonElement>(`[part~="${part}"]`);
+  if (!element) throw new Error(`no ${part} part in the dialog`);
+  return element;
+}
+
+/** Removes whatever dialog host a test left behind. */
+export function removeDialogs(): void {
+  for (const host of document.querySelectorAll('mesh-pay-dialog')) host.remove();
+}
+
+/** After a story: every button reset (Link closed, the page's Link slot free), no dialog, no saved payment. */
+export function resetPage(): void {
+  // Typed by what it calls: the framework pages see the published element type, the rest the source one.
+  for (const el of document.querySelectorAll<Element & { reset(): void }>('mesh-pay-button')) el.reset();
+  removeDialogs();
+  sessionStorage.clear();
+}
+
+/**
+ * From the `times`-th `mesh-open` on, `Date.now()` runs `byMs` ahead (each later open adds `byMs`
+ * again): a customer who left Link open that long. Returns the function that restores the clock.
+ */
+export function shiftClockOnOpen(el: HTMLElement, byMs: number, times: number): () => void {
+  const realNow = Date.now;
+  let offset = 0;
+  let opens = 0;
+  const onOpen = () => {
+    opens += 1;
+    if (opens <= times) offset += byMs;
+  };
+  el.addEventListener('mesh-open', onOpen);
+  Date.now = () => realNow.call(Date) + offset;
+  return () => {
+    el.removeEventListener('mesh-open', onOpen);
+    Date.now = realNow;
+  };
+}
+
 
 export async function statusBecomes(el: MeshPayButton, status: PaymentStatus): Promise<void> {
   await waitUntil(() => el.status === status, `expected status "${status}", still "${el.status}"`, { timeout: 8000 });

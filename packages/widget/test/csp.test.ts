@@ -78,11 +78,13 @@ test('on a strict-CSP page the built button renders, opens Link in its dialog, c
 
   await button.hover();
   await button.click();
-  const dialog = page.locator('dialog.mesh-pay-dialog[open]');
-  await dialog.locator('.mesh-pay-dialog__continue').click();
+  const dialog = page.locator('mesh-pay-dialog dialog[open]');
+  await dialog.locator('[part~="continue"]').click();
   await page.waitForFunction(() => document.querySelector('mesh-pay-button')?.getAttribute('status') === 'confirming');
-  assert.equal(await dialog.evaluate((d) => getComputedStyle(d).borderTopLeftRadius), '24px', 'dialog styled by the adopted sheet');
-  const frame = page.frameLocator('dialog.mesh-pay-dialog iframe');
+  assert.equal(await dialog.evaluate((d) => getComputedStyle(d).borderTopLeftRadius), '24px', 'dialog styled by its shadow root’s adopted sheet');
+  assert.equal(await dialog.locator('[part~="close"]').isVisible(), false, 'Link loaded: our close button gave way to Link’s');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).overflowY), 'hidden', 'the page does not scroll behind Link');
+  const frame = page.frameLocator('mesh-pay-dialog > iframe');
   assert.equal(await frame.locator('#phase').textContent(), 'transfer finished');
   assert.equal(await page.locator('style').count(), 0, 'no <style> injected into the page');
 

@@ -39,7 +39,7 @@ test('the manifest lists the Link dialog’s custom properties next to the butto
     assert.ok(props.includes(`--mesh-pay-dialog-${name}`), `--mesh-pay-dialog-${name} missing`);
   }
   // Every dialog property documented is one the dialog's stylesheet really reads.
-  const dialogCss = readFileSync(fileURLToPath(new URL('../src/link-dialog.ts', import.meta.url)), 'utf8');
+  const dialogCss = readFileSync(fileURLToPath(new URL('../src/link-dialog.styles.ts', import.meta.url)), 'utf8');
   for (const name of props.filter((p) => p.startsWith('--mesh-pay-dialog-'))) assert.ok(dialogCss.includes(`var(${name},`), `${name} is documented but unused`);
 });
 

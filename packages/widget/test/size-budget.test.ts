@@ -7,8 +7,15 @@ import { gzipSync } from 'node:zlib';
 
 const browserDir = fileURLToPath(new URL('../dist/browser/', import.meta.url));
 const entry = join(browserDir, 'mesh-pay-button.js');
-/** Only ever lowered: 12 KB before the controllers, 11.5 KB after them (11.44 KB measured). */
-const BUDGET_BYTES = 11.5 * 1024;
+/**
+ * Only ever lowered: 12 KB before the controllers, 11.5 KB after them (11.44 KB measured), 9.25 KB
+ * once the element handed everything after idle to the lazily loaded payment driver (9.15 KB).
+ * The goal is 8 KB (issue #13).
+ * For scale, built with this vite config: Lit alone with a minimal element is 5.72 KB gzip
+ * (5,855 B); Lit with our resting styles, the 15 properties and the button's template is 6.78 KB
+ * (6,943 B), which leaves the element's own logic about 1.2 KB of an 8 KB goal.
+ */
+const BUDGET_BYTES = 9.25 * 1024;
 
 /** Relative specifiers of static imports (`import … from "./x.js"`, `import "./x.js"`); `import()` is lazy and excluded. */
 function staticImports(code: string): string[] {
@@ -30,7 +37,7 @@ function eagerGraph(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-test('the script-tag entry loads at most 11.5 KB gzip before the customer shows intent', () => {
+test('the script-tag entry loads at most 9.25 KB gzip before the customer shows intent', () => {
   assert.ok(existsSync(entry), `missing ${entry}: run \`npm run build\` first`);
   const files = [...eagerGraph(entry)];
   let total = 0;
@@ -43,14 +50,29 @@ test('the script-tag entry loads at most 11.5 KB gzip before the customer shows 
   assert.ok(total <= BUDGET_BYTES, `eager script-tag bundle is ${total} B gzip, budget ${BUDGET_BYTES} B`);
 });
 
+/** Every file imported with `import()` from `files` or, transitively, from what those load. */
+function lazyGraph(files: Iterable<string>): Set<string> {
+  const lazy = new Set<string>();
+  const queue = [...files];
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    for (const spec of lazyImports(readFileSync(file, 'utf8'))) {
+      const target = resolve(dirname(file), spec);
+      if (lazy.has(target)) continue;
+      lazy.add(target);
+      queue.push(...eagerGraph(target));
+    }
+  }
+  return lazy;
+}
+
 test('the Mesh SDK is a lazily imported chunk, never part of the eager graph', () => {
-  const eager = [...eagerGraph(entry)].map((f) => readFileSync(f, 'utf8'));
-  const all = eager.join('\n');
+  const eagerFiles = eagerGraph(entry);
+  const all = [...eagerFiles].map((f) => readFileSync(f, 'utf8')).join('\n');
   assert.ok(!all.includes('meshSDKSpecs'), 'SDK code found in an eagerly loaded file');
-  const lazy = eager.flatMap(lazyImports);
-  assert.ok(lazy.some((spec) => /^\.\/web-link-sdk-[\w-]+\.js$/.test(spec)), `no lazy SDK chunk import in ${lazy.join(', ')}`);
-  const sdkChunk = lazy.find((spec) => spec.includes('web-link-sdk'))!;
-  const sdkCode = readFileSync(resolve(browserDir, sdkChunk), 'utf8');
+  const lazy = [...lazyGraph(eagerFiles)].filter((file) => !eagerFiles.has(file)).map((file) => file.slice(browserDir.length));
+  const sdkChunk = lazy.find((name) => /^web-link-sdk-[\w-]+\.js$/.test(name));
+  assert.ok(sdkChunk, `no lazy SDK chunk import in ${lazy.join(', ')}`);
+  const sdkCode = readFileSync(join(browserDir, sdkChunk), 'utf8');
   assert.ok(sdkCode.includes('meshSDKSpecs'), 'the lazy chunk is the SDK');
   console.log(`  lazy   ${sdkChunk.padEnd(40)} ${(gzipSync(sdkCode, { level: 9 }).length / 1024).toFixed(2)} KB gzip`);
 });

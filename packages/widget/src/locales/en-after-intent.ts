@@ -1,7 +1,19 @@
-import type { AfterIntentStringKey, MeshPayStrings } from '../locales.js';
+import type { EnglishAfterIntent } from '../locales.js';
 
 /** English strings shown only after the customer acted; part of the lazily loaded half. */
-const enAfterIntent: Pick<MeshPayStrings, AfterIntentStringKey> = {
+const enAfterIntent: EnglishAfterIntent = {
+  open: 'Continue in Mesh…',
+  succeeded: 'Paid',
+  failed: 'Payment failed. Retry',
+  cancelled: 'Pay with crypto',
+  error: 'Retry',
+  announce: {
+    idle: '',
+    open: 'Mesh Link is open',
+    succeeded: 'Payment confirmed',
+    failed: 'The payment failed',
+    cancelled: 'Payment cancelled',
+  },
   dialogLabel: 'Pay with Mesh',
   iframeTitle: 'Mesh Link payment',
   close: 'Close',

@@ -7,16 +7,9 @@ import { expect, waitUntil } from '@open-wc/testing';
 import { useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { flushSync } from 'react-dom';
-import { MeshPayButton } from '@mesh-pay/widget';
-import type { MeshClickDetail, TransferStatusEvent } from '@mesh-pay/widget';
-import { kit, openDialog, orderId } from '../browser-kit.js';
-
-// The element as the app sees it (the published types), so not browser-kit's source-typed helpers.
-const buttonOf = (el: MeshPayButton) => el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="button"]')!;
-const labelOf = (el: MeshPayButton) => el.shadowRoot!.querySelector('[part~="label"]')!.textContent!.trim();
-
-const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
-const INSTAGRAM_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0';
+import type { MeshPayButton, MeshClickDetail, TransferStatusEvent } from '@mesh-pay/widget';
+import { kit, orderId } from '../browser-kit.js';
+import { BROWSER_UA, buttonOf, cleanUpPage, expectCheckoutAttributes, INSTAGRAM_UA, pageContainer, payThroughLink, renderedButton } from './framework-page.js';
 
 interface Seen {
   clicks: MeshClickDetail[];
@@ -52,36 +45,25 @@ function Checkout({ id, userAgent, seen, vetoClick = false }: { id: string; user
 let root: Root | undefined;
 let container: HTMLElement | undefined;
 
-function render(page: React.ReactNode): MeshPayButton {
-  container = document.createElement('div');
-  document.body.append(container);
+async function render(page: React.ReactNode): Promise<MeshPayButton> {
+  container = pageContainer();
   root = createRoot(container);
   flushSync(() => root!.render(page));
-  const el = container.querySelector('mesh-pay-button');
-  if (!(el instanceof MeshPayButton)) throw new Error('React did not render an upgraded <mesh-pay-button>');
-  return el;
+  return renderedButton(container, 'React');
 }
 
-afterEach(() => {
-  for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
-  root?.unmount();
-  container?.remove();
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
-  sessionStorage.clear();
-});
+afterEach(() =>
+  cleanUpPage(() => {
+    root?.unmount();
+    container?.remove();
+  }),
+);
 
 describe('<mesh-pay-button> in a React 19 page', () => {
   it('takes attributes as attributes and userAgent as a property', async () => {
     const seen: Seen = { clicks: [], opened: [], statuses: [] };
-    const el = render(<Checkout id="order-attrs" userAgent={BROWSER_UA} seen={seen} />);
-    await el.updateComplete;
-    expect(el.getAttribute('token-url')).to.equal('/kit/token');
-    expect(el.tokenUrl).to.equal('/kit/token');
-    expect(el.orderId).to.equal('order-attrs');
-    expect(el.getAttribute('theme')).to.equal('dark');
-    expect(labelOf(el)).to.equal('Pay 10 USDC');
-    expect(el.userAgent).to.equal(BROWSER_UA);
-    expect(el.hasAttribute('useragent'), 'a property, not a stringly attribute').to.equal(false);
+    const el = await render(<Checkout id="order-attrs" userAgent={BROWSER_UA} seen={seen} />);
+    expectCheckoutAttributes(el, 'order-attrs');
 
     // The property is live: an in-app browser's user agent swaps the button for "open in your browser".
     flushSync(() => root!.render(<Checkout id="order-attrs" userAgent={INSTAGRAM_UA} seen={seen} />));
@@ -94,8 +76,7 @@ describe('<mesh-pay-button> in a React 19 page', () => {
   it("lets React's onmesh-click handler cancel the payment", async () => {
     const id = orderId('react-veto');
     const seen: Seen = { clicks: [], opened: [], statuses: [] };
-    const el = render(<Checkout id={id} userAgent={BROWSER_UA} seen={seen} vetoClick />);
-    await el.updateComplete;
+    const el = await render(<Checkout id={id} userAgent={BROWSER_UA} seen={seen} vetoClick />);
     buttonOf(el).click();
     expect(seen.clicks).to.deep.equal([{ orderId: id }]);
     expect(el.status).to.equal('idle');
@@ -106,27 +87,12 @@ describe('<mesh-pay-button> in a React 19 page', () => {
     this.timeout(60000); // Link's real SDK, an iframe and a status stream on a loaded machine
     const id = orderId('react-pay');
     const seen: Seen = { clicks: [], opened: [], statuses: [] };
-    const el = render(<Checkout id={id} userAgent={BROWSER_UA} seen={seen} />);
-    await el.updateComplete;
+    const el = await render(<Checkout id={id} userAgent={BROWSER_UA} seen={seen} />);
     const reactStatus = () => container!.querySelector('[data-testid="react-status"]')!.textContent;
     expect(reactStatus()).to.equal('not paid');
 
-    buttonOf(el).click();
+    const tx = await payThroughLink(el, { framework: 'React', opened: seen.opened, pageStatus: reactStatus, statuses: ['pending', 'succeeded'], txHash: '0xreact' });
     expect(seen.clicks).to.deep.equal([{ orderId: id }]);
-    await waitUntil(() => el.status === 'confirming', `Link never finished the transfer (status ${el.status})`, { timeout: 15000 });
-    expect(openDialog(), 'Link dialog').to.not.equal(null);
-    expect(seen.opened).to.have.length(1);
-    const tx = seen.opened[0]!;
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'status stream opened', { timeout: 15000 });
-
-    await kit.emit(tx, 'pending');
-    await waitUntil(() => reactStatus() === 'pending', 'React rendered pending', { timeout: 15000 });
-    expect(el.status).to.equal('confirming');
-    await kit.emit(tx, 'succeeded', { txHash: '0xreact' });
-    await waitUntil(() => reactStatus() === 'succeeded', 'React rendered succeeded', { timeout: 15000 });
-
-    expect(el.status).to.equal('succeeded');
-    expect(labelOf(el)).to.equal('Paid');
     expect(seen.statuses.map((s) => s.status)).to.deep.equal(['pending', 'succeeded']);
     expect(seen.statuses[1]).to.include({ transactionId: tx, status: 'succeeded', txHash: '0xreact' });
   });

@@ -4,11 +4,9 @@
 // the template re-renders "succeeded".
 import { expect, waitUntil } from '@open-wc/testing';
 import { createApp, ref, type App } from 'vue';
-import { MeshPayButton, type MeshClickDetail, type TransferStatusEvent } from '@mesh-pay/widget';
-import { buttonOf, kit, labelOf, openDialog, orderId } from '../browser-kit.js';
-
-const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
-const INSTAGRAM_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0';
+import type { MeshClickDetail, MeshPayButton, TransferStatusEvent } from '@mesh-pay/widget';
+import { kit, orderId } from '../browser-kit.js';
+import { BROWSER_UA, buttonOf, cleanUpPage, expectCheckoutAttributes, INSTAGRAM_UA, pageContainer, payThroughLink, renderedButton } from './framework-page.js';
 
 const TEMPLATE = `
   <main>
@@ -67,32 +65,23 @@ async function mount(id: string, { vetoClick = false } = {}): Promise<Page> {
   app.config.warnHandler = (message) => {
     throw new Error(`Vue warned: ${message}`);
   };
-  container = document.createElement('div');
-  document.body.append(container);
+  container = pageContainer();
   app.mount(container);
-  const el = container.querySelector('mesh-pay-button');
-  if (!(el instanceof MeshPayButton)) throw new Error('Vue did not render an upgraded <mesh-pay-button>');
-  await el.updateComplete;
+  const el = await renderedButton(container, 'Vue');
   return { el, vueStatus: () => container!.querySelector('.vue-status')!.textContent ?? '', userAgent, theme, clicks, opened, statuses };
 }
 
-afterEach(() => {
-  for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
-  app?.unmount();
-  container?.remove();
-  for (const dialog of document.querySelectorAll('dialog.mesh-pay-dialog')) dialog.remove();
-  sessionStorage.clear();
-});
+afterEach(() =>
+  cleanUpPage(() => {
+    app?.unmount();
+    container?.remove();
+  }),
+);
 
 describe('<mesh-pay-button> in a Vue 3 page', () => {
   it('takes attributes as attributes, bound attributes reactively, and userAgent as a property', async () => {
     const { el, userAgent, theme } = await mount('order-attrs');
-    expect(el.getAttribute('token-url')).to.equal('/kit/token');
-    expect(el.orderId).to.equal('order-attrs');
-    expect(el.getAttribute('theme')).to.equal('dark');
-    expect(labelOf(el)).to.equal('Pay 10 USDC');
-    expect(el.userAgent).to.equal(BROWSER_UA);
-    expect(el.hasAttribute('useragent'), 'a property, not a stringly attribute').to.equal(false);
+    expectCheckoutAttributes(el, 'order-attrs');
 
     theme.value = 'light';
     userAgent.value = INSTAGRAM_UA;
@@ -119,22 +108,8 @@ describe('<mesh-pay-button> in a Vue 3 page', () => {
     const { el } = page;
     expect(page.vueStatus()).to.equal('not paid');
 
-    buttonOf(el).click();
+    const tx = await payThroughLink(el, { framework: 'Vue', opened: page.opened, pageStatus: page.vueStatus, statuses: ['pending', 'succeeded'], txHash: '0xvue' });
     expect(page.clicks).to.deep.equal([{ orderId: id }]);
-    await waitUntil(() => el.status === 'confirming', `Link never finished the transfer (status ${el.status})`, { timeout: 15000 });
-    expect(openDialog(), 'Link dialog').to.not.equal(null);
-    expect(page.opened).to.have.length(1);
-    const tx = page.opened[0]!;
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'status stream opened', { timeout: 15000 });
-
-    await kit.emit(tx, 'pending');
-    await waitUntil(() => page.vueStatus() === 'pending', 'Vue rendered pending', { timeout: 15000 });
-    expect(el.status).to.equal('confirming');
-    await kit.emit(tx, 'succeeded', { txHash: '0xvue' });
-    await waitUntil(() => page.vueStatus() === 'succeeded', 'Vue rendered succeeded', { timeout: 15000 });
-
-    expect(el.status).to.equal('succeeded');
-    expect(labelOf(el)).to.equal('Paid');
     expect(page.statuses.map((s) => s.status)).to.deep.equal(['pending', 'succeeded']);
     expect(page.statuses[1]).to.include({ transactionId: tx, status: 'succeeded', txHash: '0xvue' });
   });
