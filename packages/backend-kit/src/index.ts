@@ -30,7 +30,7 @@ export { MeshPayError, toProblem, type MeshPayErrorCode, type Problem } from './
 export { verifyWebhookSignature, checkWebhookSignature, signWebhookBody, type SignatureRefusal } from './webhook-verify.js';
 export { METER_NAME } from './metrics.js';
 export { parseTransferEvent, parseMeshWebhook, type UnmatchedTransferEvent } from './webhook-parse.js';
-export { UNMATCHED_COLLECTION, type UnmatchedRecord, type WebhookRefusal } from './webhook-route.js';
+export type { WebhookRefusal } from './webhook-route.js';
 export { parseLosslessJson, JsonNumber, LosslessJsonSyntaxError, type LosslessValue } from './lossless-json.js';
 export { signCapability, verifyCapability, type CapabilityClaims } from './capability.js';
 export {
@@ -83,8 +83,10 @@ export type {
   TransactionRecord,
   TransferEvent,
   TransferStatus,
+  UnmatchedRecord,
+  WebhookAdmission,
 } from './store.js';
-export { INBOX_HISTORY_LIMIT } from './store.js';
+export { INBOX_HISTORY_LIMIT, UNMATCHED_COLLECTION } from './store.js';
 export { memoryStore } from './memory-store.js';
 // The durable stores are subpath exports so their drivers stay optional: import `sqliteStore` from
 // '@mesh-pay/backend-kit/sqlite', `redisStore` from '@mesh-pay/backend-kit/redis' and

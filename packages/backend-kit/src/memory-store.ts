@@ -8,8 +8,9 @@ import type {
   StoredStatus,
   TransactionRecord,
   TransferEvent,
+  UnmatchedRecord,
 } from './store.js';
-import { boundedAttempt, INBOX_HISTORY_LIMIT, inboxPageSize as pageSize, storableError } from './store.js';
+import { boundedAttempt, INBOX_HISTORY_LIMIT, inboxPageSize as pageSize, storableError, UNMATCHED_COLLECTION } from './store.js';
 
 /**
  * Values cross the store boundary as JSON, exactly as they would through SQLite or Redis: the
@@ -68,6 +69,27 @@ export function memoryStore(): InspectableStore {
     pending.add(entry.event.eventId);
   };
 
+  const addEntry = (event: TransferEvent, now: number): boolean => {
+    if (inbox.has(event.eventId)) return false;
+    inbox.set(event.eventId, {
+      event: copy(event),
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      receivedAt: now,
+      windowStart: now,
+    });
+    pending.add(event.eventId);
+    return true;
+  };
+  const putRecord = (collection: string, key: string, value: unknown): boolean => {
+    let byKey = records.get(collection);
+    if (!byKey) records.set(collection, (byKey = new Map()));
+    if (byKey.has(key)) return false;
+    byKey.set(key, copy(value));
+    return true;
+  };
+
   return {
     kind: 'memory',
 
@@ -90,17 +112,16 @@ export function memoryStore(): InspectableStore {
 
     async addToInbox(event: TransferEvent, now: number) {
       open();
-      if (inbox.has(event.eventId)) return false;
-      inbox.set(event.eventId, {
-        event: copy(event),
-        state: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        receivedAt: now,
-        windowStart: now,
-      });
-      pending.add(event.eventId);
-      return true;
+      return addEntry(event, now);
+    },
+
+    async admitWebhook(event, now) {
+      open();
+      if (event.transactionId !== undefined && transactions.has(event.transactionId)) {
+        return { matched: true, fresh: addEntry(event as TransferEvent, now) };
+      }
+      const record: UnmatchedRecord = { event, receivedAt: now };
+      return { matched: false, fresh: putRecord(UNMATCHED_COLLECTION, event.eventId, record) };
     },
 
     async claimInbox(now, leaseMs, limit) {
@@ -325,11 +346,7 @@ export function memoryStore(): InspectableStore {
 
     async putOnce(collection, key, value) {
       open();
-      let byKey = records.get(collection);
-      if (!byKey) records.set(collection, (byKey = new Map()));
-      if (byKey.has(key)) return false;
-      byKey.set(key, copy(value));
-      return true;
+      return putRecord(collection, key, value);
     },
 
     async getRecord(collection, key) {

@@ -3,7 +3,7 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { migrate, quoteIdentifier } from './postgres-migrations.js';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
-import { boundedAttempt, INBOX_HISTORY_LIMIT, inboxPageSize, storableError } from './store.js';
+import { boundedAttempt, INBOX_HISTORY_LIMIT, inboxPageSize, storableError, UNMATCHED_COLLECTION, unmatchedRecordJson } from './store.js';
 import type {
   HookTransaction,
   InboxAttempt,
@@ -396,6 +396,43 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
           [encodeKey(event.eventId), JSON.stringify(event), Math.trunc(now)],
         );
         return rowCount === 1;
+      });
+    },
+
+    admitWebhook(event, now) {
+      const transactionId = event.transactionId;
+      const keys = [k.inbox(event.eventId), k.record(UNMATCHED_COLLECTION, event.eventId)];
+      if (transactionId !== undefined) keys.push(k.tx(transactionId));
+      return inOrder(keys, async () => {
+        const json = JSON.stringify(event);
+        const at = Math.trunc(now);
+        // One statement, one round trip: the look-up decides which insert runs (PostgreSQL runs every
+        // data-modifying WITH once, whether or not the outer query reads it); each insert's unique
+        // key decides its race, and the statement returns after its commit reached the WAL.
+        const { rows } = await query<{ matched: boolean; fresh: boolean }>(
+          `WITH known AS (SELECT EXISTS (SELECT 1 FROM ${s}.transactions WHERE transaction_id = $1) AS matched),
+           queued AS (
+             INSERT INTO ${s}.inbox (event_id, event_json, state, attempts, next_attempt_at, received_at)
+             SELECT $2, $3, 'pending', 0, $4, $4 FROM known WHERE matched
+             ON CONFLICT (event_id) DO NOTHING RETURNING 1
+           ),
+           kept AS (
+             INSERT INTO ${s}.records (collection, key, json)
+             SELECT $5, $2, $6 FROM known WHERE NOT matched
+             ON CONFLICT DO NOTHING RETURNING 1
+           )
+           SELECT matched, EXISTS (SELECT 1 FROM queued) OR EXISTS (SELECT 1 FROM kept) AS fresh FROM known`,
+          [
+            transactionId === undefined ? null : encodeKey(transactionId),
+            encodeKey(event.eventId),
+            json,
+            at,
+            encodeKey(UNMATCHED_COLLECTION),
+            unmatchedRecordJson(json, at),
+          ],
+        );
+        const row = rows[0]!;
+        return { matched: row.matched, fresh: row.fresh };
       });
     },
 

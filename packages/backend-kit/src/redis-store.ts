@@ -15,6 +15,8 @@ import {
   type StoreStats,
   type TransactionRecord,
   type TransferEvent,
+  UNMATCHED_COLLECTION,
+  unmatchedRecordJson,
 } from './store.js';
 
 /*
@@ -143,6 +145,26 @@ redis.call('HSET', KEYS[3], ARGV[1], 0)
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[5], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
+return 1`;
+
+/**
+ * The webhook route's one call: the transaction look-up and the insert in one atomic step. Returns
+ * 3 (inbox, fresh), 2 (inbox, duplicate), 1 (unmatched, fresh), 0 (unmatched, duplicate).
+ * KEYS: tx, events, state, attempts, next, received, due, records, records order.
+ * ARGV: named ('1' when the event has a transactionId), eventId, eventJson, now, unmatchedRecordJson.
+ */
+const ADMIT_WEBHOOK = `
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 2 end
+  redis.call('HSET', KEYS[3], ARGV[2], 'pending')
+  redis.call('HSET', KEYS[4], ARGV[2], 0)
+  redis.call('HSET', KEYS[5], ARGV[2], ARGV[4])
+  redis.call('HSET', KEYS[6], ARGV[2], ARGV[4])
+  redis.call('ZADD', KEYS[7], ARGV[4], ARGV[2])
+  return 3
+end
+if redis.call('HSETNX', KEYS[8], ARGV[2], ARGV[5]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[9], ARGV[2])
 return 1`;
 
 /**
@@ -349,6 +371,7 @@ return out`;
 
 const SCRIPTS = {
   meshAddToInbox: { numberOfKeys: 6, lua: ADD_TO_INBOX },
+  meshAdmitWebhook: { numberOfKeys: 9, lua: ADMIT_WEBHOOK },
   meshClaimInbox: { numberOfKeys: 8, lua: CLAIM_INBOX },
   meshSettleInbox: { numberOfKeys: 7, lua: SETTLE_INBOX },
   meshPruneInbox: { numberOfKeys: 10, lua: PRUNE_INBOX },
@@ -646,6 +669,19 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
         event.eventId, JSON.stringify(event), Math.trunc(now),
       );
       return added === 1;
+    },
+
+    async admitWebhook(event, now) {
+      open();
+      const json = JSON.stringify(event);
+      const at = Math.trunc(now);
+      const named = event.transactionId !== undefined;
+      const outcome = (await script('meshAdmitWebhook')(
+        named ? k.tx(event.transactionId!) : k.tx(''), k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxDue,
+        k.records(UNMATCHED_COLLECTION), k.recordsOrder(UNMATCHED_COLLECTION),
+        named ? '1' : '0', event.eventId, json, at, unmatchedRecordJson(json, at),
+      )) as number;
+      return { matched: outcome >= 2, fresh: outcome % 2 === 1 };
     },
 
     async claimInbox(now, leaseMs, limit) {

@@ -4,6 +4,14 @@ import type { Database } from 'better-sqlite3';
 export interface GroupCommitOptions {
   /** A batch this long is committed at once instead of waiting for the end of the turn. Default 256. */
   maxBatch?: number;
+  /**
+   * Makes everything committed so far durable, off the event loop (the SQLite store: an fsync of
+   * the WAL on libuv's thread pool, with the connection at `synchronous=NORMAL`). When given, a
+   * committed batch settles only after a `sync()` that STARTED after its COMMIT has resolved: one
+   * sync at a time, and the batches committed while it runs share the next one. When absent, the
+   * COMMIT itself must be durable (`synchronous=FULL`), and blocks the event loop while it fsyncs.
+   */
+  sync?: () => Promise<void>;
 }
 
 interface Queued {
@@ -23,6 +31,8 @@ export interface GroupCommitter {
   submit<T>(run: () => T, write: boolean): Promise<T>;
   /** Commits whatever is queued now. */
   flush(): void;
+  /** Resolves once every committed batch has been made durable and settled (close() waits for it). */
+  drain(): Promise<void>;
 }
 
 /**
@@ -34,6 +44,11 @@ export interface GroupCommitter {
  * Each operation runs inside its own SAVEPOINT: one that throws is rolled back alone and rejects
  * alone; its batch-mates commit. A failed BEGIN (another process held the lock past busy_timeout)
  * or COMMIT rejects the whole batch, since none of it is on disk.
+ *
+ * With `sync` (see {@link GroupCommitOptions.sync}) the fsync leaves the event loop: the loop goes on
+ * parsing, verifying and committing the next batches while the disk flushes the last ones. A failed
+ * sync rejects every batch waiting for it and every write after it: once an fsync has failed, the
+ * kernel may have dropped the unwritten pages, so nothing can be promised durable any more.
  */
 export function groupCommit(db: Database, options: GroupCommitOptions = {}): GroupCommitter {
   const maxBatch = Math.max(1, options.maxBatch ?? 256);
@@ -68,6 +83,10 @@ export function groupCommit(db: Database, options: GroupCommitOptions = {}): Gro
     if (!batch.some((op) => op.write)) return runReadsOnly(batch);
 
     const results: { ok: boolean; value: unknown }[] = [];
+    if (syncFailed) {
+      for (const op of batch) op.reject(syncFailed.error);
+      return;
+    }
     try {
       stmt.begin.run();
     } catch (err) {
@@ -109,11 +128,36 @@ export function groupCommit(db: Database, options: GroupCommitOptions = {}): Gro
       for (const op of batch) op.reject(err);
       return;
     }
-    batch.forEach((op, i) => {
-      const result = results[i]!;
-      if (result.ok) op.resolve(result.value);
-      else op.reject(result.value);
-    });
+    const settle = (): void =>
+      batch.forEach((op, i) => {
+        const result = results[i]!;
+        if (result.ok) op.resolve(result.value);
+        else op.reject(result.value);
+      });
+    if (!options.sync) return settle();
+    unsynced.push({ settle, fail: (err) => batch.forEach((op) => op.reject(err)) });
+    if (!syncing) syncing = syncLoop(options.sync);
+  };
+
+  // Batches committed but not yet durable, in commit order; `syncing` is the one sync loop.
+  let unsynced: { settle: () => void; fail: (error: unknown) => void }[] = [];
+  let syncing: Promise<void> | undefined;
+  let syncFailed: { error: unknown } | undefined;
+  const syncLoop = async (sync: () => Promise<void>): Promise<void> => {
+    while (unsynced.length > 0) {
+      // Everything in `waiting` committed before this sync starts, so this sync covers it.
+      const waiting = unsynced;
+      unsynced = [];
+      try {
+        await sync();
+      } catch (error) {
+        syncFailed ??= { error };
+        for (const each of [...waiting, ...unsynced.splice(0)]) each.fail(error);
+        break;
+      }
+      for (const each of waiting) each.settle();
+    }
+    syncing = undefined;
   };
 
   return {
@@ -138,5 +182,8 @@ export function groupCommit(db: Database, options: GroupCommitOptions = {}): Gro
       return promise;
     },
     flush,
+    async drain() {
+      while (syncing) await syncing;
+    },
   };
 }

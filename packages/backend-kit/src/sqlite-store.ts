@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LEGACY_CLOSED_COLLECTION, LEGACY_OPEN_COLLECTION } from './legacy-open-records.js';
+import { backgroundCheckpointer } from './sqlite-checkpointer.js';
 import { groupCommit } from './sqlite-group-commit.js';
+import { walSync } from './sqlite-wal-sync.js';
 import { statusFanout } from './status-fanout.js';
 import {
   boundedAttempt,
@@ -16,6 +18,8 @@ import {
   type StoreStats,
   type TransactionRecord,
   type TransferEvent,
+  UNMATCHED_COLLECTION,
+  unmatchedRecordJson,
 } from './store.js';
 
 /** Options for {@link sqliteStore}. */
@@ -29,7 +33,19 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Most operations committed together in one transaction (see group commit below). Default 256. */
   maxBatch?: number;
+  /**
+   * How soon (ms) after a write a background thread checkpoints the WAL into the database file
+   * (sqlite-checkpointer.ts), so no webhook's COMMIT ever pays for a checkpoint. Default 200.
+   */
+  checkpointIntervalMs?: number;
 }
+
+/**
+ * SQLite's own checkpoint inside a COMMIT, kept only as a bound: the background checkpointer keeps
+ * the WAL far below it, except under writes so steady that its PASSIVE checkpoints never catch the
+ * tail, when one COMMIT in this many frames copies that tail (the rest is already in the file).
+ */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 8192;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS transactions (
@@ -162,14 +178,17 @@ function toEntry(row: InboxRow): InboxEntry {
  * once-guards and the inbox, IMMEDIATE transactions where a read decides a write — so it holds
  * across processes, not just inside this one.
  *
- * Durability: `journal_mode=WAL` with `synchronous=FULL`. In WAL mode, NORMAL only fsyncs at
- * checkpoints, so a transaction that has committed (and whose webhook we have answered 200) can be
- * rolled back by a power cut or OS crash; it is only safe against a crash of this process. FULL
- * fsyncs the WAL on every commit, which is what "acknowledged ⇒ durable" requires. To keep that
- * cheap, writes are group-committed (sqlite-group-commit.ts): everything submitted in one
- * event-loop turn shares one `BEGIN IMMEDIATE … COMMIT`, in submission order, and each promise
- * settles only after that COMMIT — one fsync per turn instead of one per write. Local subscribers
- * hear an appended status after its commit.
+ * Durability: `journal_mode=WAL`, and every write's promise settles only once its commit has been
+ * fsynced — "acknowledged ⇒ durable", through a power cut or an OS crash. SQLite's own way,
+ * `synchronous=FULL`, fsyncs inside each COMMIT and so stops this whole process for the fsync; on a
+ * file the store runs `synchronous=NORMAL` (a COMMIT only writes the WAL) and fsyncs the WAL itself
+ * on the thread pool (sqlite-wal-sync.ts) before resolving anyone, while the event loop goes on
+ * with the next requests. Writes are group-committed (sqlite-group-commit.ts): everything submitted
+ * in one event-loop turn shares one `BEGIN IMMEDIATE … COMMIT`, in submission order, and the turns
+ * committed while an fsync runs share the next one. Checkpoints run on a background thread
+ * (sqlite-checkpointer.ts), never inside a webhook's COMMIT. Another connection can read a commit
+ * before its fsync has finished (nobody has been told it is stored yet). Local subscribers hear an
+ * appended status after its commit.
  *
  * Amounts and payloads are stored as JSON text; nothing passes through a JS number.
  */
@@ -178,10 +197,14 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
 
-  const db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+  const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
+  const db = new Database(file, { timeout: busyTimeoutMs });
   db.pragma('journal_mode = WAL');
+  // Durable commits either way (see the store's comment): FULL fsyncs inside the COMMIT; on a file,
+  // NORMAL + walSync fsyncs the same WAL on the thread pool before any promise resolves.
+  const onDisk = file !== ':memory:';
   db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   // Two processes creating the schema at once: the IMMEDIATE lock makes the second wait, then no-op.
   db.transaction(() => {
     db.exec(SCHEMA);
@@ -207,6 +230,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
        ON CONFLICT (order_id) DO UPDATE SET transaction_id = excluded.transaction_id`,
     ),
     getTx: db.prepare<[string], { json: string }>(`SELECT json FROM transactions WHERE transaction_id = ?`),
+    hasTx: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM transactions WHERE transaction_id = ?`),
     txByOrder: db.prepare<[string], { json: string }>(
       `SELECT t.json FROM order_latest o JOIN transactions t ON t.transaction_id = o.transaction_id
        WHERE o.order_id = ?`,
@@ -342,7 +366,34 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     return seq;
   };
 
-  const batches = groupCommit(db, options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch });
+  // Schema created (durably, FULL): from here on the fsync and the checkpoints leave the event loop.
+  const wal = onDisk ? walSync(file) : undefined;
+  const checkpoints = onDisk
+    ? backgroundCheckpointer({
+        file,
+        intervalMs: Math.max(1, options.checkpointIntervalMs ?? 200),
+        busyTimeoutMs,
+        // Without the thread, SQLite checkpoints inside COMMITs again, as it does by default.
+        onFailure: () => {
+          if (!closed) db.pragma('wal_autocheckpoint = 1000');
+        },
+      })
+    : undefined;
+  if (onDisk) {
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  }
+  const batches = groupCommit(db, {
+    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(wal && checkpoints
+      ? {
+          sync: async () => {
+            await wal.sync();
+            checkpoints.poke();
+          },
+        }
+      : {}),
+  });
   const write = <T>(run: () => T): Promise<T> => batches.submit(run, true);
   const read = <T>(run: () => T): Promise<T> => batches.submit(run, false);
 
@@ -441,6 +492,19 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
       const json = JSON.stringify(event);
       // The PRIMARY KEY decides the race; the promise settles after the batch's fsync'd COMMIT.
       return write(() => q.addInbox.run(event.eventId, json, now, now).changes === 1);
+    },
+
+    async admitWebhook(event, now) {
+      open();
+      const json = JSON.stringify(event);
+      const transactionId = event.transactionId;
+      // Look-up and insert share one write of the batch: one step, one COMMIT, for the webhook route.
+      return write(() => {
+        if (transactionId !== undefined && q.hasTx.get(transactionId) !== undefined) {
+          return { matched: true, fresh: q.addInbox.run(event.eventId, json, now, now).changes === 1 };
+        }
+        return { matched: false, fresh: q.putRecord.run(UNMATCHED_COLLECTION, event.eventId, unmatchedRecordJson(json, now)).changes === 1 };
+      });
     },
 
     async claimInbox(now, leaseMs, limit) {
@@ -656,11 +720,14 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
     async close() {
       if (closed) return;
       closed = true;
-      // Whatever callers were promised is committed before the connection goes.
+      // Whatever callers were promised is committed (and synced) before the connection goes.
       batches.flush();
       fanout.close();
       if (timer) clearInterval(timer);
       timer = undefined;
+      await batches.drain();
+      await checkpoints?.close();
+      await wal?.close();
       db.close();
     },
   };

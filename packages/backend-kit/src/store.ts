@@ -72,6 +72,37 @@ export interface TransferEvent {
   refundAddress?: string;
 }
 
+/** A well-formed transfer event that names no transaction (`TransactionId` null or absent). */
+export type UnmatchedTransferEvent = Omit<TransferEvent, 'transactionId'> & { transactionId?: undefined };
+
+/**
+ * Record collection of acknowledged webhooks whose TransactionId is null or not one this store
+ * holds (key: EventId; value: {@link UnmatchedRecord}). Never fulfilled; kept for the merchant.
+ */
+export const UNMATCHED_COLLECTION = 'mesh-pay:unmatched';
+
+export interface UnmatchedRecord {
+  event: UnmatchedTransferEvent | TransferEvent;
+  /** Epoch ms. */
+  receivedAt: number;
+}
+
+/**
+ * The stored JSON of an {@link UnmatchedRecord}, from the event's JSON as already serialised for
+ * the inbox: stores that send both to the database in one call serialise the event once.
+ */
+export function unmatchedRecordJson(eventJson: string, receivedAt: number): string {
+  return `{"event":${eventJson},"receivedAt":${JSON.stringify(receivedAt)}}`;
+}
+
+/** What {@link KitStore.admitWebhook} did with a verified delivery. */
+export interface WebhookAdmission {
+  /** The event names a transaction this store holds: it went to the inbox (else to {@link UNMATCHED_COLLECTION}). */
+  matched: boolean;
+  /** First delivery of this EventId; `false` for a resend (nothing was written). */
+  fresh: boolean;
+}
+
 /** One message on a status stream; `seq` is the SSE `id:`, increasing per transaction. */
 export type StatusUpdate = import('@mesh-pay/wire').StatusEvent;
 
@@ -193,6 +224,15 @@ export interface KitStore {
    * persistence).
    */
   addToInbox(event: TransferEvent, now: number): Promise<boolean>;
+  /**
+   * The webhook route's one durable call: in ONE atomic step (one statement, script or batch, so
+   * one round trip), looks the event's transaction up and either adds the event to the inbox (as
+   * {@link addToInbox}) or, when its `transactionId` is absent or unknown to this store, keeps
+   * `{event, receivedAt: now}` once per EventId in {@link UNMATCHED_COLLECTION} (as {@link putOnce}).
+   * Unique on `eventId` in whichever place it went: `fresh` is `true` to exactly one caller across
+   * all instances. Durable when it resolves, like `addToInbox`.
+   */
+  admitWebhook(event: TransferEvent | UnmatchedTransferEvent, now: number): Promise<WebhookAdmission>;
   /**
    * Hands out up to `limit` pending entries whose `nextAttemptAt <= now`, each leased to the caller
    * until `now + leaseMs`: no other caller gets the same entry until the lease lapses (a crashed

@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { MeshPayError } from './errors.js';
 import { JsonNumber, parseLosslessJson, type LosslessValue } from './lossless-json.js';
-import type { TransferEvent } from './store.js';
+import type { TransferEvent, UnmatchedTransferEvent } from './store.js';
+
+export type { UnmatchedTransferEvent };
 
 /** Why a verified body was not a transfer event, for the merchant's logs. */
 export type EventRefusal = 'not-json' | 'missing-event-id' | 'malformed-event';
@@ -65,9 +67,6 @@ function camelizeKeys(value: Record<string, LosslessValue>): Record<string, Loss
   }
   return out;
 }
-
-/** A well-formed transfer event that names no transaction (`TransactionId` null or absent). */
-export type UnmatchedTransferEvent = Omit<TransferEvent, 'transactionId'> & { transactionId?: undefined };
 
 /**
  * Parses a webhook body (raw bytes/text, or an already lossless-parsed value). `TransferStatus` is

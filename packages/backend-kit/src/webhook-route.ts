@@ -1,19 +1,20 @@
 /**
  * `POST /webhook`: Mesh's transfer-status webhook. In this order: source IP (optional allow-list),
  * raw body (64 KiB max → 413), signature over the exact bytes (→ 401), lossless parse and schema
- * (→ 400), durable `addToInbox` — and only then the 200. Fulfilment happens later, from the inbox.
+ * (→ 400), durable `admitWebhook` (inbox, or the unmatched collection for a transfer this kit did
+ * not mint: one store call) — and only then the 200. Fulfilment happens later, from the inbox.
  *
  * Every refusal is logged once with a reason code (never the secret, never the body), because a
  * merchant whose webhooks are refused otherwise sees only Mesh retrying.
  */
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
 import { isStaleDelivery } from './retention.js';
 import type { KitMetrics } from './metrics.js';
-import type { KitStore, TransferEvent } from './store.js';
-import { InvalidEventError, isMatchable, parseMeshWebhook, type EventRefusal, type UnmatchedTransferEvent } from './webhook-parse.js';
+import type { KitStore } from './store.js';
+import { InvalidEventError, parseMeshWebhook, type EventRefusal } from './webhook-parse.js';
 import { checkWebhookSignature, type SignatureRefusal } from './webhook-verify.js';
 
 /** Why the webhook route refused a delivery: the `reason` of its log line. */
@@ -27,21 +28,25 @@ export type WebhookRefusal =
 
 
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
-/** Record collection of acknowledged webhooks whose TransactionId is null or not one of ours (key: EventId). */
-export const UNMATCHED_COLLECTION = 'mesh-pay:unmatched';
-
-export interface UnmatchedRecord {
-  event: UnmatchedTransferEvent | TransferEvent;
-  /** Epoch ms. */
-  receivedAt: number;
-}
-
-/** Keeps an unmatched event once per EventId; `true` the first time. */
-export function recordUnmatched(store: KitStore, event: UnmatchedTransferEvent | TransferEvent, now: number): Promise<boolean> {
-  const record: UnmatchedRecord = { event, receivedAt: now };
-  return store.putOnce(UNMATCHED_COLLECTION, event.eventId, record);
-}
+export { UNMATCHED_COLLECTION, type UnmatchedRecord } from './store.js';
 export const SIGNATURE_HEADER = 'x-mesh-signature-256';
+
+/**
+ * The two answers Mesh gets, serialised once: every webhook ends in one of them, and `res.json`
+ * would stringify, look up settings and hash an ETag (which no webhook sender reads) every time.
+ */
+const ACKNOWLEDGED = {
+  fresh: Buffer.from(JSON.stringify({ received: true, duplicate: false })),
+  duplicate: Buffer.from(JSON.stringify({ received: true, duplicate: true })),
+};
+
+function acknowledge(res: Response, duplicate: boolean): void {
+  const body = duplicate ? ACKNOWLEDGED.duplicate : ACKNOWLEDGED.fresh;
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
 
 /** `::ffff:20.22.113.37` and `20.22.113.37` are the same client. */
 function normalizeIp(ip: string | undefined): string {
@@ -127,26 +132,24 @@ export function webhookRoute(deps: {
       res.status(200).json({ received: true, duplicate: false, ignored: 'stale' });
       return;
     }
-    // A transfer this kit did not mint: acknowledged (a refusal makes Mesh retry it for ever), kept, never fulfilled.
-    const transaction = isMatchable(event) ? await deps.store.getTransaction(event.transactionId) : undefined;
-    if (!isMatchable(event) || !transaction) {
-      const fresh = await recordUnmatched(deps.store, event, now);
-      if (fresh) {
-        deps.logger.warn('mesh-pay: webhook for a transfer this kit did not mint; acknowledged and recorded as unmatched', {
-          eventId: event.eventId,
-          transferId: event.transferId,
-          transactionId: event.transactionId ?? null,
-          status: event.status,
-        });
-      }
-      res.status(200).json({ received: true, duplicate: !fresh });
-      deps.metrics?.webhookUnmatched();
+    // One durable store call: the transaction lookup and the insert are one atomic step. A transfer
+    // this kit did not mint is acknowledged (a refusal makes Mesh retry it for ever), kept, never fulfilled.
+    const { matched, fresh } = await deps.store.admitWebhook(event, now);
+    acknowledge(res, !fresh);
+    if (matched) {
+      if (fresh) deps.worker.kick();
+      deps.metrics?.webhookAccepted(!fresh, (performance.now() - (arrived.get(req) ?? performance.now())) / 1000);
       return;
     }
-    const fresh = await deps.store.addToInbox(event, now);
-    if (fresh) deps.worker.kick();
-    res.status(200).json({ received: true, duplicate: !fresh });
-    deps.metrics?.webhookAccepted(!fresh, (performance.now() - (arrived.get(req) ?? performance.now())) / 1000);
+    if (fresh) {
+      deps.logger.warn('mesh-pay: webhook for a transfer this kit did not mint; acknowledged and recorded as unmatched', {
+        eventId: event.eventId,
+        transferId: event.transferId,
+        transactionId: event.transactionId ?? null,
+        status: event.status,
+      });
+    }
+    deps.metrics?.webhookUnmatched();
   };
 
   // Body-reading failures (too large, aborted) happen before the handler: name them here, then let

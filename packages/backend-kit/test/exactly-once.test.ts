@@ -133,7 +133,9 @@ function scenarios(name: string, fresh: () => () => KitStore): void {
 
     it('a hook running longer than the inbox lease keeps its lease: no other instance picks the event up', async () => {
       const slow = slowHook();
-      const leaseMs = 600;
+      // Long enough that a renewal every leaseMs/3 never misses its lease on a loaded machine (a
+      // renewal that arrives after the lease ran out is refused, and the worker rightly stops).
+      const leaseMs = 2400;
       const { kitA, kitB, seenA, close } = await twoKits(fresh, slow.hook, { leaseMs });
       try {
         const { transactionId } = await mint(kitA);

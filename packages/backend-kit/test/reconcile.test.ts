@@ -124,11 +124,15 @@ describe('reconciliation', () => {
 
   it('two instances sweeping one store at once look each open transaction up once', async () => {
     const shared = memoryStore();
-    const a = await startKit({ store: shared, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000 });
-    const b = await startKit({ store: shared, fakeMesh: a.mesh, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000 });
+    // A minute between look-ups: the second sweep may start any number of milliseconds after the
+    // first, and must still find every transaction already claimed (not due again 1 ms later).
+    const a = await startKit({ store: shared, reconcileAfterMs: 60_000, reconcileIntervalMs: 3_600_000 });
+    const b = await startKit({ store: shared, fakeMesh: a.mesh, reconcileAfterMs: 60_000, reconcileIntervalMs: 3_600_000 });
     try {
       const opened = [];
       for (let i = 0; i < 5; i++) opened.push((await mint(a, `open-${i}`)).transactionId);
+      // Overdue now, as if minted more than a minute ago.
+      for (const transactionId of opened) await shared.scheduleReconcile(transactionId, Date.now() - 1);
       a.mesh.transfersQueries.length = 0;
       await Promise.all([a.kit.reconcileNow(), b.kit.reconcileNow()]);
       const asked = a.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));

@@ -4,7 +4,7 @@
  * is on disk, a caller getting a batch-mate's answer, or one bad write sinking the others.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -27,6 +27,14 @@ const event = (eventId: string): TransferEvent => ({
   status: 'succeeded',
   sourceAmount: '123456789012345678.123456789012345678',
 });
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** A second, independent connection: it sees only what has been committed to the file. */
 function peek(file: string): { has(eventId: string): boolean; close(): void } {
@@ -87,6 +95,28 @@ describe('sqlite store group commit', () => {
     }
   });
 
+  it('checkpoints the WAL into the database file in the background, never inside a webhook\'s commit', async () => {
+    const file = freshFile();
+    const store = sqliteStore(file, { checkpointIntervalMs: 20 });
+    try {
+      await store.addToInbox(event('evt-first'), 1);
+      await waitFor(() => statSync(file).size > 0, 'the schema in the file');
+      const before = statSync(file).size;
+      // A few hundred KiB in a few batches: far below what makes SQLite checkpoint inside a COMMIT
+      // (even its default 1000 pages), so only the background thread can bring it into the file.
+      await Promise.all(Array.from({ length: 2000 }, (_, i) => store.addToInbox(event(`evt-ckpt-${i}`), 1)));
+      await waitFor(() => statSync(file).size > before + 100 * 1024, 'the background checkpoint');
+      const reader = peek(file);
+      try {
+        assert.equal(reader.has('evt-ckpt-1999'), true);
+      } finally {
+        reader.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects, never acknowledges, a batch that cannot get the lock from another process in time', async () => {
     const file = freshFile();
     const store = sqliteStore(file, { busyTimeoutMs: 50 });
@@ -123,6 +153,26 @@ describe('groupCommit', () => {
     return { db, insert, names, batches: groupCommit(db) };
   };
 
+  /** A sync the test completes by hand, recording what was committed when each one started. */
+  const manualSync = (names: () => string[]) => {
+    const started: { saw: string[]; finish: () => void; fail: (error: Error) => void }[] = [];
+    const sync = () =>
+      new Promise<void>((resolve, reject) => {
+        started.push({ saw: names(), finish: resolve, fail: reject });
+      });
+    return { sync, started };
+  };
+  const settledYet = async (promise: Promise<unknown>): Promise<boolean> => {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // setImmediate runs after every promise callback already queued: a settled promise shows by then.
+    await new Promise((resolve) => setImmediate(resolve));
+    return settled;
+  };
+
   it('fails only the operation that failed; its batch-mates commit', async () => {
     const { db, insert, names, batches } = open();
     try {
@@ -150,6 +200,59 @@ describe('groupCommit', () => {
       assert.deepEqual((results[5] as PromiseFulfilledResult<string[]>).value, ['first', 'last']);
       assert.deepEqual(names(), ['first', 'last']);
       assert.equal(db.inTransaction, false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('with an off-loop sync, acknowledges a write only after a sync that started after its commit has finished', async () => {
+    const { db, insert, names } = open();
+    const { sync, started } = manualSync(names);
+    const batches = groupCommit(db, { sync });
+    try {
+      const first = batches.submit(() => insert.run('first', 1).changes, true);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(started.length, 1, 'the commit is followed by a sync at once');
+      assert.deepEqual(started[0]!.saw, ['first'], 'the sync started after the commit');
+      assert.equal(await settledYet(first), false, 'committed, not yet durable: nobody is told');
+
+      // Committed while the first sync runs: the first sync may not cover it, so it waits for the next.
+      const second = batches.submit(() => insert.run('second', 2).changes, true);
+      const third = batches.submit(() => insert.run('third', 3).changes, true);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(names(), ['first', 'second', 'third'], 'the event loop went on committing');
+      assert.equal(started.length, 1, 'one sync at a time');
+      started[0]!.finish();
+      assert.equal(await first, 1);
+      assert.equal(await settledYet(second), false);
+      assert.equal(started.length, 2, 'the batches committed meanwhile share the next sync');
+      assert.deepEqual(started[1]!.saw, ['first', 'second', 'third']);
+      started[1]!.finish();
+      assert.deepEqual(await Promise.all([second, third]), [1, 1]);
+      // Reads promise nothing durable: they still run at once.
+      assert.deepEqual(await batches.submit(() => names(), false), ['first', 'second', 'third']);
+      await batches.drain();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('after a failed sync, rejects what waited for it and every later write, since nothing can be promised durable', async () => {
+    const { db, insert, names } = open();
+    const { sync, started } = manualSync(names);
+    const batches = groupCommit(db, { sync });
+    try {
+      const waiting = batches.submit(() => insert.run('waiting', 1), true);
+      await new Promise((resolve) => setImmediate(resolve));
+      const behind = batches.submit(() => insert.run('behind', 1), true);
+      await new Promise((resolve) => setImmediate(resolve));
+      started[0]!.fail(new Error('EIO: i/o error, fdatasync'));
+      await assert.rejects(waiting, /EIO/);
+      await assert.rejects(behind, /EIO/);
+      await assert.rejects(batches.submit(() => insert.run('later', 1), true), /EIO/);
+      assert.deepEqual(names(), ['behind', 'waiting'], 'the later write never ran');
+      assert.equal(started.length, 1, 'no sync after the failure');
+      await batches.drain();
     } finally {
       db.close();
     }

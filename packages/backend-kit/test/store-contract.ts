@@ -10,8 +10,17 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { StoreStats } from '../src/store.js';
-import { INBOX_ERROR_MAX, INBOX_HISTORY_LIMIT, type InboxAttempt } from '../src/store.js';
-import type { InboxEntry, KitStore, StatusUpdate, StoredStatus, TransactionRecord, TransferEvent } from '../src/store.js';
+import { INBOX_ERROR_MAX, INBOX_HISTORY_LIMIT, UNMATCHED_COLLECTION, type InboxAttempt } from '../src/store.js';
+import type {
+  InboxEntry,
+  KitStore,
+  StatusUpdate,
+  StoredStatus,
+  TransactionRecord,
+  TransferEvent,
+  UnmatchedRecord,
+  UnmatchedTransferEvent,
+} from '../src/store.js';
 
 export type TestStore = KitStore & { stats(): Promise<StoreStats> };
 
@@ -237,6 +246,85 @@ export function storeContract(
         );
         assert.equal(results.filter(Boolean).length, 1);
         assert.equal((await other.getInboxEntry(e.eventId))?.state, 'pending');
+      });
+
+      it('admits a delivery for a transaction it holds into the inbox, in one call; a resend is a duplicate', async () => {
+        const tx = transaction();
+        await store.saveTransaction(tx);
+        const e = event({ transactionId: tx.transactionId });
+        assert.deepEqual(await store.admitWebhook(e, 1000), { matched: true, fresh: true });
+        assert.deepEqual(await store.admitWebhook({ ...e, id: 'another-delivery-attempt' }, 2000), { matched: true, fresh: false });
+        const other = await second();
+        assert.deepEqual(await other.getInboxEntry(e.eventId), {
+          event: e,
+          state: 'pending',
+          attempts: 0,
+          nextAttemptAt: 1000,
+          receivedAt: 1000,
+          windowStart: 1000,
+          history: [],
+        });
+        assert.deepEqual(await other.listRecords(UNMATCHED_COLLECTION), [], 'an event of ours is not unmatched');
+        assert.equal(await store.addToInbox(e, 3000), false, 'one inbox: addToInbox sees it too');
+      });
+
+      it('keeps a delivery naming no transaction, or one it does not hold, once as unmatched and never in the inbox', async () => {
+        const { transactionId: _, ...rest } = event();
+        const nameless: UnmatchedTransferEvent = rest;
+        const stranger = event({ transactionId: uid('never-minted') });
+        // Keys a careless store would mangle: NUL (PostgreSQL text cannot hold it), separators, globs.
+        const awkward = event({ eventId: `evt\0:*?[${uid('x')}]`, transactionId: 'a\0b' });
+        const admitted = [];
+        for (const [i, e] of [nameless, stranger, awkward].entries()) {
+          admitted.push(await store.admitWebhook(e, 1000 + i), await store.admitWebhook({ ...e, id: uid('retry') }, 5000));
+        }
+        assert.deepEqual(admitted, [0, 1, 2].flatMap(() => [{ matched: false, fresh: true }, { matched: false, fresh: false }]));
+        const other = await second();
+        for (const e of [nameless, stranger, awkward]) assert.equal(await other.getInboxEntry(e.eventId), undefined, e.eventId);
+        assert.deepEqual(await other.claimInbox(10_000, 500, 10), [], 'nothing to fulfil');
+        const kept: UnmatchedRecord[] = [nameless, stranger, awkward].map((e, i) => ({ event: e, receivedAt: 1000 + i }));
+        assert.deepEqual(await other.listRecords(UNMATCHED_COLLECTION), kept, 'the first delivery of each, in order');
+        assert.deepEqual(await other.getRecord(UNMATCHED_COLLECTION, awkward.eventId), kept[2]);
+      });
+
+      it('admits exactly one of 50 concurrent deliveries across two instances, of ours or unmatched alike', async () => {
+        const other = await second();
+        const tx = transaction();
+        await store.saveTransaction(tx);
+        const ours = event({ transactionId: tx.transactionId });
+        const stranger = event();
+        const [forOurs, forStranger] = await Promise.all(
+          [ours, stranger].map((e) =>
+            Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).admitWebhook({ ...e, id: uid('delivery') }, 1000))),
+          ),
+        );
+        assert.equal(forOurs!.filter((a) => a.fresh).length, 1);
+        assert.ok(forOurs!.every((a) => a.matched));
+        assert.equal(forStranger!.filter((a) => a.fresh).length, 1);
+        assert.ok(forStranger!.every((a) => !a.matched));
+        assert.equal((await other.getInboxEntry(ours.eventId))?.state, 'pending');
+        assert.deepEqual((await other.listRecords(UNMATCHED_COLLECTION)).length, 1);
+      });
+
+      it('keeps every caller\'s answer apart in a burst mixing ours, strangers and resends', async () => {
+        // The stores batch writes (SQLite group commit, Redis pipelining): answers must not cross.
+        const other = await second();
+        const txs = Array.from({ length: 10 }, () => transaction());
+        await Promise.all(txs.map((tx) => store.saveTransaction(tx)));
+        const events = Array.from({ length: 60 }, (_, i) => event({ transactionId: i % 3 === 0 ? uid('stranger') : txs[i % 10]!.transactionId }));
+        const deliveries = events.flatMap((e, i) => [
+          { e, via: i % 2 ? other : store },
+          { e: { ...e, id: uid('retry') }, via: i % 3 ? store : other },
+        ]);
+        const answers = await Promise.all(deliveries.map(({ e, via }) => via.admitWebhook(e, 1000)));
+        for (const [i, e] of events.entries()) {
+          const pair = [answers[2 * i]!, answers[2 * i + 1]!];
+          assert.equal(pair.filter((a) => a.fresh).length, 1, `exactly one fresh for ${e.eventId}`);
+          assert.ok(pair.every((a) => a.matched === (i % 3 !== 0)), `matched is about the transaction, for ${e.eventId}`);
+        }
+        const inInbox = await Promise.all(events.map(async (e) => (await other.getInboxEntry(e.eventId)) !== undefined));
+        assert.deepEqual(inInbox, events.map((_, i) => i % 3 !== 0));
+        assert.equal((await other.listRecords(UNMATCHED_COLLECTION)).length, 20);
       });
 
       it('hands an entry out only when due, then leases it until the lease lapses', async () => {
@@ -1010,6 +1098,8 @@ export function storeContract(
         await store.appendStatus(update(tx.transactionId, 'succeeded'));
         await store.putOnce('ledger', e.transferId, { amount: BIG });
         await store.saveAccessTokens('user-1', 'coinbase', { accessToken: 'secret' });
+        const stranger = event();
+        assert.deepEqual(await store.admitWebhook(stranger, 1000), { matched: false, fresh: true });
 
         const reopened = await fixture.reopen();
         extra.push(reopened);
@@ -1025,6 +1115,8 @@ export function storeContract(
         assert.equal((await reopened.appendStatus(update(tx.transactionId, 'late'))).seq, 3);
         assert.deepEqual(await reopened.listRecords('ledger'), [{ amount: BIG }]);
         assert.deepEqual(await reopened.getAccessTokens('user-1'), [{ accessToken: 'secret' }]);
+        assert.deepEqual(await reopened.admitWebhook(stranger, 2000), { matched: false, fresh: false }, 'an unmatched delivery too');
+        assert.deepEqual(await reopened.admitWebhook({ ...e, id: uid('retry') }, 2000), { matched: true, fresh: false });
       });
     });
   });
