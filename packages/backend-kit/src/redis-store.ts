@@ -137,15 +137,32 @@ for i = 1, #ARGV, 2 do
 end
 return { done, dead }`;
 
+/**
+ * Lua that adds an event to the inbox unless its EventId is there (then `return dup`): a pending
+ * entry, due now, then `return fresh`. Spliced into every script that enqueues, so an entry is laid
+ * out one way whichever path made it.
+ * KEYS[k..k+5]: events, state, attempts, next, received, due. ARGV[a..a+2]: eventId, eventJson, now.
+ */
+const enqueue = (k: number, a: number, dup: number, fresh: number): string => `
+if redis.call('HSETNX', KEYS[${k}], ARGV[${a}], ARGV[${a + 1}]) == 0 then return ${dup} end
+redis.call('HSET', KEYS[${k + 1}], ARGV[${a}], 'pending')
+redis.call('HSET', KEYS[${k + 2}], ARGV[${a}], 0)
+redis.call('HSET', KEYS[${k + 3}], ARGV[${a}], ARGV[${a + 2}])
+redis.call('HSET', KEYS[${k + 4}], ARGV[${a}], ARGV[${a + 2}])
+redis.call('ZADD', KEYS[${k + 5}], ARGV[${a + 2}], ARGV[${a}])
+return ${fresh}`;
+
+/**
+ * Lua for insert-if-absent keeping first-insertion order (`return dup` when the key is there, else
+ * `return fresh`). KEYS[k], KEYS[k+1]: values, order. ARGV[key], ARGV[json].
+ */
+const putOnce = (k: number, key: number, json: number, dup: number, fresh: number): string => `
+if redis.call('HSETNX', KEYS[${k}], ARGV[${key}], ARGV[${json}]) == 0 then return ${dup} end
+redis.call('RPUSH', KEYS[${k + 1}], ARGV[${key}])
+return ${fresh}`;
+
 /** KEYS: events, state, attempts, next, received, due. ARGV: eventId, eventJson, now. */
-const ADD_TO_INBOX = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], 'pending')
-redis.call('HSET', KEYS[3], ARGV[1], 0)
-redis.call('HSET', KEYS[4], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[5], ARGV[1], ARGV[3])
-redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
-return 1`;
+const ADD_TO_INBOX = enqueue(1, 1, 0, 1);
 
 /**
  * The webhook route's one call: the transaction look-up and the insert in one atomic step. Returns
@@ -154,18 +171,8 @@ return 1`;
  * ARGV: named ('1' when the event has a transactionId), eventId, eventJson, now, unmatchedRecordJson.
  */
 const ADMIT_WEBHOOK = `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
-  if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 2 end
-  redis.call('HSET', KEYS[3], ARGV[2], 'pending')
-  redis.call('HSET', KEYS[4], ARGV[2], 0)
-  redis.call('HSET', KEYS[5], ARGV[2], ARGV[4])
-  redis.call('HSET', KEYS[6], ARGV[2], ARGV[4])
-  redis.call('ZADD', KEYS[7], ARGV[4], ARGV[2])
-  return 3
-end
-if redis.call('HSETNX', KEYS[8], ARGV[2], ARGV[5]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[9], ARGV[2])
-return 1`;
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then${enqueue(2, 2, 2, 3)}
+end${putOnce(8, 2, 5, 0, 1)}`;
 
 /**
  * The due set holds every unsettled (pending or processing) entry scored by when it may next be
@@ -352,10 +359,7 @@ redis.call('PUBLISH', ARGV[2], seq .. '\\n' .. ARGV[1])
 return seq`;
 
 /** Insert-if-absent keeping first-insertion order. KEYS: values, order. ARGV: key, json. */
-const PUT_ONCE = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-return 1`;
+const PUT_ONCE = putOnce(1, 1, 2, 0, 1);
 
 /** Upsert keeping the key's first-insertion position. KEYS: values, order. ARGV: key, json. */
 const UPSERT_ORDERED = `

@@ -17,18 +17,14 @@ import { verifyCapability } from './capability.js';
 import type { Logger } from './config.js';
 import { MeshPayError, sendProblem } from './errors.js';
 import type { KitStore } from './store.js';
+import type { IntegrationAccessToken } from '@mesh-pay/wire';
 
 /**
- * One entry of `createLink({ accessTokens })` of `@meshconnect/web-link-sdk` (`IntegrationAccessToken`
- * in its utils/types.d.ts). For Mesh-managed tokens, `accessToken` carries the `tokenId`.
+ * One entry of `createLink({ accessTokens })` of `@meshconnect/web-link-sdk`, as the token route
+ * sends it to the button: part of the wire contract. For Mesh-managed tokens, `accessToken` carries
+ * the `tokenId`.
  */
-export interface IntegrationAccessToken {
-  accountId: string;
-  accountName: string;
-  accessToken: string;
-  brokerType: string;
-  brokerName: string;
-}
+export type { IntegrationAccessToken };
 
 /** One connected account the kit remembers for a shopper. */
 export interface StoredConnection {
