@@ -3,25 +3,14 @@
 // and Link opens in the task its answer arrives in; an abandoned attempt stops its token request, and
 // Link's origin is preconnected once it is known.
 // Same harness as mesh-pay-button.test.ts: the REAL Mesh SDK, the fake kit and the fake Link page.
-import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import { resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import { loadLinkFlow } from './payment-driver-loader.js';
 import { preconnectLink } from './link-preconnect.js';
 import { warmUpFetch } from './token-client.js';
-import { buttonOf, dialogHostOf, kit, labelOf, linkFrameOf, openDialog, orderId, removeDialogs, statusBecomes } from '../test/browser-kit.js';
-
-async function mount(id: string, attrs: Record<string, string> = {}): Promise<MeshPayButton> {
-  const el = document.createElement('mesh-pay-button');
-  el.setAttribute('token-url', '/kit/token');
-  el.setAttribute('order-id', id);
-  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
-  const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
-  wrapper.append(el);
-  await el.updateComplete;
-  return el;
-}
+import { buttonOf, dialogHostOf, kit, labelOf, linkFrameOf, mount, openDialog, orderId, removeDialogs, statusBecomes } from '../test/browser-kit.js';
 
 /** Waits until the fake kit has received the token request of `id` (it answers after `delayMs`). */
 async function tokenRequested(id: string): Promise<void> {

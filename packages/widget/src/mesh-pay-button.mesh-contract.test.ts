@@ -6,7 +6,7 @@ import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
 import { observeCreateLink, type MeshLinkOptions } from './link-create.js';
-import { buttonOf, dialogPart, kit, labelOf, linkPageReceived, liveRegionOf, openDialog, orderId, resetPage, statusBecomes } from '../test/browser-kit.js';
+import { buttonOf, dialogPart, kit, labelOf, linkPageReceived, liveRegionOf, mount, openDialog, orderId, resetPage, statusBecomes } from '../test/browser-kit.js';
 
 const seen: { type: string; detail: unknown }[] = [];
 for (const type of ['mesh-exit', 'mesh-error', 'mesh-status', 'mesh-event'] as const) {
@@ -14,17 +14,6 @@ for (const type of ['mesh-exit', 'mesh-error', 'mesh-status', 'mesh-event'] as c
 }
 const since = <K extends keyof MeshPayEventDetailMap>(mark: number, type: K) =>
   seen.slice(mark).filter((e) => e.type === type).map((e) => e.detail as MeshPayEventDetailMap[K]);
-
-async function mount(id: string, attrs: Record<string, string> = {}, tokenUrl = '/kit/token'): Promise<MeshPayButton> {
-  const el = document.createElement('mesh-pay-button');
-  el.setAttribute('token-url', tokenUrl);
-  el.setAttribute('order-id', id);
-  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
-  const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
-  wrapper.append(el);
-  await el.updateComplete;
-  return el;
-}
 
 function closeDialog(): void {
   dialogPart(openDialog()!, 'close').click();

@@ -1,7 +1,23 @@
 // Browser-side helpers that steer the fake kit (test/fake-kit.mjs) served by web-test-runner.
-import { waitUntil } from '@open-wc/testing';
+import { fixture, html, waitUntil } from '@open-wc/testing';
 import type { MeshPayButton } from '../src/mesh-pay-button.component.js';
 import type { PaymentStatus } from '../src/payment-machine.js';
+
+/**
+ * A button for order `id` pointed at the fake kit (or `tokenUrl`), with `attrs` set before it
+ * connects, rendered in a fresh fixture.
+ */
+export async function mount(id: string, attrs: Record<string, string> = {}, tokenUrl = '/kit/token'): Promise<MeshPayButton> {
+  // Through HTMLElement: the framework pages see the published element type, the rest the source one.
+  const el = document.createElement('mesh-pay-button') as HTMLElement as MeshPayButton;
+  el.setAttribute('token-url', tokenUrl);
+  el.setAttribute('order-id', id);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+  const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
+  wrapper.append(el);
+  await el.updateComplete;
+  return el;
+}
 
 export interface Scenario {
   /** Fake Link page scenario for every token (see test/fake-link.js). */
