@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { transform as transformCss } from 'lightningcss';
+import MagicString from 'magic-string';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 /**
@@ -74,7 +75,7 @@ function subresourceIntegrity(): Plugin {
 }
 
 /**
- * Minifies the CSS inside the widget's `css\`…\`` styles (lightningcss, the minifier vite itself uses):
+ * Minifies the CSS inside the widget's `unsafeCSS(\`…\`)` styles (lightningcss, the minifier vite itself uses):
  * lit ships those templates verbatim, so their indentation would otherwise count against the entry's
  * size budget. Only literals without `${…}` are touched; anything lightningcss cannot parse fails the build.
  */
@@ -84,17 +85,68 @@ function minifyLitCss(): Plugin {
     apply: 'build',
     transform(code, id) {
       if (!/packages\/widget\/src\/[\w-]+\.styles\.ts$/.test(id)) return undefined;
-      return code.replace(/\bcss`([^`$]*)`/g, (_, text: string) => {
-        const minified = transformCss({ filename: id, code: Buffer.from(text), minify: true }).code.toString();
-        return `css\`${minified}\``;
-      });
+      const out = new MagicString(code);
+      for (const literal of code.matchAll(/\bunsafeCSS\(`([^`$]*)`/g)) {
+        const minified = transformCss({ filename: id, code: Buffer.from(literal[1]!), minify: true }).code.toString();
+        out.overwrite(literal.index, literal.index + literal[0].length, `unsafeCSS(\`${minified}\``);
+      }
+      return { code: out.toString(), map: out.generateMap({ hires: true, source: id }) };
     },
   };
 }
 
+/**
+ * Lit's optional integration hooks, which the script-tag bundle's own copy of Lit never meets: the
+ * ShadyDOM polyfill's (`lit*PolyfillSupport` and the ShadyCSS check, for browsers without shadow DOM, which an es2022 bundle
+ * does not run in), SSR hydration's (`litElementHydrateSupport`: nobody server-renders this copy; a
+ * page that does hydrates its own Lit) and the version registries (`lit*Versions`, read only by
+ * Lit's development build to warn of two copies on a page). About 130 B gzip of an 8 KB entry.
+ * Each pattern must match exactly once, or the build fails: a Lit upgrade that reshapes them is
+ * noticed here instead of silently shipping them again (or breaking the bundle).
+ */
+const LIT_HOOKS: ReadonlyArray<{ file: RegExp; pattern: RegExp; replacement: string }> = [
+  // (ShadyCSS without native shadow DOM is the polyfill's: with native shadow DOM it says nativeShadow.)
+  { file: /@lit\/reactive-element\/css-tag\.js$/, pattern: /\(void 0===\w+\.ShadyCSS\|\|\w+\.ShadyCSS\.nativeShadow\)&&/, replacement: '' },
+  { file: /@lit\/reactive-element\/reactive-element\.js$/, pattern: /,(\w+)=\w+\.reactiveElementPolyfillSupport(?=,)/, replacement: '' },
+  { file: /@lit\/reactive-element\/reactive-element\.js$/, pattern: /,\w+\?\.\(\{ReactiveElement:\w+\}\),\(\w+\.reactiveElementVersions\?\?=\[\]\)\.push\("[\d.]+"\)(?=;)/, replacement: '' },
+  { file: /lit-html\/lit-html\.js$/, pattern: /,(\w+)=\w+\.litHtmlPolyfillSupport;\1\?\.\(\w+,\w+\),\(\w+\.litHtmlVersions\?\?=\[\]\)\.push\("[\d.]+"\);/, replacement: ';' },
+  { file: /lit-element\/lit-element\.js$/, pattern: /,\w+\.litElementHydrateSupport\?\.\(\{LitElement:\w+\}\);const (\w+)=\w+\.litElementPolyfillSupport;\1\?\.\(\{LitElement:\w+\}\);/, replacement: ';' },
+  { file: /lit-element\/lit-element\.js$/, pattern: /\(\w+\.litElementVersions\?\?=\[\]\)\.push\("[\d.]+"\);/, replacement: '' },
+];
+
+function withoutLitHooks(): Plugin {
+  const matched = new Map<(typeof LIT_HOOKS)[number], number>(LIT_HOOKS.map((hook) => [hook, 0]));
+  return {
+    name: 'mesh-pay-without-lit-hooks',
+    apply: 'build',
+    transform(code, id) {
+      const hooks = LIT_HOOKS.filter((hook) => hook.file.test(id));
+      if (!hooks.length) return undefined;
+      // Cut with magic-string so the source map still points into Lit's own files.
+      const out = new MagicString(code);
+      for (const hook of hooks) {
+        const hits = [...code.matchAll(new RegExp(hook.pattern.source, 'g'))];
+        if (hits.length !== 1) this.error(`Lit hook ${hook.pattern} matched ${hits.length} times in ${id}, expected once`);
+        const hit = hits[0]!;
+        out.overwrite(hit.index, hit.index + hit[0].length, hook.replacement);
+        matched.set(hook, 1);
+      }
+      return { code: out.toString(), map: out.generateMap({ hires: true, source: id }) };
+    },
+    buildEnd(error) {
+      if (error) return;
+      const missed = LIT_HOOKS.filter((hook) => !matched.get(hook));
+      if (missed.length) this.error(`Lit hooks not found (did Lit's files move?): ${missed.map((hook) => hook.pattern).join(', ')}`);
+    },
+  };
+}
+
+/** Built-in languages, one lazily loaded chunk each (`src/locales/<lang>.ts`). */
+const LOCALE_CHUNK = /^(de|es|fr|it|ja|pt|zh)$/;
+
 const browser: UserConfig = {
   publicDir: false,
-  plugins: [subresourceIntegrity(), minifyLitCss()],
+  plugins: [subresourceIntegrity(), minifyLitCss(), withoutLitHooks()],
   // The SDK's dependencies expect Node's `global` and `process.env.NODE_ENV`.
   define: { global: 'globalThis', 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
@@ -118,7 +170,16 @@ const browser: UserConfig = {
       // Lib mode leaves ES output unminified by default; the script-tag bundle is for browsers, not bundlers.
       // No comments either: the `/* @__PURE__ */` annotations lit's code keeps are for a bundler that
       // never sees these files (13 of them were ~1% of the entry's gzip budget).
-      output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', minify: true, comments: false },
+      output: {
+        entryFileNames: '[name].js',
+        // A language's chunk is named by the release, not by a content hash: the entry names all seven,
+        // and seven random hashes were ~60 B gzip of its budget, where one repeated version string
+        // compresses to almost nothing. It still changes with every release, so no cache serves an
+        // old language to a new entry.
+        chunkFileNames: (chunk) => (LOCALE_CHUNK.test(chunk.name) ? `locale-[name]-${pkg.version}.js` : '[name]-[hash].js'),
+        minify: true,
+        comments: false,
+      },
     },
   },
 };

@@ -1,11 +1,11 @@
-import { css } from 'lit';
+import { unsafeCSS } from 'lit';
 
 /**
  * Shadow styles of <mesh-pay-button> once a payment is under way, adopted next to the resting styles
  * (`mesh-pay-button.styles.ts`, whose `--_*` defaults they use, adding the paid and failed colours)
- * when the lazily loaded half arrives.
+ * when the lazily loaded half arrives. (`unsafeCSS` of a constant, as in mesh-pay-button.styles.ts.)
  */
-export const paymentDriverStyles = css`
+export const paymentDriverStyles = unsafeCSS(`
   :host {
     --_success: #047857;
     --_danger: #b91c1c;
@@ -56,4 +56,4 @@ export const paymentDriverStyles = css`
     outline: 3px solid var(--mesh-pay-button-focus-ring, var(--_ring));
     outline-offset: 2px;
   }
-`;
+`);

@@ -33,6 +33,25 @@ test('the browser build is one flat folder, loadable where subfolders are not al
   }
 });
 
+test('every file a release ships changes name with the release, so no cache serves an old chunk to a new entry', () => {
+  const entry = readFileSync(join(browserDir, 'mesh-pay-button.js'), 'utf8');
+  const chunks = [...entry.matchAll(/import\(\s*["'`]\.\/([^"'`]+\.js)["'`]\s*\)/g)].map((m) => m[1]!);
+  const languages = chunks.filter((name) => name.startsWith('locale-'));
+  assert.deepEqual(
+    languages.sort(),
+    ['de', 'es', 'fr', 'it', 'ja', 'pt', 'zh'].map((lang) => `locale-${lang}-${pkg.version}.js`),
+    'each built-in language is its own chunk, named by the release',
+  );
+  // The rest (the lazy half, the SDK) keep a content hash.
+  for (const name of chunks.filter((n) => !n.startsWith('locale-'))) assert.match(name, /-[\w-]{8}\.js$/, name);
+  for (const name of chunks) assert.ok(existsSync(join(browserDir, name)), `${name} is imported but not built`);
+});
+
+test('the bundle carries none of Lit\'s hooks for polyfills, SSR hydration or version registries', () => {
+  const entry = readFileSync(join(browserDir, 'mesh-pay-button.js'), 'utf8');
+  for (const hook of ['PolyfillSupport', 'HydrateSupport', 'Versions', 'ShadyCSS']) assert.ok(!entry.includes(hook), `${hook} is still in the entry`);
+});
+
 test('sri.json holds the integrity of every script, matching the bytes on disk', () => {
   const sri = JSON.parse(readFileSync(join(browserDir, 'sri.json'), 'utf8')) as Record<string, string>;
   const scripts = readdirSync(browserDir).filter((n) => n.endsWith('.js')).sort();
