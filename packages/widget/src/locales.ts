@@ -98,10 +98,19 @@ export function stringsFor(lang: string | null | undefined, overrides?: MeshPayS
   return overrides ? { ...base, ...onlyStrings(overrides), announce: { ...base.announce, ...onlyStrings(overrides.announce) } } : base;
 }
 
-/** True when `lang` has a built-in translation that is not loaded yet. */
-export function needsLocale(lang: string | null | undefined): boolean {
+/**
+ * The download of `lang`'s built-in translation when it has one that is not loaded yet, else
+ * undefined (English and unknown languages). Settles with the strings, or English if it failed.
+ */
+export function localeDownload(lang: string | null | undefined): Promise<MeshPayStrings> | undefined {
   const primary = primaryOf(lang);
-  return !LOCALES[primary] && primary in LOCALE_LOADERS;
+  const loader = LOCALE_LOADERS[primary];
+  return LOCALES[primary] || !loader
+    ? undefined
+    : loader().then(
+        (module) => (LOCALES[primary] = module.default),
+        () => en,
+      );
 }
 
 /**
@@ -110,13 +119,7 @@ export function needsLocale(lang: string | null | undefined): boolean {
  * tries a failed one again: offline for a moment, English now and the language next time.
  */
 export function loadLocale(lang: string | null | undefined): Promise<MeshPayStrings> {
-  const primary = primaryOf(lang);
-  const loader = LOCALE_LOADERS[primary];
-  if (LOCALES[primary] || !loader) return Promise.resolve(stringsFor(lang));
-  return loader().then(
-    (module) => (LOCALES[primary] = module.default),
-    () => en,
-  );
+  return localeDownload(lang) ?? Promise.resolve(stringsFor(lang));
 }
 
 /** The `lang` nearest to `el`, crossing shadow roots up to the document element. */

@@ -1,13 +1,16 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { MeshPayEventDetailMap } from './events.js';
 import { loadLinkFlow } from './payment-driver-loader.js';
-import { loadLocale, nearestLang, needsLocale, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
+import { localeDownload, nearestLang, stringsFor, type MeshPayStringOverrides, type MeshPayStrings } from './locales.js';
 import { meshPayButtonStyles } from './mesh-pay-button.styles.js';
 import { isBusy, type PaymentStatus } from './payment-status.js';
 import type { ButtonInternals, PaymentDriver } from './payment-driver.js';
 import { savedPaymentStatus } from './payment-session-key.js';
 
-/** Events that show the customer is about to pay (`keydown` only for Enter and Space). */
+/**
+ * Events that show the customer is about to pay. Any key: a key reaches the button only once it has
+ * focus, which already fetched the driver; the driver tells a press (Space, Enter) from the rest.
+ */
 const INTENT_EVENTS = ['pointerenter', 'focusin', 'pointerdown', 'keydown'] as const;
 
 /** `theme` values; `system` follows `prefers-color-scheme`. */
@@ -217,7 +220,7 @@ export class MeshPayButton extends LitElement {
     return html`${driver?.webview(label) ??
       html`<button part="button" type="button" ?disabled=${this.#disabled()} aria-busy=${busy} aria-disabled=${busy || this.status === 'succeeded' || !!driver?.notice} @click=${this.#onClick}>${
         busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing
-      }<span part="label">${label}</span></button>`}${driver?.extras()}<span part="status" class="visually-hidden" role="status">${this.#announcement}</span><slot name="hint"></slot>`;
+      }<span part="label">${label}</span></button>`}${driver?.extras()}<span part="status" role="status">${this.#announcement}</span><slot name="hint"></slot>`;
   }
 
   /**
@@ -238,8 +241,6 @@ export class MeshPayButton extends LitElement {
 
   /** Intent (pointer near, focus, press): fetch the driver and Link's code now, so a click finds them here. */
   #onIntent = (event: Event): void => {
-    const key = (event as KeyboardEvent).key;
-    if (event.type === 'keydown' && key !== 'Enter' && key !== ' ') return;
     if (!this.#disabled()) this.#drive().then((driver) => driver.intent(event), () => undefined);
   };
 
@@ -321,11 +322,10 @@ export class MeshPayButton extends LitElement {
   #strings(): MeshPayStrings {
     const lang = nearestLang(this);
     // Each language is its own chunk: English until it arrives, then a re-render in the page's language.
-    if (needsLocale(lang))
-      void loadLocale(lang).then(() => {
-        this.requestUpdate();
-        this.#syncStates();
-      });
+    void localeDownload(lang)?.then(() => {
+      this.requestUpdate();
+      this.#syncStates();
+    });
     return stringsFor(lang, this.strings);
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { redactTokens, REDACTED } from '../src/redact.js';
 import { isInAppBrowser } from '../src/webview-detect.js';
 import { externalBrowserHref } from '../src/webview-view.js';
-import { LOCALE_LOADERS, LOCALES, loadLocale, nearestLang, stringsFor, type MeshPayStrings } from '../src/locales.js';
+import { LOCALE_LOADERS, LOCALES, loadLocale, localeDownload, nearestLang, stringsFor, type MeshPayStrings } from '../src/locales.js';
 import '../src/link-flow.js'; // completes English with the strings the lazy half brings
 import { decideExit, LINK_TOKEN_LIFETIME_MS, type ExitFacts } from '../src/link-exit.js';
 import { trustedLinkOriginsFor } from '../src/trusted-link-origins.js';
@@ -64,6 +64,12 @@ test('in-app browsers are recognised, real browsers are not', () => {
 
 test('labels follow the nearest language once it is loaded, falling back to English', async () => {
   assert.equal(stringsFor('de').pay, 'Pay with crypto', 'German is not in the entry');
+  assert.equal(localeDownload('en-GB'), undefined, 'English is in the entry: nothing to download');
+  assert.equal(localeDownload('tlh'), undefined, 'no built-in Klingon: nothing to download');
+  const german = localeDownload('de-AT');
+  assert.ok(german, 'German is a download until it is loaded');
+  assert.equal((await german).pay, 'Mit Krypto bezahlen');
+  assert.equal(localeDownload('de'), undefined, 'once loaded, German is not downloaded again');
   await loadLocale('de-CH');
   assert.equal(stringsFor('de').pay, 'Mit Krypto bezahlen');
   assert.equal(stringsFor('de-CH').confirming, 'Wird bestätigt…');
