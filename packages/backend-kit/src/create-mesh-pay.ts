@@ -99,19 +99,16 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   const streams = new StreamRegistry();
   const kitMetrics = createKitMetrics(() => streams.size, config.meterProvider);
 
+  const webhook = webhookRoute({
+    store,
+    worker,
+    webhookSecret: config.webhookSecret,
+    allowIps: config.webhookAllowIps,
+    logger,
+    metrics: kitMetrics,
+    ...(config.retention ? { staleAfterMs: config.retention.afterMs } : {}),
+  });
   const router = express.Router();
-  router.post(
-    '/webhook',
-    ...webhookRoute({
-      store,
-      worker,
-      webhookSecret: config.webhookSecret,
-      allowIps: config.webhookAllowIps,
-      logger,
-      metrics: kitMetrics,
-      ...(config.retention ? { staleAfterMs: config.retention.afterMs } : {}),
-    }),
-  );
 
   // Browser-facing routes: CORS (when configured) applies to these paths only, so not even a
   // preflight or a stray GET to /webhook is ever granted.
@@ -178,7 +175,11 @@ export function createMeshPay(options: MeshPayOptions): MeshPayKit {
   const app = express();
   // The host app decides what it announces about itself.
   app.disable('x-powered-by');
+  // The webhook sits on the kit's app itself, one router level above the browser routes: the hot
+  // path of the kit, so it is spared a dispatch through a nested router.
+  app.post('/webhook', webhook);
   app.use(router);
+  app.use(problemHandler(logger));
   app.on('mount', (parent) => warnOnEarlierBodyParsers(parent, app.mountpath, logger));
 
   let started = false;

@@ -7,7 +7,7 @@
  * Every refusal is logged once with a reason code (never the secret, never the body), because a
  * merchant whose webhooks are refused otherwise sees only Mesh retrying.
  */
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { MeshPayError } from './errors.js';
 import type { InboxWorker } from './inbox-worker.js';
 import type { Logger } from './config.js';
@@ -64,29 +64,17 @@ export function webhookRoute(deps: {
   /** De-duplication's memory (the retention period): a delivery sent longer ago is acknowledged and ignored. */
   staleAfterMs?: number;
   metrics?: KitMetrics;
-}): (RequestHandler | ErrorRequestHandler)[] {
+}): RequestHandler {
   const allowed = deps.allowIps ? new Set(deps.allowIps.map(normalizeIp)) : undefined;
   const refused = (reason: WebhookRefusal, status: number): void => {
     deps.logger.warn('mesh-pay: webhook refused', { reason, status });
     deps.metrics?.webhookRefused(reason);
   };
-  /** When each request arrived, for the ack latency: from the first byte we handle to the 200. */
-  const arrived = new WeakMap<object, number>();
-
-  const checkSource: RequestHandler = (req, _res, next) => {
-    arrived.set(req, performance.now());
-    // req.ip honours the host app's 'trust proxy' setting, so X-Forwarded-For is only believed when told.
-    if (allowed && !allowed.has(normalizeIp(req.ip))) {
-      deps.logger.warn('mesh-pay: webhook from a source outside the allow-list', { ip: req.ip });
-      deps.metrics?.webhookRefused('source-forbidden');
-      next(new MeshPayError('MESH_PAY_SOURCE_FORBIDDEN', 403, 'This source may not post webhooks.'));
-      return;
-    }
-    next();
-  };
+  const readBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false });
 
   let warnedParsedBody = false;
-  const handler: RequestHandler = async (req, res) => {
+  /** After the body is read: verify, parse, store durably, answer. `arrived` is for the ack latency. */
+  const handle = async (req: Request, res: Response, arrived: number): Promise<void> => {
     const body: unknown = req.body;
     let raw: Buffer;
     if (Buffer.isBuffer(body)) {
@@ -110,7 +98,7 @@ export function webhookRoute(deps: {
       }
       raw = kept;
     }
-    const signature = checkWebhookSignature(raw, req.get(SIGNATURE_HEADER), deps.webhookSecret);
+    const signature = checkWebhookSignature(raw, req.headers[SIGNATURE_HEADER], deps.webhookSecret);
     if (!signature.ok) {
       refused(signature.reason, 401);
       throw new MeshPayError('MESH_PAY_SIGNATURE_INVALID', 401, 'Missing or invalid X-Mesh-Signature-256.');
@@ -138,7 +126,7 @@ export function webhookRoute(deps: {
     acknowledge(res, !fresh);
     if (matched) {
       if (fresh) deps.worker.kick();
-      deps.metrics?.webhookAccepted(!fresh, (performance.now() - (arrived.get(req) ?? performance.now())) / 1000);
+      deps.metrics?.webhookAccepted(!fresh, (performance.now() - arrived) / 1000);
       return;
     }
     if (fresh) {
@@ -152,18 +140,26 @@ export function webhookRoute(deps: {
     deps.metrics?.webhookUnmatched();
   };
 
-  // Body-reading failures (too large, aborted) happen before the handler: name them here, then let
-  // the kit's problem handler answer as for every route.
-  const bodyRefused: ErrorRequestHandler = (err: unknown, _req, _res, next) => {
-    const type = (err as { type?: unknown } | null)?.type;
-    refused(type === 'entity.too.large' ? 'body-too-large' : 'body-unreadable', type === 'entity.too.large' ? 413 : 400);
-    next(err);
+  // One handler, not a chain of middleware: every webhook would otherwise pay for a router
+  // dispatch per step. Failures go to the kit's problem handler, as for every route.
+  return (req, res, next) => {
+    const arrived = performance.now();
+    // req.ip honours the host app's 'trust proxy' setting, so X-Forwarded-For is only believed when told.
+    if (allowed && !allowed.has(normalizeIp(req.ip))) {
+      deps.logger.warn('mesh-pay: webhook from a source outside the allow-list', { ip: req.ip });
+      deps.metrics?.webhookRefused('source-forbidden');
+      next(new MeshPayError('MESH_PAY_SOURCE_FORBIDDEN', 403, 'This source may not post webhooks.'));
+      return;
+    }
+    readBody(req, res, (err?: unknown) => {
+      if (err !== undefined && err !== null) {
+        // Too large, aborted, compressed: named here, answered by the problem handler.
+        const type = (err as { type?: unknown }).type;
+        refused(type === 'entity.too.large' ? 'body-too-large' : 'body-unreadable', type === 'entity.too.large' ? 413 : 400);
+        next(err);
+        return;
+      }
+      handle(req, res, arrived).catch(next);
+    });
   };
-
-  return [
-    checkSource,
-    express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false }),
-    bodyRefused,
-    handler,
-  ];
 }

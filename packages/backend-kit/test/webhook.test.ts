@@ -305,6 +305,11 @@ describe('fulfilment: credit exactly once', () => {
       assert.equal((await problem(direct)).code, 'MESH_PAY_SOURCE_FORBIDDEN');
       assert.equal((await postWebhook(k, body(), { headers: { 'X-Forwarded-For': '20.22.113.37' } })).status, 200);
       assert.equal((await postWebhook(k, body(), { headers: { 'X-Forwarded-For': '6.6.6.6' } })).status, 403);
+      // Refused for its source, and for nothing else: not also logged (and counted) as an unreadable body.
+      assert.deepEqual(
+        k.logs.filter((l) => /refused|allow-list/.test(l.message)).map((l) => (l.meta as { reason?: string } | undefined)?.reason ?? l.message),
+        ['mesh-pay: webhook from a source outside the allow-list', 'mesh-pay: webhook from a source outside the allow-list'],
+      );
     } finally {
       await k.close();
     }
