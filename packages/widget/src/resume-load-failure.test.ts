@@ -3,7 +3,7 @@
 import { expect, oneEvent } from '@open-wc/testing';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-import { buttonOf, kit, labelOf, lazyHalfAnswers, liveRegionOf, mount, orderId, saveConfirmingPayment } from '../test/browser-kit.js';
+import { buttonOf, kit, labelOf, lazyHalfAnswers, liveRegionOf, mount, orderId, saveConfirmingPayment, statusBecomes, statusesOf } from '../test/browser-kit.js';
 
 describe('a reload with a payment under way, when the button cannot download the rest of itself', () => {
   after(async () => {
@@ -31,6 +31,37 @@ describe('a reload with a payment under way, when the button cannot download the
     const log = await kit.log();
     expect(log.tokenCalls[id], 'nothing was minted').to.equal(undefined);
     expect(log.streamConnects.filter((c) => c.tx === tx), 'nobody could follow the payment').to.have.length(0);
+    await expect(el).to.be.accessible();
+  });
+
+  it('Retry goes back to the saved payment, however often the download fails, and never mints a second one', async () => {
+    const id = orderId('resumeretry');
+    const tx = await saveConfirmingPayment(id);
+    await kit.breakLazyHalf(true);
+    const firstFailure = oneEvent(document, 'mesh-error');
+    const el = await mount(id);
+    await firstFailure;
+
+    // Still down: Retry says "Confirming…" again (the payment may settle), then the same typed error.
+    const statuses = statusesOf(el);
+    const again = oneEvent(el, 'mesh-error');
+    buttonOf(el).click();
+    expect((await again).detail).to.include({ code: 'MESH_PAY_SDK_LOAD_FAILED', retryable: true });
+    expect(statuses, 'the saved payment, not a new one').to.deep.equal(['confirming', 'error']);
+
+    // The network is back: Retry follows the saved payment where its stream stopped, until the server says paid.
+    await kit.breakLazyHalf(false);
+    buttonOf(el).click();
+    await kit.streamConnected(tx);
+    expect(el.status).to.equal('confirming');
+    await kit.emit(tx, 'succeeded');
+    await statusBecomes(el, 'succeeded');
+    await el.updateComplete;
+    expect(statuses, 'never "Preparing…": no payment was started').to.deep.equal(['confirming', 'error', 'confirming', 'succeeded']);
+    expect(labelOf(el)).to.equal('Paid');
+    const log = await kit.log();
+    expect(log.tokenCalls[id], 'the token route was never called for this order').to.equal(undefined);
+    expect(log.streamConnects.filter((c) => c.tx === tx).map((c) => c.lastEventId)).to.deep.equal(['1']);
     await expect(el).to.be.accessible();
   });
 });
