@@ -174,6 +174,9 @@ export class MeshPayButton extends LitElement {
     if (this.#resuming) return void this.#resuming.then(() => this.pay());
     if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
     if (this.#driver) return this.#driver.pay();
+    // Retry after the driver failed to load for a saved payment: that one may still settle, follow it again.
+    this.#followOrder();
+    if (this.status === 'confirming') return;
     // The machine's first step (`idle` → `preparing`) shows at once; the driver takes it from there.
     this.#show('preparing');
     this.#drive().then((driver) => driver.pay(), this.#loadFailed);
