@@ -120,6 +120,32 @@ function recorder() {
   };
 }
 
+/**
+ * The fixture of a store whose data lives outside the process. `open()` makes one more instance over
+ * the same data (`other`); `restart(first)` does to the data's home what a restart does (close the
+ * file, restart the server) before `reopen` opens it again. Every instance opened is closed after.
+ */
+export function durableFixture(open: () => TestStore, restart: (first: TestStore) => Promise<void>): StoreFixture {
+  const opened: TestStore[] = [];
+  const openOne = (): TestStore => {
+    const s = open();
+    opened.push(s);
+    return s;
+  };
+  const store = openOne();
+  return {
+    store,
+    other: async () => openOne(),
+    reopen: async () => {
+      await restart(store);
+      return openOne();
+    },
+    cleanup: async () => {
+      for (const s of opened) await s.close();
+    },
+  };
+}
+
 export interface ContractOptions {
   /** The store keeps data outside the process; the fixture provides `reopen`. */
   durable?: boolean;
