@@ -66,7 +66,7 @@ function meshSdkPlugin() {
 
 export default {
   rootDir: repoRoot,
-  files: [fileURLToPath(new URL('./src/**/*.test.ts', import.meta.url)), fileURLToPath(new URL('./test/frameworks/*.test.{ts,tsx}', import.meta.url))],
+  files: [fileURLToPath(new URL('./src/**/*.test.ts', import.meta.url)), fileURLToPath(new URL('./test/frameworks/**/*.test.{ts,tsx}', import.meta.url))],
   nodeResolve: true,
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },
