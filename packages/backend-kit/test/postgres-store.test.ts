@@ -12,7 +12,7 @@ import { MIGRATIONS } from '../src/postgres-migrations.js';
 import { decodeKey, encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
 import type { StatusUpdate, TransferEvent } from '../src/store.js';
 import { startPostgresServer, findPostgresBin, type PostgresServer } from './postgres-server.js';
-import { storeContract, type TestStore } from './store-contract.js';
+import { durableFixture, storeContract } from './store-contract.js';
 import { raceTwoProcesses } from './store-race.js';
 
 let server: PostgresServer;
@@ -35,25 +35,13 @@ storeContract(
   async () => {
     // One database for the file; a fresh schema per test keeps tests apart like deployments.
     const schema = freshSchema();
-    const opened: TestStore[] = [];
-    const open = (): TestStore => {
-      const s = postgresStore(database, { schema, logger: quiet, reconnectDelayMs: 20 });
-      opened.push(s);
-      return s;
-    };
-    const store = open();
-    return {
-      store,
-      other: async () => open(),
-      reopen: async () => {
+    return durableFixture(
+      () => postgresStore(database, { schema, logger: quiet, reconnectDelayMs: 20 }),
+      async (store) => {
         await store.close();
         await server.restart();
-        return open();
       },
-      cleanup: async () => {
-        for (const s of opened) await s.close();
-      },
-    };
+    );
   },
   { durable: true },
 );
