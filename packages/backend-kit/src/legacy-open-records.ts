@@ -13,8 +13,10 @@
  * already in an index is moved, so running it again, or on two instances at once, changes nothing.
  *
  * SQLite does this each time it opens (cheap when the collections are empty, and it also catches
- * what a not-yet-upgraded instance wrote during a rolling upgrade); PostgreSQL in its migration 4;
- * Redis in a one-time, paged backfill (see `RedisStore.upgradeLegacyData`).
+ * what a not-yet-upgraded instance wrote during a rolling upgrade); PostgreSQL in its migration 4,
+ * and for an old instance still running afterwards a trigger (migration 5) files each of its
+ * inserts the same way; Redis in a one-time, paged backfill (see `RedisStore.upgradeLegacyData`),
+ * and before each reconciliation sweep for what an old instance wrote since.
  */
 export const LEGACY_OPEN_COLLECTION = 'mesh-pay:open';
 export const LEGACY_CLOSED_COLLECTION = 'mesh-pay:closed';

@@ -142,6 +142,44 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM ${s}.records WHERE collection IN ('mesh-pay:open', 'mesh-pay:closed');
     `,
   },
+  {
+    version: 5,
+    name: 'an instance of the previous version still running writes into the indexes',
+    // During a rolling upgrade an old instance keeps writing `mesh-pay:open`/`mesh-pay:closed` records,
+    // which nothing reads any more: a transaction it minted whose webhook never comes would never be
+    // reconciled. This trigger files each such write into the index migration 4 would have (same rules)
+    // and drops the row, atomically with the old instance's own insert.
+    sql: (s) => `
+      CREATE FUNCTION ${s}.mesh_pay_legacy_record() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE
+        field text := CASE WHEN NEW.collection = 'mesh-pay:open' THEN 'createdAt' ELSE 'closedAt' END;
+        at bigint := 0;
+      BEGIN
+        BEGIN
+          IF NEW.json::json->>field ~ '^[0-9]{1,15}$' THEN at := (NEW.json::json->>field)::bigint; END IF;
+        EXCEPTION WHEN others THEN
+          at := 0; -- not JSON: due (or prunable) at once rather than an old instance's insert that fails
+        END;
+        IF NEW.collection = 'mesh-pay:open' THEN
+          INSERT INTO ${s}.reconcile_due (transaction_id, due_at)
+            SELECT NEW.key, at WHERE NOT EXISTS (SELECT 1 FROM ${s}.prune_due p WHERE p.transaction_id = NEW.key)
+            ON CONFLICT (transaction_id) DO NOTHING;
+        ELSE
+          DELETE FROM ${s}.reconcile_due WHERE transaction_id = NEW.key;
+          INSERT INTO ${s}.prune_due (transaction_id, closed_at)
+            SELECT NEW.key, at WHERE NOT EXISTS (
+              SELECT 1 FROM ${s}.inbox i WHERE i.state = 'dead' AND i.event_json::json->>'transactionId' = NEW.key
+            )
+            ON CONFLICT (transaction_id) DO NOTHING;
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER mesh_pay_legacy_records BEFORE INSERT ON ${s}.records FOR EACH ROW
+        WHEN (NEW.collection IN ('mesh-pay:open', 'mesh-pay:closed'))
+        EXECUTE FUNCTION ${s}.mesh_pay_legacy_record();
+    `,
+  },
 ];
 
 /** `"name"` with embedded quotes doubled: the one way an identifier enters SQL text here. */

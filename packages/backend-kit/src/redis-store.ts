@@ -89,7 +89,8 @@ export interface RedisStore extends InspectableStore {
    * retention prunes old done ones). Paged with HSCAN and small scripts, never a KEYS or a whole
    * LRANGE, so the server keeps answering webhooks meanwhile; idempotent, so an instance that dies
    * half-way (or two starting at once) is harmless. The store starts it when created; this returns
-   * that run's result (`undefined` when the data was already current).
+   * that run's result (`undefined` when the data was already current). What an old instance still
+   * running writes to the old collections afterwards is moved before each reconciliation sweep.
    */
   upgradeLegacyData(): Promise<RedisLegacyUpgrade | undefined>;
   stats(): Promise<RedisStoreStats>;
@@ -104,7 +105,9 @@ const UPGRADE_PAGE = 500;
 
 /**
  * Legacy open transactions, one page: into the reconciliation index (due at createdAt, overdue)
- * unless closed or already indexed. KEYS: reconcile due, prune set, legacy closed hash. ARGV: id, createdAt, …
+ * unless closed or already indexed, and out of the legacy hash (a field an old instance writes
+ * again later is moved by a later sweep). KEYS: reconcile due, prune set, legacy closed hash, legacy
+ * open hash. ARGV: id, createdAt, …
  */
 const LEGACY_OPEN_PAGE = `
 local n = 0
@@ -113,13 +116,27 @@ for i = 1, #ARGV, 2 do
   if redis.call('HEXISTS', KEYS[3], id) == 0 and not redis.call('ZSCORE', KEYS[2], id) then
     n = n + redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], id)
   end
+  redis.call('HDEL', KEYS[4], id)
 end
 return n`;
 
-/** Legacy closed transactions, one page: into the retention index at closedAt. KEYS: prune set. ARGV: id, closedAt, … */
+/**
+ * Legacy closed transactions, one page: out of the reconciliation index and into the retention
+ * index at closedAt, except those listed after the pairs (a dead event: an operator may retry
+ * them); all of them out of the legacy hash. KEYS: reconcile due, prune set, legacy closed hash.
+ * ARGV: pair count, id, closedAt, …, kept id, …
+ */
 const LEGACY_CLOSED_PAGE = `
 local n = 0
-for i = 1, #ARGV, 2 do n = n + redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], ARGV[i]) end
+local count = tonumber(ARGV[1])
+local kept = {}
+for i = 2 + 2 * count, #ARGV do kept[ARGV[i]] = true end
+for i = 2, 1 + 2 * count, 2 do
+  local id = ARGV[i]
+  redis.call('ZREM', KEYS[1], id)
+  if not kept[id] then n = n + redis.call('ZADD', KEYS[2], 'NX', ARGV[i + 1], id) end
+  redis.call('HDEL', KEYS[3], id)
+end
 return n`;
 
 /**
@@ -391,8 +408,8 @@ const SCRIPTS = {
   meshRenewLock: { numberOfKeys: 1, lua: RENEW_LOCK },
   meshReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
   meshAppendStatus: { numberOfKeys: 1, lua: APPEND_STATUS },
-  meshLegacyOpenPage: { numberOfKeys: 3, lua: LEGACY_OPEN_PAGE },
-  meshLegacyClosedPage: { numberOfKeys: 1, lua: LEGACY_CLOSED_PAGE },
+  meshLegacyOpenPage: { numberOfKeys: 4, lua: LEGACY_OPEN_PAGE },
+  meshLegacyClosedPage: { numberOfKeys: 3, lua: LEGACY_CLOSED_PAGE },
   meshLegacySettledPage: { numberOfKeys: 4, lua: LEGACY_SETTLED_PAGE },
   meshClaimReconcile: { numberOfKeys: 1, lua: CLAIM_RECONCILE },
   meshClaimReconcileOne: { numberOfKeys: 1, lua: CLAIM_RECONCILE_ONE },
@@ -591,20 +608,16 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? String(n) : '0';
     });
 
-  const upgrade = async (): Promise<RedisLegacyUpgrade | undefined> => {
-    if (Number((await redis.get(k.dataVersion)) ?? 0) >= REDIS_DATA_VERSION) return undefined;
-    const report: RedisLegacyUpgrade = { reconcile: 0, closed: 0, done: 0, dead: 0 };
-    await scanHash(k.inboxState, async (flat) => {
-      const settled = pairsWhere(flat, (_, state) => state === 'done' || state === 'dead');
-      if (settled.length === 0) return;
-      const [done, dead] = (await script('meshLegacySettledPage')(k.inboxState, k.inboxDone, k.inboxDead, k.inboxNext, ...settled)) as [number, number];
-      report.done += done;
-      report.dead += dead;
-    });
-    const openKey = k.records(LEGACY_OPEN_COLLECTION);
-    const closedKey = k.records(LEGACY_CLOSED_COLLECTION);
-    await scanHash(openKey, async (flat) => {
-      report.reconcile += Number(await script('meshLegacyOpenPage')(k.reconcileDue, k.pruneDue, closedKey, ...numberField(flat, 'createdAt')));
+  const legacyOpen = k.records(LEGACY_OPEN_COLLECTION);
+  const legacyClosed = k.records(LEGACY_CLOSED_COLLECTION);
+  /**
+   * The old `mesh-pay:open`/`mesh-pay:closed` hashes into the indexes, page by page, each field
+   * deleted as it is moved (never the whole hash at once: an old instance still running during a
+   * rolling upgrade may be writing to it, and what it writes next is moved by the next sweep).
+   */
+  const moveLegacyCollections = async (report: RedisLegacyUpgrade): Promise<void> => {
+    await scanHash(legacyOpen, async (flat) => {
+      report.reconcile += Number(await script('meshLegacyOpenPage')(k.reconcileDue, k.pruneDue, legacyClosed, legacyOpen, ...numberField(flat, 'createdAt')));
     });
     // A closed transaction with a dead event stays (an operator may retry it): like keepTransaction.
     const keep = new Set<string>();
@@ -617,13 +630,34 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       }
       deadFrom = `(${ids.at(-1)!}`;
     }
-    await scanHash(closedKey, async (flat) => {
+    await scanHash(legacyClosed, async (flat) => {
       const pairs = numberField(flat, 'closedAt');
-      const kept = pairsWhere(pairs, (id) => !keep.has(id));
-      if (kept.length > 0) report.closed += Number(await script('meshLegacyClosedPage')(k.pruneDue, ...kept));
+      const kept = pairsWhere(pairs, (id) => keep.has(id)).filter((_, i) => i % 2 === 0);
+      report.closed += Number(await script('meshLegacyClosedPage')(k.reconcileDue, k.pruneDue, legacyClosed, pairs.length / 2, ...pairs, ...kept));
     });
-    // UNLINK frees the old collections in the background, however big they grew.
-    await redis.unlink(openKey, k.recordsOrder(LEGACY_OPEN_COLLECTION), closedKey, k.recordsOrder(LEGACY_CLOSED_COLLECTION));
+    // The old code's insertion-order lists go with their hashes (empty hashes no longer exist).
+    for (const collection of [LEGACY_OPEN_COLLECTION, LEGACY_CLOSED_COLLECTION]) {
+      if (!(await redis.exists(k.records(collection)))) await redis.unlink(k.recordsOrder(collection));
+    }
+  };
+  /** Sweep-time check for what an old instance wrote since: one EXISTS while there is nothing. */
+  let movingLegacy: Promise<void> | undefined;
+  const moveLegacyWrites = (): Promise<void> =>
+    (movingLegacy ??= (async () => {
+      if (await redis.exists(legacyOpen, legacyClosed)) await moveLegacyCollections({ reconcile: 0, closed: 0, done: 0, dead: 0 });
+    })().finally(() => (movingLegacy = undefined)));
+
+  const upgrade = async (): Promise<RedisLegacyUpgrade | undefined> => {
+    if (Number((await redis.get(k.dataVersion)) ?? 0) >= REDIS_DATA_VERSION) return undefined;
+    const report: RedisLegacyUpgrade = { reconcile: 0, closed: 0, done: 0, dead: 0 };
+    await scanHash(k.inboxState, async (flat) => {
+      const settled = pairsWhere(flat, (_, state) => state === 'done' || state === 'dead');
+      if (settled.length === 0) return;
+      const [done, dead] = (await script('meshLegacySettledPage')(k.inboxState, k.inboxDone, k.inboxDead, k.inboxNext, ...settled)) as [number, number];
+      report.done += done;
+      report.dead += dead;
+    });
+    await moveLegacyCollections(report);
     await redis.set(k.dataVersion, String(REDIS_DATA_VERSION));
     return report;
   };
@@ -804,6 +838,8 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
 
     async claimReconcile(now, nextDueAt, limit) {
       open();
+      // A not-yet-upgraded instance of a rolling upgrade still files open transactions the old way.
+      await moveLegacyWrites();
       return (await script('meshClaimReconcile')(k.reconcileDue, Math.trunc(now), Math.trunc(nextDueAt), inboxPageSize(limit))) as string[];
     },
 

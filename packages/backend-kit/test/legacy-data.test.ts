@@ -19,7 +19,7 @@ import { postgresStore } from '../src/postgres-store.js';
 import { redisStore } from '../src/redis-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import type { KitStore, TransactionRecord, TransferEvent } from '../src/store.js';
-import { DESTINATION, ORDER_AMOUNT, eventually, startKit } from './harness.js';
+import { DESTINATION, ORDER_AMOUNT, eventually, startKit, succeededAtMesh } from './harness.js';
 import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -62,18 +62,7 @@ async function upgradedStory(store: KitStore): Promise<void> {
   const credits: string[] = [];
   const k = await startKit({ store, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000, onTransferSucceeded: ({ idempotencyKey }) => void credits.push(idempotencyKey) });
   try {
-    k.mesh.transfers.push({
-      id: 'tr-found-late',
-      clientTransactionId: old.open.transactionId,
-      status: 'succeeded',
-      hash: '0xfeed',
-      symbol: DESTINATION.token,
-      networkId: DESTINATION.networkId,
-      networkName: DESTINATION.chain,
-      destinationAddress: DESTINATION.address,
-      amountInFiat: ORDER_AMOUNT,
-      sourceAmount: '25.000000000000000001',
-    });
+    k.mesh.transfers.push(succeededAtMesh('tr-found-late', old.open.transactionId, '25.000000000000000001'));
     await k.kit.reconcileNow();
     const asked = k.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));
     assert.deepEqual(asked, [old.open.transactionId], 'the sweep asks Mesh about the old open transaction, and only it');
@@ -103,6 +92,60 @@ async function upgradedStory(store: KitStore): Promise<void> {
   assert.equal((await store.getTransaction(old.closedWithDead.transactionId))?.transactionId, old.closedWithDead.transactionId);
   assert.equal((await store.getInboxEntry(old.dead.eventId))?.state, 'dead');
   assert.equal((await store.getTransaction(old.open.transactionId))?.transactionId, old.open.transactionId, 'the credited one is recent: kept');
+}
+
+/** Written by an instance of the old version still running after the upgrade (a rolling upgrade). */
+const rolling = {
+  /** Minted by the old instance after the upgrade; its webhook never comes. */
+  open: tx('mp_rolling_open', NOW - 1_800_000),
+  /** Minted and finished on the old instance after the upgrade. */
+  closed: tx('mp_rolling_closed', ANCIENT),
+};
+
+/**
+ * The old instance files `rolling.open` and `rolling.closed` the old way (through `writeOld`, the
+ * store's exact old format) while today's store is already upgraded: the next sweep asks Mesh about
+ * the open one and credits it once, retention prunes the closed one, and no old collection is left.
+ */
+async function rollingUpgradeStory(store: KitStore, writeOld: (t: TransactionRecord, records: [collection: string, value: unknown][]) => Promise<void>): Promise<void> {
+  const credits: string[] = [];
+  const k = await startKit({ store, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000, onTransferSucceeded: ({ idempotencyKey }) => void credits.push(idempotencyKey) });
+  try {
+    await k.kit.reconcileNow(); // whatever the upgrade itself left is swept first
+    await writeOld(rolling.open, [['mesh-pay:open', { transactionId: rolling.open.transactionId, createdAt: rolling.open.createdAt }]]);
+    await writeOld(rolling.closed, [
+      ['mesh-pay:open', { transactionId: rolling.closed.transactionId, createdAt: rolling.closed.createdAt }],
+      ['mesh-pay:closed', { transactionId: rolling.closed.transactionId, closedAt: ANCIENT + 5 }],
+    ]);
+    k.mesh.transfers.push({
+      id: 'tr-rolling',
+      clientTransactionId: rolling.open.transactionId,
+      status: 'succeeded',
+      hash: '0xbeef',
+      symbol: DESTINATION.token,
+      networkId: DESTINATION.networkId,
+      networkName: DESTINATION.chain,
+      destinationAddress: DESTINATION.address,
+      amountInFiat: ORDER_AMOUNT,
+      sourceAmount: '25',
+    });
+    const before = k.mesh.transfersQueries.length;
+    await k.kit.reconcileNow();
+    const asked = k.mesh.transfersQueries.slice(before).map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));
+    assert.deepEqual(asked, [rolling.open.transactionId], 'the sweep asks Mesh about what the old instance minted, not what it closed');
+    await eventually(() => credits.length === 1, 'the credit found by reconciliation');
+    await k.kit.reconcileNow();
+    assert.deepEqual(credits, ['tr-rolling'], 'credited once');
+  } finally {
+    await k.close({ closeStore: false });
+  }
+  assert.deepEqual(await store.listRecords('mesh-pay:open'), [], 'nothing left in the old collections');
+  assert.deepEqual(await store.listRecords('mesh-pay:closed'), []);
+  let pruned = 0;
+  for (let i = 0; i < 5; i++) pruned += (await store.pruneSettled(NOW - 86_400_000, 100)).transactions;
+  assert.ok(pruned >= 1, 'the transaction the old instance closed long ago is pruned');
+  assert.equal(await store.getTransaction(rolling.closed.transactionId), undefined);
+  assert.equal((await store.getTransaction(rolling.open.transactionId))?.transactionId, rolling.open.transactionId);
 }
 
 /** The SQLite schema of the version before the reconciliation index (562d676^), verbatim. */
@@ -230,6 +273,27 @@ describe('a store opened on data written before the reconciliation index', () =>
       }
     });
 
+    it('a rolling upgrade: what an old instance still running files the old way is swept into the indexes', async () => {
+      const prefix = 'old5:';
+      const store = redisStore(server.url, { keyPrefix: prefix });
+      try {
+        assert.deepEqual(await store.upgradeLegacyData(), { reconcile: 0, closed: 0, done: 0, dead: 0 }, 'nothing old at the upgrade');
+        await rollingUpgradeStory(store, async (t, records) => {
+          await server.command('SET', `${prefix}tx:${t.transactionId}`, JSON.stringify(t));
+          await server.command('SET', `${prefix}order:${t.orderId}`, t.transactionId);
+          for (const [collection, value] of records) {
+            await server.command('HSET', `${prefix}records:${collection}`, t.transactionId, JSON.stringify(value));
+            await server.command('RPUSH', `${prefix}records-order:${collection}`, t.transactionId);
+          }
+        });
+        for (const key of ['records:mesh-pay:open', 'records-order:mesh-pay:open', 'records:mesh-pay:closed', 'records-order:mesh-pay:closed']) {
+          assert.match(await server.command('EXISTS', `${prefix}${key}`), /^:0/, `${key} is gone`);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
     it('survives garbage in the old records: not JSON, no createdAt, a huge collection paged', async () => {
       const prefix = 'old3:';
       const c = (...args: string[]) => server.command(...args);
@@ -286,6 +350,29 @@ describe('a store opened on data written before the reconciliation index', () =>
       }
       const versions = await q(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
       assert.deepEqual(versions.map((r) => (r as { version: number }).version), MIGRATIONS.map((m) => m.version));
+    });
+
+    it('a rolling upgrade: what an old instance still running inserts the old way lands in the indexes', async () => {
+      const schema = 'rolling_kit';
+      const s = quoteIdentifier(schema);
+      const q = (sql: string, values: unknown[] = []) => server.query(sql, values, database);
+      const store = postgresStore(database, { schema, logger: { warn: () => {} } });
+      try {
+        // The old instance's statements, verbatim (its schema is the same tables, its writes the same rows).
+        await rollingUpgradeStory(store, async (t, records) => {
+          await q(`INSERT INTO ${s}.transactions VALUES ($1, $2, $3)`, [t.transactionId, t.orderId, JSON.stringify(t)]);
+          await q(`INSERT INTO ${s}.order_latest VALUES ($1, $2) ON CONFLICT (order_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id`, [t.orderId, t.transactionId]);
+          for (const [collection, value] of records) {
+            await q(`INSERT INTO ${s}.records (collection, key, json) VALUES ($1, $2, $3) ON CONFLICT (collection, key) DO UPDATE SET json = EXCLUDED.json`, [collection, t.transactionId, JSON.stringify(value)]);
+          }
+        });
+        // Garbage from an old instance is due at once rather than an insert that fails on it.
+        await q(`INSERT INTO ${s}.records (collection, key, json) VALUES ('mesh-pay:open', 'mp_rolling_garbage', 'not json{')`);
+        assert.deepEqual(await store.claimReconcile(1, 100, 10), ['mp_rolling_garbage']);
+        assert.deepEqual(await q(`SELECT key FROM ${s}.records`), [], 'the old rows are never kept');
+      } finally {
+        await store.close();
+      }
     });
   });
 });

@@ -13,7 +13,7 @@ import { decodeKey, encodeKey, postgresStore, PostgresSchemaNameError, type Post
 import { UNMATCHED_COLLECTION, type StatusUpdate, type TransferEvent } from '../src/store.js';
 import { mint, postWebhook, startKit, webhookBody } from './harness.js';
 import { startPostgresServer, findPostgresBin, type PostgresServer } from './postgres-server.js';
-import { storeContract, type TestStore } from './store-contract.js';
+import { durableFixture, storeContract } from './store-contract.js';
 import { raceTwoProcesses } from './store-race.js';
 
 let server: PostgresServer;
@@ -36,25 +36,13 @@ storeContract(
   async () => {
     // One database for the file; a fresh schema per test keeps tests apart like deployments.
     const schema = freshSchema();
-    const opened: TestStore[] = [];
-    const open = (): TestStore => {
-      const s = postgresStore(database, { schema, logger: quiet, reconnectDelayMs: 20 });
-      opened.push(s);
-      return s;
-    };
-    const store = open();
-    return {
-      store,
-      other: async () => open(),
-      reopen: async () => {
+    return durableFixture(
+      () => postgresStore(database, { schema, logger: quiet, reconnectDelayMs: 20 }),
+      async (store) => {
         await store.close();
         await server.restart();
-        return open();
       },
-      cleanup: async () => {
-        for (const s of opened) await s.close();
-      },
-    };
+    );
   },
   { durable: true },
 );

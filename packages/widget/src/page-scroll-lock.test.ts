@@ -25,6 +25,7 @@ afterEach(() => {
   tall.remove();
   for (const el of [...document.body.children]) if (el.localName === 'div') el.remove();
   root.removeAttribute('style');
+  document.body.removeAttribute('style');
 });
 
 describe('the page scroll lock', () => {
@@ -77,6 +78,34 @@ describe('the page scroll lock', () => {
     const release = lockPageScroll(holder());
     expect(computed().scrollbarGutter).to.equal('auto');
     expect(tall.getBoundingClientRect().width, 'no gutter appeared').to.equal(width);
+    release();
+  });
+
+  it('holds a page that scrolls <body> instead of the viewport, without moving it or its content', () => {
+    // An app-like theme: the viewport never scrolls, <body> does (and the dialog's host lives in it).
+    root.style.cssText = 'overflow: hidden; height: 100%';
+    document.body.style.cssText = 'overflow-y: auto; height: 100%; margin: 0';
+    const body = document.body;
+    expect(body.scrollHeight, 'the body has more to scroll').to.be.greaterThan(body.clientHeight);
+    body.scrollTop = 300;
+    const width = tall.getBoundingClientRect().width;
+    const release = lockPageScroll(holder());
+    expect(getComputedStyle(body).overflowY).to.equal('hidden');
+    expect(getComputedStyle(body).overscrollBehaviorY).to.equal('none');
+    expect(body.scrollTop, 'where the customer was').to.equal(300);
+    expect(getComputedStyle(body).scrollbarGutter, 'the body showed a classic scrollbar').to.equal('stable');
+    expect(tall.getBoundingClientRect().width, 'nothing moved sideways').to.equal(width);
+    release();
+    expect(getComputedStyle(body).overflowY).to.equal('auto');
+    expect(body.getAttribute('style'), 'the page’s own inline style, untouched').to.equal('overflow-y: auto; height: 100%; margin: 0px;');
+    expect(body.scrollTop).to.equal(300);
+  });
+
+  it('leaves <body> alone on a page that scrolls the viewport', () => {
+    document.body.style.overflowY = 'auto'; // propagated to the viewport while <html> is visible
+    const release = lockPageScroll(holder());
+    expect(root.getAttribute('data-mesh-pay-scroll-lock')).to.not.include('body');
+    expect(getComputedStyle(document.body).overflowY).to.equal('auto');
     release();
   });
 });
