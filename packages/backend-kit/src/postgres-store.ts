@@ -274,13 +274,36 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     record: (collection: string, key: string) => `record\0${collection}\0${key}`,
   };
 
-  const readSince = async (transactionId: string, afterSeq: number): Promise<StoredStatus[]> => {
-    const { rows } = await query<{ seq: number; json: string }>(
-      `SELECT seq, json FROM ${s}.statuses WHERE transaction_id = $1 AND seq > $2 ORDER BY seq`,
-      [encodeKey(transactionId), Math.max(0, Math.floor(afterSeq))],
+  /**
+   * Reads made in one event-loop turn go out as one statement. The inbox worker starts the entries
+   * of a claim together, so their look-ups (each entry's transaction, then its status log) arrive
+   * in the same turn: one round trip for the lot instead of one per entry.
+   */
+  const readTransactions = turnBatch<string, TransactionRecord | undefined>(async (ids) => {
+    const { rows } = await query<{ transaction_id: string; json: string }>(
+      `SELECT transaction_id, json FROM ${s}.transactions WHERE transaction_id = ANY($1::text[])`,
+      [ids.map(encodeKey)],
     );
-    return rows.map((row) => ({ seq: row.seq, update: JSON.parse(row.json) as StatusUpdate }));
-  };
+    const found = new Map(rows.map((row) => [row.transaction_id, row.json]));
+    // Parsed per caller: nobody shares (and could change) another caller's record.
+    return ids.map((id) => {
+      const json = found.get(encodeKey(id));
+      return json === undefined ? undefined : (JSON.parse(json) as TransactionRecord);
+    });
+  });
+  const readLogs = turnBatch<{ transactionId: string; afterSeq: number }, StoredStatus[]>(async (asks) => {
+    const { rows } = await query<{ n: number; seq: number; json: string }>(
+      `SELECT q.n::int AS n, x.seq, x.json
+       FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(transaction_id, after_seq, n)
+       JOIN ${s}.statuses x ON x.transaction_id = q.transaction_id AND x.seq > q.after_seq
+       ORDER BY q.n, x.seq`,
+      [asks.map((ask) => encodeKey(ask.transactionId)), asks.map((ask) => Math.max(0, Math.floor(ask.afterSeq)))],
+    );
+    const logs = asks.map((): StoredStatus[] => []);
+    for (const row of rows) logs[row.n - 1]!.push({ seq: row.seq, update: JSON.parse(row.json) as StatusUpdate });
+    return logs;
+  });
+  const readSince = (transactionId: string, afterSeq: number): Promise<StoredStatus[]> => readLogs({ transactionId, afterSeq });
 
   // ---- fan-out over LISTEN/NOTIFY ------------------------------------------------------------
   let listener: pg.Client | undefined;
@@ -456,12 +479,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     },
 
     getTransaction(transactionId) {
-      return inOrder([], async () => {
-        const { rows } = await query<{ json: string }>(`SELECT json FROM ${s}.transactions WHERE transaction_id = $1`, [
-          encodeKey(transactionId),
-        ]);
-        return rows[0] ? (JSON.parse(rows[0].json) as TransactionRecord) : undefined;
-      }, [k.tx(transactionId)]);
+      return inOrder([], () => readTransactions(transactionId), [k.tx(transactionId)]);
     },
 
     findTransactionByOrder(orderId) {
@@ -804,9 +822,8 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     },
 
     statusesSince(transactionId, afterSeq) {
-      return inOrder([k.status(transactionId)], async () => {
-        return readSince(transactionId, afterSeq);
-      });
+      // A read: after the appends made before it, not after other reads of the log.
+      return inOrder([], () => readSince(transactionId, afterSeq), [k.status(transactionId)]);
     },
 
     subscribe(transactionId, listener) {

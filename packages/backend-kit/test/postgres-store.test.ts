@@ -220,6 +220,19 @@ describe('postgres store in production situations', () => {
     for (let i = 0; i <= 8; i++) assert.equal((await store.getInboxEntry(`evt-burst-${i}`))?.state, 'pending');
     const unmatched = (await store.listRecords(UNMATCHED_COLLECTION)) as { event: TransferEvent }[];
     assert.deepEqual(unmatched.map((r) => r.event.eventId).sort(), ['evt-burst-10', 'evt-burst-9']);
+
+    // The worker's look-ups for a claimed batch: each transaction and each log, one statement per kind.
+    await store.appendStatus(status('tx-burst', 'pending'));
+    await store.appendStatus(status('tx-burst', 'succeeded'));
+    statements = 0;
+    const [transactions, logs] = await Promise.all([
+      Promise.all(['tx-burst', 'tx-not-ours', 'tx-burst'].map((id) => store.getTransaction(id))),
+      Promise.all([0, 1, 2].map((after) => store.statusesSince('tx-burst', after))),
+    ]);
+    assert.equal(statements, 2);
+    assert.deepEqual(transactions.map((t) => t?.orderId), ['order-burst', undefined, 'order-burst']);
+    assert.notEqual(transactions[0], transactions[2], 'each caller gets its own copy');
+    assert.deepEqual(logs.map((log) => log.map((entry) => `${entry.seq}:${entry.update.status}`)), [['1:pending', '2:succeeded'], ['2:succeeded'], []]);
   });
 
   it('acknowledges a burst of real webhooks to a kit on PostgreSQL, each EventId fresh exactly once', async () => {
