@@ -16,7 +16,6 @@ import {
   type TransactionRecord,
   type TransferEvent,
   UNMATCHED_COLLECTION,
-  unmatchedRecordJson,
 } from './store.js';
 
 /*
@@ -171,10 +170,11 @@ return ${fresh}`;
 
 /**
  * Lua for insert-if-absent keeping first-insertion order (`return dup` when the key is there, else
- * `return fresh`). KEYS[k], KEYS[k+1]: values, order. ARGV[key], ARGV[json].
+ * `return fresh`). KEYS[k], KEYS[k+1]: values, order. ARGV[key]; the value is ARGV[json], or the
+ * Lua expression `json` when given as a string.
  */
-const putOnce = (k: number, key: number, json: number, dup: number, fresh: number): string => `
-if redis.call('HSETNX', KEYS[${k}], ARGV[${key}], ARGV[${json}]) == 0 then return ${dup} end
+const putOnce = (k: number, key: number, json: number | string, dup: number, fresh: number): string => `
+if redis.call('HSETNX', KEYS[${k}], ARGV[${key}], ${typeof json === 'number' ? `ARGV[${json}]` : json}) == 0 then return ${dup} end
 redis.call('RPUSH', KEYS[${k + 1}], ARGV[${key}])
 return ${fresh}`;
 
@@ -185,11 +185,13 @@ const ADD_TO_INBOX = enqueue(1, 1, 0, 1);
  * The webhook route's one call: the transaction look-up and the insert in one atomic step. Returns
  * 3 (inbox, fresh), 2 (inbox, duplicate), 1 (unmatched, fresh), 0 (unmatched, duplicate).
  * KEYS: tx, events, state, attempts, next, received, due, records, records order.
- * ARGV: named ('1' when the event has a transactionId), eventId, eventJson, now, unmatchedRecordJson.
+ * ARGV: named ('1' when the event has a transactionId), eventId, eventJson, now (integer).
+ * An unmatched event's record (`unmatchedRecordJson`) is put together here, from the event's JSON
+ * the script already has: every webhook would otherwise carry its body to Redis twice.
  */
 const ADMIT_WEBHOOK = `
 if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then${enqueue(2, 2, 2, 3)}
-end${putOnce(8, 2, 5, 0, 1)}`;
+end${putOnce(8, 2, `'{"event":' .. ARGV[3] .. ',"receivedAt":' .. ARGV[4] .. '}'`, 0, 1)}`;
 
 /**
  * The due set holds every unsettled (pending or processing) entry scored by when it may next be
@@ -717,7 +719,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): RedisS
       const outcome = (await script('meshAdmitWebhook')(
         named ? k.tx(event.transactionId!) : k.tx(''), k.inboxEvents, k.inboxState, k.inboxAttempts, k.inboxNext, k.inboxReceived, k.inboxDue,
         k.records(UNMATCHED_COLLECTION), k.recordsOrder(UNMATCHED_COLLECTION),
-        named ? '1' : '0', event.eventId, json, at, unmatchedRecordJson(json, at),
+        named ? '1' : '0', event.eventId, json, String(at),
       )) as number;
       return { matched: outcome >= 2, fresh: outcome % 2 === 1 };
     },
