@@ -45,13 +45,21 @@ async function startSite(pages: (url: string) => Record<string, { body: string |
   };
 }
 
-/** A merchant's page: no inline script or style, and a CSP naming exactly the kit's origin. */
-function shopPage(scriptTag: string, tokenUrl: string, orderId: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>
-${scriptTag}
+/**
+ * A merchant's page for order `orderId`: the button's bundle from `scriptOrigin` pinned to
+ * `integrity`, paying through the kit at `kitUrl`; no inline script or style, and a CSP naming
+ * exactly the kit's origin (and the script's, when that is another).
+ */
+function shopPage(options: { scriptOrigin: string; integrity: string; kitUrl: string; orderId: string }) {
+  const { scriptOrigin, integrity, kitUrl, orderId } = options;
+  return {
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>
+<script type="module" src="${scriptOrigin}/mesh-pay-button.js" integrity="${integrity}" crossorigin="anonymous"></script>
 </head><body><h1>Checkout</h1>
-<mesh-pay-button token-url="${tokenUrl}" order-id="${orderId}" label="Pay with crypto"></mesh-pay-button>
-</body></html>`;
+<mesh-pay-button token-url="${kitUrl}/mesh/link-token" order-id="${orderId}" label="Pay with crypto"></mesh-pay-button>
+</body></html>`,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl, scriptOrigin) },
+  };
 }
 
 const csp = (kit: string, scripts = kit) =>
@@ -78,18 +86,9 @@ before(async () => {
   // The page's origin must be known before the kit starts: it goes into MESH_ALLOWED_ORIGINS.
   let kitUrl = '';
   shop = await startSite(() => ({
-    '/pinned.html': {
-      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pinned'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
-    },
-    '/pay.html': {
-      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pay'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
-    },
-    '/tampered.html': {
-      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="sha384-${Buffer.alloc(48, 7).toString('base64')}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-tampered'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
-    },
+    '/pinned.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-pinned' }),
+    '/pay.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-pay' }),
+    '/tampered.html': shopPage({ scriptOrigin: kitUrl, integrity: `sha384-${Buffer.alloc(48, 7).toString('base64')}`, kitUrl, orderId: 'xo-tampered' }),
   }));
   [demo, browser] = await Promise.all([startDemo({ autoplay: 'succeed', env: { MESH_ALLOWED_ORIGINS: shop.url } }), launchChromium()]);
   kitUrl = demo.url;
@@ -107,10 +106,7 @@ before(async () => {
   );
   // A site the merchant never listed, using the button from the CDN against the merchant's kit.
   stranger = await startSite(() => ({
-    '/index.html': {
-      body: shopPage(`<script type="module" src="${cdn.url}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-stranger'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl, cdn.url) },
-    },
+    '/index.html': shopPage({ scriptOrigin: cdn.url, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-stranger' }),
   }));
 });
 
@@ -133,13 +129,29 @@ async function open(url: string): Promise<{ page: Page; console: string[]; close
   return { page, console, close: () => context.close() };
 }
 
+/** Waits for the button to be ready, then presses it as a shopper would. */
+async function pressPay(page: Page): Promise<void> {
+  await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
+  await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+}
+
+/** What the page recorded (see `open`): each mesh-error's detail, or each CSP violation. */
+const meshErrorsOn = (page: Page) => page.evaluate(() => (window as unknown as { __meshErrors: { code: string }[] }).__meshErrors);
+const cspViolationsOn = (page: Page) => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+
+/** The demo ledger's credits for `orderId`. */
+async function creditsFor(orderId: string): Promise<{ orderId: string }[]> {
+  const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
+  return ledger.entries.filter((e) => e.orderId === orderId);
+}
+
 describe('a page on another origin loads the button with Subresource Integrity', () => {
   it('runs the kit’s bundle when its hash matches', async () => {
     const { page, close } = await open(`${shop.url}/pinned.html`);
     try {
       await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
       assert.ok(await page.evaluate(() => customElements.get('mesh-pay-button') !== undefined));
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      assert.deepEqual(await cspViolationsOn(page), []);
     } finally {
       await close();
     }
@@ -163,14 +175,12 @@ describe('a page on an origin the merchant did not list', () => {
   it('gets the button from a CDN but no CORS grant from the kit: the token request fails visibly', async () => {
     const { page, console, close } = await open(`${stranger.url}/index.html`);
     try {
-      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
-      await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+      await pressPay(page);
       await page.locator('mesh-pay-button[status="error"]').waitFor({ timeout: 20_000 });
-      const errors = await page.evaluate(() => (window as unknown as { __meshErrors: { code: string }[] }).__meshErrors);
+      const errors = await meshErrorsOn(page);
       assert.ok(errors.length >= 1, 'a mesh-error event tells the page why');
       assert.ok(console.some((line) => /blocked by CORS policy/.test(line) && line.includes('/mesh/link-token')), `not refused by CORS: ${console.join(' | ')}`);
-      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
-      assert.equal(ledger.entries.some((e) => e.orderId === 'xo-stranger'), false);
+      assert.deepEqual(await creditsFor('xo-stranger'), []);
     } finally {
       await close();
     }
@@ -181,14 +191,12 @@ describe('a shopper on the listed page pays', () => {
   it('through the kit on the other origin: status stream and all, succeeded, credited once', async () => {
     const { page, console, close } = await open(`${shop.url}/pay.html`);
     try {
-      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
-      await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+      await pressPay(page);
       await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
-      const errors = await page.evaluate(() => (window as unknown as { __meshErrors: unknown[] }).__meshErrors);
+      const errors = await meshErrorsOn(page);
       assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'the page’s strict CSP was enough');
-      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
-      assert.equal(ledger.entries.filter((e) => e.orderId === 'xo-pay').length, 1);
+      assert.deepEqual(await cspViolationsOn(page), [], 'the page’s strict CSP was enough');
+      assert.equal((await creditsFor('xo-pay')).length, 1);
     } finally {
       await close();
     }
