@@ -115,7 +115,11 @@ after(async () => {
   await Promise.allSettled([demo?.stop(), shop?.close(), cdn?.close(), stranger?.close()]);
 });
 
-async function open(url: string): Promise<{ page: Page; console: string[]; close(): Promise<void> }> {
+/**
+ * Runs `story` in a fresh tab at `url`, which records every mesh-error, CSP violation and console
+ * line from the start; the tab is closed after, whatever happens.
+ */
+async function inTab(url: string, story: (tab: { page: Page; console: string[] }) => Promise<void>): Promise<void> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const console: string[] = [];
@@ -125,8 +129,12 @@ async function open(url: string): Promise<{ page: Page; console: string[]; close
     content: `window.__meshErrors = []; document.addEventListener('mesh-error', (e) => window.__meshErrors.push(e.detail));
       window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
   });
-  await page.goto(url);
-  return { page, console, close: () => context.close() };
+  try {
+    await page.goto(url);
+    await story({ page, console });
+  } finally {
+    await context.close();
+  }
 }
 
 /** Waits for the button to be ready, then presses it as a shopper would. */
@@ -135,7 +143,7 @@ async function pressPay(page: Page): Promise<void> {
   await page.locator('mesh-pay-button').locator('[part~="button"]').click();
 }
 
-/** What the page recorded (see `open`): each mesh-error's detail, or each CSP violation. */
+/** What the page recorded (see `inTab`): each mesh-error's detail, or each CSP violation. */
 const meshErrorsOn = (page: Page) => page.evaluate(() => (window as unknown as { __meshErrors: { code: string }[] }).__meshErrors);
 const cspViolationsOn = (page: Page) => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
 
@@ -146,59 +154,43 @@ async function creditsFor(orderId: string): Promise<{ orderId: string }[]> {
 }
 
 describe('a page on another origin loads the button with Subresource Integrity', () => {
-  it('runs the kit’s bundle when its hash matches', async () => {
-    const { page, close } = await open(`${shop.url}/pinned.html`);
-    try {
+  it('runs the kit’s bundle when its hash matches', () =>
+    inTab(`${shop.url}/pinned.html`, async ({ page }) => {
       await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
       assert.ok(await page.evaluate(() => customElements.get('mesh-pay-button') !== undefined));
       assert.deepEqual(await cspViolationsOn(page), []);
-    } finally {
-      await close();
-    }
-  });
+    }));
 
-  it('refuses to run it when the hash does not match', async () => {
-    const { page, console, close } = await open(`${shop.url}/tampered.html`);
-    try {
+  it('refuses to run it when the hash does not match', () =>
+    inTab(`${shop.url}/tampered.html`, async ({ page, console }) => {
       await page.waitForFunction(() => document.readyState === 'complete');
       const deadline = Date.now() + 20_000;
       while (!console.some((line) => /integrity/i.test(line)) && Date.now() < deadline) await page.waitForEvent('console', { timeout: 20_000 }).catch(() => undefined);
       assert.ok(console.some((line) => /integrity/i.test(line)), `no integrity error in ${console.join(' | ')}`);
       assert.equal(await page.evaluate(() => customElements.get('mesh-pay-button') === undefined), true);
-    } finally {
-      await close();
-    }
-  });
+    }));
 });
 
 describe('a page on an origin the merchant did not list', () => {
-  it('gets the button from a CDN but no CORS grant from the kit: the token request fails visibly', async () => {
-    const { page, console, close } = await open(`${stranger.url}/index.html`);
-    try {
+  it('gets the button from a CDN but no CORS grant from the kit: the token request fails visibly', () =>
+    inTab(`${stranger.url}/index.html`, async ({ page, console }) => {
       await pressPay(page);
       await page.locator('mesh-pay-button[status="error"]').waitFor({ timeout: 20_000 });
       const errors = await meshErrorsOn(page);
       assert.ok(errors.length >= 1, 'a mesh-error event tells the page why');
       assert.ok(console.some((line) => /blocked by CORS policy/.test(line) && line.includes('/mesh/link-token')), `not refused by CORS: ${console.join(' | ')}`);
       assert.deepEqual(await creditsFor('xo-stranger'), []);
-    } finally {
-      await close();
-    }
-  });
+    }));
 });
 
 describe('a shopper on the listed page pays', () => {
-  it('through the kit on the other origin: status stream and all, succeeded, credited once', async () => {
-    const { page, console, close } = await open(`${shop.url}/pay.html`);
-    try {
+  it('through the kit on the other origin: status stream and all, succeeded, credited once', () =>
+    inTab(`${shop.url}/pay.html`, async ({ page, console }) => {
       await pressPay(page);
       await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
       const errors = await meshErrorsOn(page);
       assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
       assert.deepEqual(await cspViolationsOn(page), [], 'the page’s strict CSP was enough');
       assert.equal((await creditsFor('xo-pay')).length, 1);
-    } finally {
-      await close();
-    }
-  });
+    }));
 });
