@@ -5,31 +5,7 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import { observeCreateLink, type MeshLinkOptions } from './link-create.js';
-import {
-  buttonOf,
-  closeLink,
-  errorAfterLinkLeftOpen,
-  IN_APP_BROWSER,
-  kit,
-  labelOf,
-  leaveSavedPayment,
-  linkPageReceived,
-  liveRegionOf,
-  mount,
-  mountInApp,
-  openDialog,
-  orderId,
-  otherOrigin,
-  payUntilConfirming,
-  payUntilError,
-  payUntilOpen,
-  recordMeshEvents,
-  resetPage,
-  savedPayment,
-  savedPaymentKey,
-  statusBecomes,
-  streamFollowed,
-} from '../test/browser-kit.js';
+import { buttonOf, closeLink, errorAfterLinkLeftOpen, IN_APP_BROWSER, kit, labelOf, leaveSavedPayment, linkPageReceived, liveRegionOf, mount, mountInApp, openDialog, orderId, otherOrigin, payUntilConfirming, payUntilError, payUntilOpen, recordMeshEvents, resetPage, savedPayment, savedPaymentKey, statusBecomes, streamFollowed } from '../test/browser-kit.js';
 
 const { events, since } = recordMeshEvents();
 

@@ -3,35 +3,7 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
-import {
-  buttonOf,
-  closeLink,
-  dialogHostOf,
-  dialogPart,
-  errorAfterLinkLeftOpen,
-  kit,
-  labelOf,
-  leaveSavedPayment,
-  linkFrameOf,
-  linkPageReceived,
-  liveRegionOf,
-  mount,
-  mountInApp,
-  openDialog,
-  IN_APP_BROWSER,
-  openDialogs,
-  orderId,
-  payUntilConfirming,
-  payUntilError,
-  payUntilOpen,
-  recordMeshEvents,
-  resetPage,
-  savedPayment,
-  savedPaymentKey,
-  shiftClockOnOpen,
-  statusBecomes,
-  streamFollowed,
-} from '../test/browser-kit.js';
+import { buttonOf, closeLink, dialogHostOf, dialogPart, errorAfterLinkLeftOpen, kit, labelOf, leaveSavedPayment, linkFrameOf, linkPageReceived, liveRegionOf, mount, IN_APP_BROWSER, mountInApp, openDialog, openDialogs, orderId, payUntilConfirming, payUntilError, payUntilOpen, recordMeshEvents, resetPage, savedPayment, savedPaymentKey, shiftClockOnOpen, statusBecomes, streamFollowed } from '../test/browser-kit.js';
 
 const { events, since } = recordMeshEvents();
 
