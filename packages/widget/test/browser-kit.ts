@@ -240,6 +240,14 @@ export async function errorAfterLinkLeftOpen(el: MeshPayButton, opens: number): 
   }
 }
 
+/**
+ * What this page has fetched whose URL contains `part`. Resource Timing lists every fetch, served
+ * or from the HTTP cache (the test files share a browser), so "never fetched" can be proven.
+ */
+export function requested(part: string): PerformanceEntry[] {
+  return performance.getEntriesByType('resource').filter((e) => e.name.includes(part));
+}
+
 export async function statusBecomes(el: MeshPayButton, status: PaymentStatus): Promise<void> {
   await waitUntil(() => el.status === status, `expected status "${status}", still "${el.status}"`, { timeout: 8000 });
 }
