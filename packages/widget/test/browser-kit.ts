@@ -105,7 +105,41 @@ export const kit = {
   drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
   openStreams: async (tx: string): Promise<number> => ((await (await fetch(`/kit/status/${encodeURIComponent(tx)}/clients`)).json()) as { open: number }).open,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
+  /** The shop's CDN fails (or serves again) the button's lazily loaded half: the payment driver and everything after idle. */
+  breakLazyHalf: (broken: boolean) => post('/kit/lazy-half', { broken }),
+  /** Waits until a status stream of `tx` has been opened. */
+  streamConnected: (tx: string) =>
+    waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), `no status stream of ${tx} was opened`, { timeout: 8000, interval: 50 }),
 };
+
+/**
+ * A payment this tab saw sent before the reload, as the button keeps it: its status stream already
+ * said `pending` (event id 1). Returns its transaction id.
+ */
+export async function saveConfirmingPayment(id: string, record: { status?: string; statusUrl?: string } = {}): Promise<string> {
+  const tx = `tx-${id}-1`;
+  await kit.emit(tx, 'pending');
+  const saved = { statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, lastEventId: '1', status: 'confirming', ...record };
+  sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify(saved));
+  return tx;
+}
+
+/** The HTTP statuses this page's requests for the lazy half were answered with (Resource Timing). */
+export function lazyHalfAnswers(): number[] {
+  return performance
+    .getEntriesByType('resource')
+    .filter((entry) => new URL(entry.name).pathname.endsWith('/src/link-flow.ts'))
+    .map((entry) => (entry as PerformanceResourceTiming).responseStatus);
+}
+
+/** Every status `el` reflects from now on, in order. */
+export function statusesOf(el: MeshPayButton): string[] {
+  const seen: string[] = [];
+  new MutationObserver((records) => {
+    for (const record of records) seen.push((record.target as Element).getAttribute('status') ?? '');
+  }).observe(el, { attributes: true, attributeFilter: ['status'] });
+  return seen;
+}
 
 export type Recorded<K extends keyof MeshPayEventDetailMap = keyof MeshPayEventDetailMap> = {
   type: K;
