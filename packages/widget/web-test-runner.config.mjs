@@ -14,7 +14,10 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 // and each test page must fetch the SDK afresh (lazy-load and load-failure stories need real requests).
 const SDK_PATH = '/__mesh-sdk__/web-link-sdk';
 
-const kit = createFakeKit({ linkPagePath: '/packages/widget/test/fake-link.html' });
+// The button's lazily loaded half, as the dev server serves it (the entry's `import('./link-flow.js')`).
+const LAZY_HALF_PATH = '/packages/widget/src/link-flow.ts';
+
+const kit = createFakeKit({ linkPagePath: '/packages/widget/test/fake-link.html', lazyHalfPath: LAZY_HALF_PATH });
 
 // The same fake kit on a second port: another ORIGIN of the same SITE (like shop.example and
 // pay.shop.example), so a kit cookie reaches it only when the button sends credentials. It also
@@ -66,7 +69,7 @@ function meshSdkPlugin() {
 
 export default {
   rootDir: repoRoot,
-  files: [fileURLToPath(new URL('./src/**/*.test.ts', import.meta.url)), fileURLToPath(new URL('./test/frameworks/*.test.{ts,tsx}', import.meta.url))],
+  files: [fileURLToPath(new URL('./src/**/*.test.ts', import.meta.url)), fileURLToPath(new URL('./test/frameworks/**/*.test.{ts,tsx}', import.meta.url))],
   nodeResolve: true,
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },
@@ -83,6 +86,16 @@ export default {
     }),
   ],
   middleware: [
+    // The runner caches every path with an extension for a year, and the test files share one browser:
+    // the lazy half is revalidated instead (a 304 when unchanged), so a page whose test makes its
+    // download fail meets a real request rather than a copy another page left in the cache.
+    async function lazyHalfRevalidated(context, next) {
+      if (context.path === LAZY_HALF_PATH) {
+        const setHeader = context.res.setHeader.bind(context.res);
+        context.res.setHeader = (name, value) => setHeader(name, name.toLowerCase() === 'cache-control' ? 'no-cache' : value);
+      }
+      await next();
+    },
     async function secondOriginUrl(context, next) {
       if (context.path !== '/kit/second-origin') return next();
       context.body = { origin: await secondOrigin };

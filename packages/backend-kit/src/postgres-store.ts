@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { migrate, quoteIdentifier } from './postgres-migrations.js';
 import { redactUrl } from './redact-url.js';
 import { statusFanout } from './status-fanout.js';
+import { turnBatch } from './turn-batch.js';
 import { boundedAttempt, INBOX_HISTORY_LIMIT, inboxPageSize, storableError, UNMATCHED_COLLECTION, unmatchedRecordJson } from './store.js';
 import type {
   HookTransaction,
@@ -15,6 +17,8 @@ import type {
   TransactionalStore,
   TransactionRecord,
   TransferEvent,
+  UnmatchedTransferEvent,
+  WebhookAdmission,
 } from './store.js';
 
 /** Options for {@link postgresStore}. */
@@ -174,9 +178,22 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     await ready;
   };
 
+  // The kit's statements are fixed texts, so each is prepared once per pooled connection (a named
+  // statement): PostgreSQL parses and plans it once, not on every call (planning was half the time
+  // of the webhook's insert). A text with `*` stays unnamed: a prepared `SELECT *` fails ("cached
+  // plan must not change result type") once a newer kit's migration adds a column.
+  const names = new Map<string, string | undefined>();
+  const named = (text: string): { name?: string; text: string } => {
+    let name = names.get(text);
+    if (!names.has(text)) {
+      name = text.includes('*') ? undefined : `mesh_pay_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name === undefined ? { text } : { name, text };
+  };
   const query = async <R extends object>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> => {
     await open();
-    return pool.query<R>(text, values);
+    return pool.query<R>({ ...named(text), values });
   };
 
   // A pool runs calls on different connections, so two calls made back to back could reach the
@@ -184,17 +201,41 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
   // log, one lock, one record) are therefore chained: each starts after the previous one on its
   // key has finished, and a caller reads its own writes in the order it made them. Calls on
   // different keys still run side by side, which is what lets PostgreSQL group-commit them.
-  const tails = new Map<string, Promise<void>>();
-  const inOrder = <T>(keys: string[], run: () => Promise<T>): Promise<T> => {
-    const before = keys.map((key) => tails.get(key)).filter((tail): tail is Promise<void> => tail !== undefined);
+  //
+  // A key a call only reads (`reads`) orders it after the last call that may change that key, but
+  // not after other readers: webhooks for one transaction each look the transaction up, and must
+  // not queue behind one another (or behind the worker's look-ups) for that.
+  const tails = new Map<string, { write?: Promise<void>; reads: Promise<void>[] }>();
+  const inOrder = <T>(keys: string[], run: () => Promise<T>, reads: string[] = []): Promise<T> => {
+    const before: Promise<void>[] = [];
+    for (const key of keys) {
+      const tail = tails.get(key);
+      if (tail?.write) before.push(tail.write);
+      if (tail) before.push(...tail.reads);
+    }
+    for (const key of reads) {
+      const write = tails.get(key)?.write;
+      if (write) before.push(write);
+    }
     const result = before.length === 0 ? run() : Promise.all(before).then(run);
-    const tail = result.then(
+    const done = result.then(
       () => {},
       () => {},
     );
-    for (const key of keys) tails.set(key, tail);
-    void tail.then(() => {
-      for (const key of keys) if (tails.get(key) === tail) tails.delete(key);
+    for (const key of keys) tails.set(key, { write: done, reads: [] });
+    for (const key of reads) {
+      const tail = tails.get(key);
+      if (tail) tail.reads.push(done);
+      else tails.set(key, { reads: [done] });
+    }
+    void done.then(() => {
+      for (const key of keys) if (tails.get(key)?.write === done) tails.delete(key);
+      for (const key of reads) {
+        const tail = tails.get(key);
+        if (!tail) continue;
+        tail.reads = tail.reads.filter((read) => read !== done);
+        if (tail.write === undefined && tail.reads.length === 0) tails.delete(key);
+      }
     });
     return result;
   };
@@ -347,6 +388,53 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     client?.end().catch(() => {});
   }
 
+  /**
+   * The webhook route's one durable call, for every webhook of an event-loop turn at once: ONE
+   * statement (one round trip, one commit flushed to the WAL before it returns) looks each event's
+   * transaction up and adds it to the inbox, or keeps it as unmatched. Each row's unique key
+   * decides its race, as it did one statement per webhook. Inserts go in EventId order, so two
+   * instances' batches that share events take their row locks in one order and never deadlock.
+   * (PostgreSQL runs every data-modifying WITH once, whether or not the outer query reads it.)
+   */
+  const admit = turnBatch<{ event: TransferEvent | UnmatchedTransferEvent; at: number }, WebhookAdmission>(async (items) => {
+    const eventJson = items.map(({ event }) => JSON.stringify(event));
+    const { rows } = await query<{ n: number; matched: boolean; fresh: boolean }>(
+      `WITH input AS (
+         SELECT n, transaction_id, event_id, event_json, at, unmatched_json
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY
+           AS i(transaction_id, event_id, event_json, at, unmatched_json, n)
+       ),
+       known AS (
+         SELECT n, event_id, event_json, at, unmatched_json,
+                EXISTS (SELECT 1 FROM ${s}.transactions t WHERE t.transaction_id = input.transaction_id) AS matched
+         FROM input
+       ),
+       queued AS (
+         INSERT INTO ${s}.inbox (event_id, event_json, state, attempts, next_attempt_at, received_at)
+         SELECT event_id, event_json, 'pending', 0, at, at FROM known WHERE matched ORDER BY event_id
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+       ),
+       kept AS (
+         INSERT INTO ${s}.records (collection, key, json)
+         SELECT $6, event_id, unmatched_json FROM known WHERE NOT matched ORDER BY event_id
+         ON CONFLICT DO NOTHING RETURNING key
+       )
+       SELECT n::int AS n, matched,
+              EXISTS (SELECT 1 FROM queued q WHERE q.event_id = known.event_id)
+                OR EXISTS (SELECT 1 FROM kept r WHERE r.key = known.event_id) AS fresh
+       FROM known ORDER BY n`,
+      [
+        items.map(({ event }) => (event.transactionId === undefined ? null : encodeKey(event.transactionId))),
+        items.map(({ event }) => encodeKey(event.eventId)),
+        eventJson,
+        items.map(({ at }) => at),
+        items.map(({ at }, i) => unmatchedRecordJson(eventJson[i]!, at)),
+        encodeKey(UNMATCHED_COLLECTION),
+      ],
+    );
+    return rows.map((row) => ({ matched: row.matched, fresh: row.fresh }));
+  });
+
   const store: PostgresStore = {
     kind,
     pool,
@@ -368,12 +456,12 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     },
 
     getTransaction(transactionId) {
-      return inOrder([k.tx(transactionId)], async () => {
+      return inOrder([], async () => {
         const { rows } = await query<{ json: string }>(`SELECT json FROM ${s}.transactions WHERE transaction_id = $1`, [
           encodeKey(transactionId),
         ]);
         return rows[0] ? (JSON.parse(rows[0].json) as TransactionRecord) : undefined;
-      });
+      }, [k.tx(transactionId)]);
     },
 
     findTransactionByOrder(orderId) {
@@ -401,39 +489,12 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
 
     admitWebhook(event, now) {
       const transactionId = event.transactionId;
-      const keys = [k.inbox(event.eventId), k.record(UNMATCHED_COLLECTION, event.eventId)];
-      if (transactionId !== undefined) keys.push(k.tx(transactionId));
-      return inOrder(keys, async () => {
-        const json = JSON.stringify(event);
-        const at = Math.trunc(now);
-        // One statement, one round trip: the look-up decides which insert runs (PostgreSQL runs every
-        // data-modifying WITH once, whether or not the outer query reads it); each insert's unique
-        // key decides its race, and the statement returns after its commit reached the WAL.
-        const { rows } = await query<{ matched: boolean; fresh: boolean }>(
-          `WITH known AS (SELECT EXISTS (SELECT 1 FROM ${s}.transactions WHERE transaction_id = $1) AS matched),
-           queued AS (
-             INSERT INTO ${s}.inbox (event_id, event_json, state, attempts, next_attempt_at, received_at)
-             SELECT $2, $3, 'pending', 0, $4, $4 FROM known WHERE matched
-             ON CONFLICT (event_id) DO NOTHING RETURNING 1
-           ),
-           kept AS (
-             INSERT INTO ${s}.records (collection, key, json)
-             SELECT $5, $2, $6 FROM known WHERE NOT matched
-             ON CONFLICT DO NOTHING RETURNING 1
-           )
-           SELECT matched, EXISTS (SELECT 1 FROM queued) OR EXISTS (SELECT 1 FROM kept) AS fresh FROM known`,
-          [
-            transactionId === undefined ? null : encodeKey(transactionId),
-            encodeKey(event.eventId),
-            json,
-            at,
-            encodeKey(UNMATCHED_COLLECTION),
-            unmatchedRecordJson(json, at),
-          ],
-        );
-        const row = rows[0]!;
-        return { matched: row.matched, fresh: row.fresh };
-      });
+      // Its transaction is only read: concurrent webhooks for one transaction go out together.
+      return inOrder(
+        [k.inbox(event.eventId), k.record(UNMATCHED_COLLECTION, event.eventId)],
+        () => admit({ event, at: Math.trunc(now) }),
+        transactionId === undefined ? [] : [k.tx(transactionId)],
+      );
     },
 
     async claimInbox(now, leaseMs, limit) {
@@ -450,7 +511,8 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
          )
          UPDATE ${s}.inbox i SET attempts = i.attempts + 1, next_attempt_at = $2, state = 'processing'
          FROM due WHERE i.event_id = due.event_id
-         RETURNING i.*, due.was`,
+         RETURNING i.event_id, i.event_json, i.state, i.attempts, i.next_attempt_at, i.received_at, i.last_error,
+                   i.window_start, due.was`,
         [Math.trunc(now), Math.trunc(now + leaseMs), Math.trunc(limit)],
       );
       return rows
@@ -683,10 +745,10 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
           await client.query('BEGIN');
           // A concurrent caller's uncommitted insert of the same mark makes this one wait for its
           // outcome: committed → no row here; rolled back → this one inserts and runs.
-          const { rowCount } = await client.query(
-            `INSERT INTO ${s}.marks (scope, key) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-            [encodeKey(scope), encodeKey(key)],
-          );
+          const { rowCount } = await client.query({
+            ...named(`INSERT INTO ${s}.marks (scope, key) VALUES ($1, $2) ON CONFLICT DO NOTHING`),
+            values: [encodeKey(scope), encodeKey(key)],
+          });
           if (rowCount !== 1) {
             await client.query('ROLLBACK');
             healthy = true;

@@ -70,6 +70,10 @@ const SCHEMA = `
     window_start INTEGER
   );
   CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_at);
+  -- What claimInbox hands out, in the order it hands it out: a claim reads its LIMIT rows off the
+  -- front of this index instead of sorting every due entry (a backlog of thousands under load).
+  CREATE INDEX IF NOT EXISTS inbox_claimable ON inbox (next_attempt_at, received_at, event_id)
+    WHERE state IN ('pending', 'processing');
   -- Each entry's last attempts (INBOX_HISTORY_LIMIT), for operators; deleted with the entry.
   CREATE TABLE IF NOT EXISTS inbox_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -240,7 +244,8 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Ins
        VALUES (?, ?, 'pending', 0, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
     ),
     due: db.prepare<[number, number], InboxRow>(
-      `SELECT * FROM inbox WHERE state IN ('pending', 'processing') AND next_attempt_at <= ?
+      // INDEXED BY: without ANALYZE statistics SQLite would pick inbox_due and sort the whole backlog.
+      `SELECT * FROM inbox INDEXED BY inbox_claimable WHERE state IN ('pending', 'processing') AND next_attempt_at <= ?
        ORDER BY next_attempt_at, received_at, event_id LIMIT ?`,
     ),
     lease: db.prepare(

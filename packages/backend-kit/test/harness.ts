@@ -213,6 +213,26 @@ export function meshRecordOf(body: string | Buffer, overrides: Partial<FakeMeshT
   return { ...record, ...overrides };
 }
 
+/**
+ * Mesh's record of a transfer `id` that paid transaction `clientTransactionId` in full: succeeded, to
+ * {@link DESTINATION}, {@link ORDER_AMOUNT} USD, having taken `sourceAmount` from the customer. What
+ * Mesh's API lists when its webhook never reached the kit.
+ */
+export function succeededAtMesh(id: string, clientTransactionId: string, sourceAmount: string): FakeMeshTransfer {
+  return {
+    id,
+    clientTransactionId,
+    status: 'succeeded',
+    hash: '0xfeed',
+    symbol: DESTINATION.token,
+    networkId: DESTINATION.networkId,
+    networkName: DESTINATION.chain,
+    destinationAddress: DESTINATION.address,
+    amountInFiat: ORDER_AMOUNT,
+    sourceAmount,
+  };
+}
+
 /** Puts (or moves on) Mesh's record of a transfer; a terminal record never goes back to pending. */
 export function recordAtMesh(mesh: FakeMesh, record: FakeMeshTransfer): void {
   const i = mesh.transfers.findIndex((t) => t.id === record.id);

@@ -19,7 +19,7 @@ import { postgresStore } from '../src/postgres-store.js';
 import { redisStore } from '../src/redis-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import type { KitStore, TransactionRecord, TransferEvent } from '../src/store.js';
-import { DESTINATION, ORDER_AMOUNT, eventually, startKit } from './harness.js';
+import { DESTINATION, ORDER_AMOUNT, eventually, startKit, succeededAtMesh } from './harness.js';
 import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -62,18 +62,7 @@ async function upgradedStory(store: KitStore): Promise<void> {
   const credits: string[] = [];
   const k = await startKit({ store, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000, onTransferSucceeded: ({ idempotencyKey }) => void credits.push(idempotencyKey) });
   try {
-    k.mesh.transfers.push({
-      id: 'tr-found-late',
-      clientTransactionId: old.open.transactionId,
-      status: 'succeeded',
-      hash: '0xfeed',
-      symbol: DESTINATION.token,
-      networkId: DESTINATION.networkId,
-      networkName: DESTINATION.chain,
-      destinationAddress: DESTINATION.address,
-      amountInFiat: ORDER_AMOUNT,
-      sourceAmount: '25.000000000000000001',
-    });
+    k.mesh.transfers.push(succeededAtMesh('tr-found-late', old.open.transactionId, '25.000000000000000001'));
     await k.kit.reconcileNow();
     const asked = k.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));
     assert.deepEqual(asked, [old.open.transactionId], 'the sweep asks Mesh about the old open transaction, and only it');

@@ -10,9 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { openStore, StoreSpecError } from '../src/open-store.js';
 import { MIGRATIONS } from '../src/postgres-migrations.js';
 import { decodeKey, encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
-import type { StatusUpdate, TransferEvent } from '../src/store.js';
+import { UNMATCHED_COLLECTION, type StatusUpdate, type TransferEvent } from '../src/store.js';
+import { mint, postWebhook, startKit, webhookBody } from './harness.js';
 import { startPostgresServer, findPostgresBin, type PostgresServer } from './postgres-server.js';
-import { storeContract, type TestStore } from './store-contract.js';
+import { durableFixture, storeContract } from './store-contract.js';
 import { raceTwoProcesses } from './store-race.js';
 
 let server: PostgresServer;
@@ -35,25 +36,13 @@ storeContract(
   async () => {
     // One database for the file; a fresh schema per test keeps tests apart like deployments.
     const schema = freshSchema();
-    const opened: TestStore[] = [];
-    const open = (): TestStore => {
-      const s = postgresStore(database, { schema, logger: quiet, reconnectDelayMs: 20 });
-      opened.push(s);
-      return s;
-    };
-    const store = open();
-    return {
-      store,
-      other: async () => open(),
-      reopen: async () => {
+    return durableFixture(
+      () => postgresStore(database, { schema, logger: quiet, reconnectDelayMs: 20 }),
+      async (store) => {
         await store.close();
         await server.restart();
-        return open();
       },
-      cleanup: async () => {
-        for (const s of opened) await s.close();
-      },
-    };
+    );
   },
   { durable: true },
 );
@@ -193,6 +182,75 @@ describe('postgres store in production situations', () => {
     assert.equal(await after.addToInbox(events[0]!, 2000), false, 'still a duplicate');
     assert.equal(await after.hasMark('credit', 'transfer-0'), true);
     assert.deepEqual((await after.statusesSince('tx-kill9', 0)).map((s) => s.seq), [1]);
+  });
+
+  it('admits a burst of webhooks in one statement, each caller told its own outcome', async () => {
+    const schema = freshSchema();
+    const store = open({ schema });
+    await store.saveTransaction({ transactionId: 'tx-burst', orderId: 'order-burst', userId: 'u', amountInFiat: '1', destinations: [], createdAt: 1 });
+    const event = (i: number, transactionId?: string): TransferEvent =>
+      ({ eventId: `evt-burst-${i}`, id: `d-${i}`, transferId: `tr-${i}`, status: 'pending', ...(transactionId ? { transactionId } : {}) }) as TransferEvent;
+    assert.deepEqual(await store.admitWebhook(event(0, 'tx-burst'), 1000), { matched: true, fresh: true });
+
+    let statements = 0;
+    const query = store.pool.query.bind(store.pool);
+    store.pool.query = ((...args: Parameters<typeof query>) => {
+      statements++;
+      return query(...args);
+    }) as typeof store.pool.query;
+    // Twelve webhooks in one turn: ten new (eight of ours, two for transactions we never minted), one
+    // resend of an earlier one, and one EventId twice (it must still be fresh exactly once).
+    const burst = [
+      ...Array.from({ length: 8 }, (_, i) => event(i + 1, 'tx-burst')),
+      event(9, 'tx-not-ours'),
+      event(10),
+      event(0, 'tx-burst'),
+      event(1, 'tx-burst'),
+    ];
+    const outcomes = await Promise.all(burst.map((e) => store.admitWebhook(e, 2000)));
+    assert.deepEqual(outcomes, [
+      ...Array.from({ length: 8 }, () => ({ matched: true, fresh: true })),
+      { matched: false, fresh: true },
+      { matched: false, fresh: true },
+      { matched: true, fresh: false },
+      { matched: true, fresh: false },
+    ]);
+    // The repeated EventId waits for its first copy (same key), so it goes in a second statement.
+    assert.equal(statements, 2, 'one statement for the burst, one for the copy that had to wait');
+    for (let i = 0; i <= 8; i++) assert.equal((await store.getInboxEntry(`evt-burst-${i}`))?.state, 'pending');
+    const unmatched = (await store.listRecords(UNMATCHED_COLLECTION)) as { event: TransferEvent }[];
+    assert.deepEqual(unmatched.map((r) => r.event.eventId).sort(), ['evt-burst-10', 'evt-burst-9']);
+  });
+
+  it('acknowledges a burst of real webhooks to a kit on PostgreSQL, each EventId fresh exactly once', async () => {
+    const kit = await startKit({ store: open({ schema: freshSchema() }), start: false });
+    try {
+      const minted = await Promise.all(Array.from({ length: 4 }, () => mint(kit)));
+      const bodies = minted.flatMap(({ transactionId }, i) =>
+        ['pending', 'succeeded'].map((status) => webhookBody({ transactionId, status, eventId: `evt-http-${i}-${status}`, transferId: `tr-http-${i}` })),
+      );
+      const stray = webhookBody({ transactionId: 'tx-never-minted', status: 'pending', eventId: 'evt-http-stray' });
+      // Every body twice, all at once: Mesh's at-least-once delivery racing itself.
+      const sent = [...bodies, ...bodies, stray, stray];
+      const answers = await Promise.all(sent.map(async (body) => {
+        const res = await postWebhook(kit, body);
+        return { status: res.status, body: (await res.json()) as { duplicate: boolean } };
+      }));
+      assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+      const freshByEvent = new Map<string, number>();
+      sent.forEach((body, i) => {
+        const eventId = (JSON.parse(body) as { EventId: string }).EventId;
+        freshByEvent.set(eventId, (freshByEvent.get(eventId) ?? 0) + (answers[i]!.body.duplicate ? 0 : 1));
+      });
+      assert.deepEqual([...freshByEvent.values()], Array.from({ length: 9 }, () => 1));
+      for (const body of bodies) {
+        const eventId = (JSON.parse(body) as { EventId: string }).EventId;
+        assert.equal((await kit.store.getInboxEntry(eventId))?.state, 'pending');
+      }
+      assert.equal(((await kit.store.listRecords(UNMATCHED_COLLECTION)) as unknown[]).length, 1);
+    } finally {
+      await kit.close();
+    }
   });
 
   it('delivers a status too large for a NOTIFY payload to another instance, read from the log', async () => {

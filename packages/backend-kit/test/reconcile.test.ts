@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { memoryStore } from '../src/memory-store.js';
 import type { KitStore } from '../src/store.js';
-import { DESTINATION, ORDER_AMOUNT, SseClient, eventually, gate, mint, postWebhook, startKit, webhookBody } from './harness.js';
+import { SseClient, eventually, gate, mint, postWebhook, startKit, succeededAtMesh, webhookBody } from './harness.js';
 
 /** The store, with a count of every method called on it: what a sweep really reads. */
 function counting(store: KitStore): { store: KitStore; calls: Map<string, number> } {
@@ -38,18 +38,7 @@ describe('reconciliation', () => {
     });
     try {
       const { transactionId: t, statusUrl } = await mint(k);
-      k.mesh.transfers.push({
-        id: 'tr-lost',
-        clientTransactionId: t,
-        status: 'succeeded',
-        hash: '0xfeed',
-        symbol: DESTINATION.token,
-        networkId: DESTINATION.networkId,
-        networkName: DESTINATION.chain,
-        destinationAddress: DESTINATION.address,
-        amountInFiat: ORDER_AMOUNT,
-        sourceAmount: '98765432109876543210.000000000000000001',
-      });
+      k.mesh.transfers.push(succeededAtMesh('tr-lost', t, '98765432109876543210.000000000000000001'));
       // Another merchant's transfer in Mesh's answer is never taken for ours.
       k.mesh.transfers.push({ id: 'tr-other', clientTransactionId: 'mp_someone_else', status: 'succeeded' });
 

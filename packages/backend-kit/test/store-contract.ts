@@ -13,6 +13,7 @@ import type { StoreStats } from '../src/store.js';
 import { INBOX_ERROR_MAX, INBOX_HISTORY_LIMIT, UNMATCHED_COLLECTION, type InboxAttempt } from '../src/store.js';
 import type {
   InboxEntry,
+  InboxEntryWithHistory,
   KitStore,
   StatusUpdate,
   StoredStatus,
@@ -120,6 +121,37 @@ function recorder() {
   };
 }
 
+/**
+ * The fixture of a store whose data lives outside the process. `open()` makes one more instance over
+ * the same data (`other`); `restart(first)` does to the data's home what a restart does (close the
+ * file, restart the server) before `reopen` opens it again. Every instance opened is closed after.
+ */
+export function durableFixture(open: () => TestStore, restart: (first: TestStore) => Promise<void>): StoreFixture {
+  const opened: TestStore[] = [];
+  const openOne = (): TestStore => {
+    const s = open();
+    opened.push(s);
+    return s;
+  };
+  const store = openOne();
+  return {
+    store,
+    other: async () => openOne(),
+    reopen: async () => {
+      await restart(store);
+      return openOne();
+    },
+    cleanup: async () => {
+      for (const s of opened) await s.close();
+    },
+  };
+}
+
+/** An inbox entry as `addToInbox`/`admitWebhook` leave it for event `e` received at `at`: pending, never tried. */
+function freshEntry(e: TransferEvent, at: number): InboxEntryWithHistory {
+  return { event: e, state: 'pending', attempts: 0, nextAttemptAt: at, receivedAt: at, windowStart: at, history: [] };
+}
+
 export interface ContractOptions {
   /** The store keeps data outside the process; the fixture provides `reopen`. */
   durable?: boolean;
@@ -192,15 +224,7 @@ export function storeContract(
         const e = event();
         assert.equal(await store.addToInbox(e, 1000), true);
         assert.equal(await store.addToInbox({ ...e, id: 'another-delivery-attempt' }, 2000), false);
-        assert.deepEqual(await store.getInboxEntry(e.eventId), {
-          event: e,
-          state: 'pending',
-          attempts: 0,
-          nextAttemptAt: 1000,
-          receivedAt: 1000,
-          windowStart: 1000,
-          history: [],
-        });
+        assert.deepEqual(await store.getInboxEntry(e.eventId), freshEntry(e, 1000));
         assert.equal(await store.getInboxEntry('never-received'), undefined);
       });
 
@@ -255,15 +279,7 @@ export function storeContract(
         assert.deepEqual(await store.admitWebhook(e, 1000), { matched: true, fresh: true });
         assert.deepEqual(await store.admitWebhook({ ...e, id: 'another-delivery-attempt' }, 2000), { matched: true, fresh: false });
         const other = await second();
-        assert.deepEqual(await other.getInboxEntry(e.eventId), {
-          event: e,
-          state: 'pending',
-          attempts: 0,
-          nextAttemptAt: 1000,
-          receivedAt: 1000,
-          windowStart: 1000,
-          history: [],
-        });
+        assert.deepEqual(await other.getInboxEntry(e.eventId), freshEntry(e, 1000));
         assert.deepEqual(await other.listRecords(UNMATCHED_COLLECTION), [], 'an event of ours is not unmatched');
         assert.equal(await store.addToInbox(e, 3000), false, 'one inbox: addToInbox sees it too');
       });

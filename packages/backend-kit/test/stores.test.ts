@@ -12,7 +12,7 @@ import { memoryStore } from '../src/memory-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import { redisStore } from '../src/redis-store.js';
 import { openStore, StoreSpecError } from '../src/open-store.js';
-import { storeContract, type TestStore } from './store-contract.js';
+import { durableFixture, storeContract } from './store-contract.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { raceTwoProcesses } from './store-race.js';
 
@@ -30,24 +30,11 @@ storeContract(
   async () => {
     // A nested path: the store must create the parent directories itself.
     const file = join(temp, `sqlite-${++sqliteCount}`, 'nested', 'mesh-pay.db');
-    const opened: TestStore[] = [];
-    const open = (): TestStore => {
-      const s = sqliteStore(file, { pollIntervalMs: 50 });
-      opened.push(s);
-      return s;
-    };
-    const store = open();
-    return {
-      store,
-      other: async () => open(),
-      reopen: async () => {
-        await store.close();
-        return open();
-      },
-      cleanup: async () => {
-        for (const s of opened) await s.close();
-      },
-    };
+    // A restart closes the file; the reopened store finds everything on disk.
+    return durableFixture(
+      () => sqliteStore(file, { pollIntervalMs: 50 }),
+      (store) => store.close(),
+    );
   },
   { durable: true },
 );
@@ -67,24 +54,11 @@ describe('redis', () => {
     async () => {
       // One server for the suite; a fresh key prefix per test keeps tests apart like deployments.
       const keyPrefix = `test${++redisCount}:`;
-      const opened: TestStore[] = [];
-      const open = (): TestStore => {
-        const s = redisStore(redis.url, { keyPrefix });
-        opened.push(s);
-        return s;
-      };
-      const store = open();
-      return {
-        store,
-        other: async () => open(),
-        reopen: async () => {
-          await redis.restart();
-          return open();
-        },
-        cleanup: async () => {
-          for (const s of opened) await s.close();
-        },
-      };
+      // A restart of redis-server under the open store: what it acknowledged must come back.
+      return durableFixture(
+        () => redisStore(redis.url, { keyPrefix }),
+        () => redis.restart(),
+      );
     },
     { durable: true },
   );

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { createMeshSandbox, type MeshSandbox } from '../src/index.js';
+import type { MeshSandbox } from '../src/index.js';
 import { mintLinkToken, paymentRequest } from './support/http.js';
-import { startShop, type Shop } from './support/sdk-host.js';
+import { openMesh, type Shop } from './support/sdk-host.js';
+import { closeShopInChromium, openShopInChromium } from './support/shop-in-chromium.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 let browser: Browser;
@@ -18,16 +18,10 @@ let sandbox: MeshSandbox;
 let shop: Shop;
 
 before(async () => {
-  sandbox = createMeshSandbox({ settleDelayMs: 10 });
-  shop = await startShop(sandbox);
-  browser = await launchChromium();
+  ({ sandbox, shop, browser } = await openShopInChromium({ settleDelayMs: 10 }));
 });
 
-after(async () => {
-  await browser?.close();
-  await sandbox?.close();
-  await shop?.server.close();
-});
+after(() => closeShopInChromium({ browser, sandbox, shop }));
 
 /** Runs axe in the Link frame (evaluated through the devtools protocol, so the page's CSP stays as is). */
 async function violations(frame: Frame): Promise<string[]> {
@@ -42,7 +36,7 @@ async function openLink(theme: 'light' | 'dark'): Promise<{ page: Page; frame: F
   const { linkToken } = await mintLinkToken(shop.sandboxBase, paymentRequest());
   const page = await (await browser.newContext()).newPage();
   await page.goto(shop.url);
-  await page.evaluate(({ token, theme }) => (window as any).openMesh(token, { theme }), { token: linkToken, theme });
+  await openMesh(page, linkToken, { theme });
   await page.frameLocator('#mesh-frame').getByRole('button', { name: /Coinbase/ }).waitFor();
   const frame = page.frames().find((f) => f.url().includes('/sandbox/mesh/link/'));
   assert.ok(frame, 'the Link frame');

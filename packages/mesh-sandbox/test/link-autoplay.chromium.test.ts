@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { createMeshSandbox, type MeshSandbox, type SandboxScenario } from '../src/index.js';
+import type { MeshSandbox, SandboxScenario } from '../src/index.js';
 import { mintLinkToken, MERCHANT_ADDRESS, paymentRequest } from './support/http.js';
 import { opensslHmacBase64, pythonDivide } from './support/independent-crypto.js';
-import { startShop, type MeshLog, type Shop } from './support/sdk-host.js';
+import { linkExited, meshLogOf, openMesh, type MeshLog, type Shop } from './support/sdk-host.js';
+import { closeShopInChromium, openShopInChromium } from './support/shop-in-chromium.js';
 
 const SECRET = 'whsec_chromium';
 let autoplay: SandboxScenario | undefined;
@@ -19,27 +19,10 @@ let sandbox: MeshSandbox;
 let shop: Shop;
 
 before(async () => {
-  sandbox = createMeshSandbox({
-    autoplay: () => autoplay,
-    now: () => Date.now() + skewMs,
-    webhookUrl: () => `${shop.url}/mesh/webhook`,
-    webhookSecret: SECRET,
-    duplicateRate: 0,
-    reorderRate: 0,
-    settleDelayMs: 30,
-    // These stories count deliveries: on a loaded machine a receiver can miss Mesh's 200 ms and be
-    // re-sent one (webhooks.test.ts proves that rule); here the answer may take its time.
-    retry: { timeoutMs: 10_000 },
-  });
-  shop = await startShop(sandbox);
-  browser = await launchChromium();
+  ({ sandbox, shop, browser } = await openShopInChromium({ autoplay: () => autoplay, now: () => Date.now() + skewMs }, SECRET));
 });
 
-after(async () => {
-  await browser?.close();
-  await sandbox?.close();
-  await shop?.server.close();
-});
+after(() => closeShopInChromium({ browser, sandbox, shop }));
 
 interface Run {
   page: Page;
@@ -60,9 +43,9 @@ async function run(scenario: SandboxScenario | undefined, options: { linkToken?:
     if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
   });
   await page.goto(shop.url);
-  await page.evaluate(({ token, accessTokens }) => (window as any).openMesh(token, { accessTokens }), { token: linkToken, accessTokens: options.accessTokens });
-  await page.waitForFunction(() => (window as any).meshLog.exits.length > 0, undefined, { timeout: 10_000 });
-  const log = (await page.evaluate(() => (window as any).meshLog)) as MeshLog;
+  await openMesh(page, linkToken, { accessTokens: options.accessTokens });
+  await linkExited(page);
+  const log = await meshLogOf(page);
   return { page, log, transactionId, cspViolations };
 }
 
@@ -250,7 +233,7 @@ describe('the real SDK drives the sandbox Link page, hands-free', () => {
     const { linkToken } = await mintLinkToken(shop.sandboxBase, request);
     const page = await (await browser.newContext()).newPage();
     await page.goto(shop.url);
-    await page.evaluate((token) => (window as any).openMesh(token), linkToken);
+    await openMesh(page, linkToken);
     const frame = page.frameLocator('#mesh-frame');
     await frame.getByRole('button', { name: /Kraken/ }).click();
     await frame.getByLabel('Email or username').fill('ada');
@@ -262,8 +245,8 @@ describe('the real SDK drives the sandbox Link page, hands-free', () => {
     assert.equal(await frame.locator('#preview-amount').textContent(), '0.008011664984217020 ETH');
     await frame.getByRole('button', { name: 'Confirm' }).click();
     await frame.getByRole('button', { name: 'Done' }).click();
-    await page.waitForFunction(() => (window as any).meshLog.exits.length > 0);
-    const log = (await page.evaluate(() => (window as any).meshLog)) as MeshLog;
+    await linkExited(page);
+    const log = await meshLogOf(page);
     assert.equal(log.finished[0]!.symbol, 'ETH');
     assert.equal(log.finished[0]!.networkName, 'Ethereum');
     const hooks = await webhooksFor(transactionId);

@@ -11,7 +11,7 @@ import express from 'express';
 import { launchChromium } from '../../../test/support/chromium.js';
 import { createMeshSandbox, type MeshSandbox, type SandboxScenario } from '../src/index.js';
 import { listen, mintLinkToken, paymentRequest, type Listening } from './support/http.js';
-import { bundleSdk, HOST_HTML, HOST_JS, type MeshLog } from './support/sdk-host.js';
+import { bundleSdk, HOST_HTML, HOST_JS, linkExited, meshLogOf, openMesh } from './support/sdk-host.js';
 
 let browser: Browser;
 let sandbox: MeshSandbox;
@@ -71,9 +71,9 @@ describe('framing the Link page', () => {
     autoplay = 'succeed';
     const { linkToken } = await mintLinkToken(mesh.url, paymentRequest({ transactionId: 'order-framed-ok' }));
     const page = await hostPage(merchant);
-    await page.evaluate((token) => (window as any).openMesh(token), linkToken);
-    await page.waitForFunction(() => (window as any).meshLog.exits.length > 0, undefined, { timeout: 15_000 });
-    const log = (await page.evaluate(() => (window as any).meshLog)) as MeshLog;
+    await openMesh(page, linkToken);
+    await linkExited(page, 15_000);
+    const log = await meshLogOf(page);
     assert.equal(log.connected.length, 1);
     assert.equal(log.finished[0]?.clientTransactionId, 'order-framed-ok');
     assert.equal(log.exits[0]!.error, null);
@@ -85,9 +85,9 @@ describe('framing the Link page', () => {
     const { linkToken } = await mintLinkToken(mesh.url, paymentRequest({ transactionId: 'order-framed-no' }));
     const page = await hostPage(stranger);
     const refused = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()), timeout: 15_000 });
-    await page.evaluate((token) => (window as any).openMesh(token), linkToken);
+    await openMesh(page, linkToken);
     assert.match((await refused).text(), /violates the following Content Security Policy directive: "frame-ancestors 'self' http:\/\/127\.0\.0\.1:\d+". The request has been blocked/);
-    const log = (await page.evaluate(() => (window as any).meshLog)) as MeshLog;
+    const log = await meshLogOf(page);
     assert.deepEqual(log.connected, []);
     assert.ok(!log.events.some((e) => e.type === 'pageLoaded'));
     assert.equal(sandbox.transfers().some((t) => t.clientTransactionId === 'order-framed-no'), false);

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { createMeshSandbox, type MeshSandbox } from '../src/index.js';
+import type { Browser, FrameLocator } from 'playwright-core';
+import type { MeshSandbox } from '../src/index.js';
 import { mintLinkToken, paymentRequest } from './support/http.js';
 import { opensslHmacBase64 } from './support/independent-crypto.js';
-import { startShop, type MeshLog, type Shop } from './support/sdk-host.js';
+import { linkExited, meshLogOf, openMesh, type Shop } from './support/sdk-host.js';
+import { closeShopInChromium, openShopInChromium } from './support/shop-in-chromium.js';
 
 const SECRET = 'whsec_person';
 let browser: Browser;
@@ -19,25 +19,10 @@ let shop: Shop;
 let savedAccess: { accountId: string; accountName: string; accessToken: string; brokerType: string; brokerName: string } | undefined;
 
 before(async () => {
-  sandbox = createMeshSandbox({
-    webhookUrl: () => `${shop.url}/mesh/webhook`,
-    webhookSecret: SECRET,
-    duplicateRate: 0,
-    reorderRate: 0,
-    settleDelayMs: 30,
-    // These stories count deliveries: on a loaded machine a receiver can miss Mesh's 200 ms and be
-    // re-sent one (webhooks.test.ts proves that rule); here the answer may take its time.
-    retry: { timeoutMs: 10_000 },
-  });
-  shop = await startShop(sandbox);
-  browser = await launchChromium();
+  ({ sandbox, shop, browser } = await openShopInChromium({}, SECRET));
 });
 
-after(async () => {
-  await browser?.close();
-  await sandbox?.close();
-  await shop?.server.close();
-});
+after(() => closeShopInChromium({ browser, sandbox, shop }));
 
 async function open(options: { accessTokens?: unknown; theme?: string; userId?: string; noAmount?: boolean } = {}) {
   const transactionId = `order-person-${Math.random().toString(36).slice(2, 8)}`;
@@ -49,16 +34,11 @@ async function open(options: { accessTokens?: unknown; theme?: string; userId?: 
   // The page checks a returning customer's tokens with its sandbox server: tests can await that.
   const tokensChecked = options.accessTokens ? page.waitForResponse((r) => r.url().endsWith('/resume')) : undefined;
   await page.goto(shop.url);
-  await page.evaluate(
-    ({ token, accessTokens, theme }) => (window as any).openMesh(token, { accessTokens, theme }),
-    { token: linkToken, accessTokens: options.accessTokens, theme: options.theme ?? 'dark' },
-  );
+  await openMesh(page, linkToken, { accessTokens: options.accessTokens, theme: options.theme ?? 'dark' });
   const frame = page.frameLocator('#mesh-frame');
   return { page, frame, transactionId, tokensChecked };
 }
 
-const log = (page: Page) => page.evaluate(() => (window as any).meshLog) as Promise<MeshLog>;
-const exited = (page: Page) => page.waitForFunction(() => (window as any).meshLog.exits.length > 0, undefined, { timeout: 10_000 });
 const heading = (frame: FrameLocator, name: RegExp) => frame.getByRole('heading', { name }).waitFor({ timeout: 5_000 });
 
 describe('a person pays in the sandbox Link page', () => {
@@ -95,9 +75,9 @@ describe('a person pays in the sandbox Link page', () => {
 
     await heading(frame, /Transfer submitted/);
     await frame.getByRole('button', { name: 'Done' }).click();
-    await exited(page);
+    await linkExited(page);
 
-    const l = await log(page);
+    const l = await meshLogOf(page);
     const types = l.events.map((e) => e.type);
     for (const type of ['integrationSelected', 'credentialsEntered', 'integrationMfaRequired', 'integrationMfaEntered', 'integrationConnected', 'transferPreviewed', 'transferCompleted']) {
       assert.ok(types.includes(type), `${type} in ${types.join(',')}`);
@@ -136,8 +116,8 @@ describe('a person pays in the sandbox Link page', () => {
     await frame.getByRole('button', { name: 'Confirm' }).click();
     await heading(frame, /Transfer submitted/);
     await page.keyboard.press('Escape');
-    await exited(page);
-    const l = await log(page);
+    await linkExited(page);
+    const l = await meshLogOf(page);
     const types = l.events.map((e) => e.type);
     assert.ok(!types.includes('credentialsEntered'), types.join(','));
     assert.ok(!types.includes('integrationSelected'), types.join(','));
@@ -164,8 +144,8 @@ describe('a person pays in the sandbox Link page', () => {
     await frame.getByRole('button', { name: 'Confirm' }).click();
     await heading(frame, /Transfer approved/);
     await frame.getByRole('button', { name: 'Close', exact: true }).first().click();
-    await exited(page);
-    const l = await log(page);
+    await linkExited(page);
+    const l = await meshLogOf(page);
     const types = l.events.map((e) => e.type);
     assert.ok(types.includes('transferExecuted'), types.join(','));
     assert.equal(l.finished.length, 0);
@@ -184,8 +164,8 @@ describe('a person pays in the sandbox Link page', () => {
     await frame.getByRole('button', { name: /Kraken/ }).click();
     await heading(frame, /Sign in to Kraken/);
     await page.keyboard.press('Escape');
-    await exited(page);
-    const l = await log(page);
+    await linkExited(page);
+    const l = await meshLogOf(page);
     assert.equal(l.exits[0]!.error, null);
     assert.equal(l.exits[0]!.summary?.page, 'credentialsPage');
     assert.equal((l.exits[0]!.summary?.selectedIntegration as { name?: string })?.name, 'Kraken');
@@ -197,8 +177,8 @@ describe('a person pays in the sandbox Link page', () => {
     const { page, frame } = await open();
     await heading(frame, /Pay with an exchange or wallet/);
     await page.evaluate(() => (window as any).meshLink.closeLinkRequested());
-    await exited(page);
-    const l = await log(page);
+    await linkExited(page);
+    const l = await meshLogOf(page);
     assert.equal(l.exits.length, 1);
     assert.equal(l.exits[0]!.summary?.page, 'integrationsPage');
     await page.context().close();
@@ -211,8 +191,8 @@ describe('a person pays in the sandbox Link page', () => {
     await frame.getByRole('button', { name: 'Connect MetaMask' }).click();
     await heading(frame, /Review transfer/);
     await frame.getByRole('button', { name: 'Cancel' }).click();
-    await exited(page);
-    const l = await log(page);
+    await linkExited(page);
+    const l = await meshLogOf(page);
     assert.equal(l.connected[0]?.accessToken?.brokerName, 'MetaMask');
     assert.equal(l.finished.length, 0);
     await page.context().close();
@@ -235,8 +215,8 @@ describe('a person pays in the sandbox Link page', () => {
     await frame.getByRole('button', { name: 'Confirm' }).click();
     await heading(frame, /Transfer submitted/);
     await frame.getByRole('button', { name: 'Done' }).click();
-    await exited(page);
-    const l = await log(page);
+    await linkExited(page);
+    const l = await meshLogOf(page);
     assert.equal(l.finished[0]!.amountInFiat, 40);
     assert.ok(l.events.some((e) => e.type === 'transferAmountEntered'));
     assert.equal(sandbox.transfers().find((t) => t.clientTransactionId === transactionId)?.amountInFiat, '40');

@@ -11,7 +11,8 @@ import { launchChromium } from '../../../test/support/chromium.js';
 import { createMeshSandbox, type MeshSandbox } from '../src/index.js';
 import { credentials, listen, MERCHANT_ADDRESS, paymentRequest, type Listening } from './support/http.js';
 import { opensslHmacBase64 } from './support/independent-crypto.js';
-import { startShop, type MeshLog, type Shop } from './support/sdk-host.js';
+import { meshLogOf, openMesh, startShop, type Shop } from './support/sdk-host.js';
+import { countedWebhooks } from './support/shop-in-chromium.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 const SECRET = 'whsec_pay_link';
@@ -23,10 +24,7 @@ let base: string;
 
 before(async () => {
   receiver = await startWebhookReceiver();
-  sandbox = createMeshSandbox({ webhookUrl: receiver.url, webhookSecret: SECRET, duplicateRate: 0, reorderRate: 0, settleDelayMs: 30,
-    // These stories count deliveries: on a loaded machine a receiver can miss Mesh's 200 ms and be
-    // re-sent one (webhooks.test.ts proves that rule); here the answer may take its time.
-    retry: { timeoutMs: 10_000 } });
+  sandbox = createMeshSandbox(countedWebhooks(receiver.url, SECRET));
   server = await listen(express().use('/sandbox/mesh', sandbox.router));
   base = `${server.url}/sandbox/mesh`;
   browser = await launchChromium();
@@ -119,13 +117,13 @@ describe('the hosted pay link', () => {
       const linkUrl = Buffer.from(linkToken, 'base64').toString('utf8').replace(server.url, shopSandboxServer.url);
       const shopPage = await (await browser.newContext()).newPage();
       await shopPage.goto(shopSandboxServer.url);
-      await shopPage.evaluate((token) => (window as any).openMesh(token), Buffer.from(linkUrl).toString('base64'));
+      await openMesh(shopPage, Buffer.from(linkUrl).toString('base64'));
       const frame = shopPage.frameLocator('#mesh-frame');
       await frame.getByRole('button', { name: /MetaMask/ }).click();
       await frame.getByRole('button', { name: 'Connect MetaMask' }).click();
       await frame.getByRole('button', { name: 'Confirm' }).click();
       await frame.getByRole('alert').filter({ hasText: 'This payment was already made.' }).waitFor();
-      const log = (await shopPage.evaluate(() => (window as any).meshLog)) as MeshLog;
+      const log = await meshLogOf(shopPage);
       assert.equal(log.finished.length, 0);
       await shopPage.context().close();
     } finally {

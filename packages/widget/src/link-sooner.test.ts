@@ -10,7 +10,7 @@ import type { MeshPayButton } from './mesh-pay-button.component.js';
 import { loadLinkFlow } from './payment-driver-loader.js';
 import { preconnectLink } from './link-preconnect.js';
 import { warmUpFetch } from './token-client.js';
-import { buttonOf, dialogHostOf, kit, labelOf, linkFrameOf, mount, openDialog, orderId, removeDialogs, statusBecomes } from '../test/browser-kit.js';
+import { buttonOf, dialogHostOf, kit, labelOf, linkFrameOf, mount, openDialog, orderId, otherOrigin, payUntilOpen, resetPage, statusBecomes } from '../test/browser-kit.js';
 
 /** Waits until the fake kit has received the token request of `id` (it answers after `delayMs`). */
 async function tokenRequested(id: string): Promise<void> {
@@ -21,15 +21,10 @@ async function tokenAborted(id: string): Promise<void> {
   await waitUntil(async () => (await kit.log()).tokenAborts.includes(id), `token request of ${id} was not aborted`, { timeout: 8000, interval: 50 });
 }
 
-/** The other loopback name of this server: a second origin that serves the same fake Link page. */
-const otherOrigin = `${location.protocol}//${location.hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1'}:${location.port}`;
-
 afterEach(async () => {
   await resetMouse();
-  for (const el of document.querySelectorAll('mesh-pay-button')) (el as MeshPayButton).reset();
-  removeDialogs();
+  resetPage();
   for (const link of document.head.querySelectorAll('link[rel="preconnect"]')) link.remove();
-  sessionStorage.clear();
 });
 
 /** Every Link dialog host (`<mesh-pay-dialog>`) in the page, its dialog open or not. */
@@ -314,9 +309,7 @@ describe('an abandoned attempt aborts its token request', () => {
     const id = orderId('no-abort');
     await kit.scenario(id, { link: 'idle' });
     const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    await opened;
+    await payUntilOpen(el);
     expect((await kit.log()).tokenAborts).to.not.include(id);
   });
 });
@@ -326,9 +319,7 @@ describe('preconnecting to Link', () => {
     const id = orderId('preconnect');
     await kit.scenario(id, { linkUrl: `${otherOrigin}/packages/widget/test/fake-link.html?scenario=idle&tx=preconnect` });
     const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    await opened;
+    await payUntilOpen(el);
     const links = [...document.head.querySelectorAll<HTMLLinkElement>('link[rel="preconnect"]')];
     expect(links.map((l) => new URL(l.href).origin)).to.deep.equal([otherOrigin]);
     // A second token for the same origin adds nothing.

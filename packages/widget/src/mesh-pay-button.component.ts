@@ -174,6 +174,9 @@ export class MeshPayButton extends LitElement {
     if (this.#resuming) return void this.#resuming.then(() => this.pay());
     if (!this.#emit('mesh-click', { orderId: this.orderId }, true)) return;
     if (this.#driver) return this.#driver.pay();
+    // Retry after the driver failed to load for a saved payment: that one may still settle, follow it again.
+    this.#followOrder();
+    if (this.status === 'confirming') return;
     // The machine's first step (`idle` → `preparing`) shows at once; the driver takes it from there.
     this.#show('preparing');
     this.#drive().then((driver) => driver.pay(), this.#loadFailed);
@@ -181,7 +184,8 @@ export class MeshPayButton extends LitElement {
 
   /** Back to `idle`: stops following the stream and forgets the saved payment for this order. */
   reset(): void {
-    this.#withDriver((driver) => driver.reset());
+    // Not idle without a driver: it failed to load for a saved payment, which is still there to forget.
+    this.#withDriver((driver) => driver.reset(), this.status !== 'idle');
   }
 
   /** @internal A `<fieldset disabled>` around the button disables it like any form control. */
@@ -276,10 +280,10 @@ export class MeshPayButton extends LitElement {
     return this.#driving;
   }
 
-  /** Runs `task` with the driver now, or once it arrives if it is on its way (else there is nothing to do). */
-  #withDriver(task: (driver: PaymentDriver) => unknown): void {
+  /** Runs `task` with the driver now, or once it arrives if it is on its way or `load` sends for it (else there is nothing to do). */
+  #withDriver(task: (driver: PaymentDriver) => unknown, load?: boolean): void {
     if (this.#driver) task(this.#driver);
-    else this.#driving?.then(task, () => undefined);
+    else (load ? this.#drive() : this.#driving)?.then(task, () => undefined);
   }
 
   /** Sets, reflects and announces the status; only the payment machine decides it. */

@@ -4,25 +4,36 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-import type { MeshPayEventDetailMap } from './events.js';
 import { observeCreateLink, type MeshLinkOptions } from './link-create.js';
-import { buttonOf, dialogPart, kit, labelOf, linkPageReceived, liveRegionOf, mount, openDialog, orderId, resetPage, statusBecomes } from '../test/browser-kit.js';
+import {
+  buttonOf,
+  closeLink,
+  errorAfterLinkLeftOpen,
+  IN_APP_BROWSER,
+  kit,
+  labelOf,
+  leaveSavedPayment,
+  linkPageReceived,
+  liveRegionOf,
+  mount,
+  mountInApp,
+  openDialog,
+  orderId,
+  otherOrigin,
+  payUntilConfirming,
+  payUntilError,
+  payUntilOpen,
+  recordMeshEvents,
+  resetPage,
+  savedPayment,
+  savedPaymentKey,
+  statusBecomes,
+  streamFollowed,
+} from '../test/browser-kit.js';
 
-const seen: { type: string; detail: unknown }[] = [];
-for (const type of ['mesh-exit', 'mesh-error', 'mesh-status', 'mesh-event'] as const) {
-  document.addEventListener(type, (event) => seen.push({ type, detail: (event as CustomEvent).detail }));
-}
-const since = <K extends keyof MeshPayEventDetailMap>(mark: number, type: K) =>
-  seen.slice(mark).filter((e) => e.type === type).map((e) => e.detail as MeshPayEventDetailMap[K]);
-
-function closeDialog(): void {
-  dialogPart(openDialog()!, 'close').click();
-}
+const { events, since } = recordMeshEvents();
 
 const noticeOf = (el: MeshPayButton) => el.shadowRoot!.querySelector('[part~="notice"]')?.textContent?.trim() ?? '';
-
-/** The same fake kit, reached under the page's other loopback name: a second origin. */
-const otherOrigin = `${location.protocol}//${location.hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1'}:${location.port}`;
 
 afterEach(resetPage);
 
@@ -36,9 +47,7 @@ describe('fiat-currency', () => {
       const id = orderId('fiat');
       await kit.scenario(id, { link: 'idle' });
       const el = await mount(id, { 'fiat-currency': value });
-      const opened = oneEvent(el, 'mesh-open');
-      buttonOf(el).click();
-      const tx = (await opened).detail.transactionId;
+      const tx = await payUntilOpen(el);
       const page = await linkPageReceived(tx, 'meshSDKSpecs');
       expect(new URLSearchParams(page.search).get('fiatCur')).to.equal(expected);
       el.reset();
@@ -49,9 +58,7 @@ describe('fiat-currency', () => {
     for (const value of ['BTC', 'US', 'EURO', 'usd<script>alert(1)</script>', 'X'.repeat(10_000), '€']) {
       const id = orderId('badfiat');
       const el = await mount(id, { 'fiat-currency': value });
-      const failed = oneEvent(el, 'mesh-error');
-      buttonOf(el).click();
-      const { detail } = await failed;
+      const detail = await payUntilError(el);
       expect(detail).to.include({ code: 'MESH_PAY_INVALID_ATTRIBUTE', retryable: false });
       expect(detail.message).to.include('USD, GBP, EUR');
       expect(detail.message.length).to.be.below(200);
@@ -65,9 +72,7 @@ describe('fiat-currency', () => {
     const id = orderId('nofiat');
     await kit.scenario(id, { link: 'idle' });
     const el = await mount(id, { 'fiat-currency': '' });
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const page = await linkPageReceived((await opened).detail.transactionId, 'meshSDKSpecs');
+    const page = await linkPageReceived(await payUntilOpen(el), 'meshSDKSpecs');
     expect(new URLSearchParams(page.search).has('fiatCur')).to.equal(false);
   });
 });
@@ -96,9 +101,7 @@ describe('trustedLinkOrigins (Mesh SDK 3.15+)', () => {
     const stop = observeCreateLink((options) => created.push(options));
     try {
       const el = await mount(id);
-      const opened = oneEvent(el, 'mesh-open');
-      buttonOf(el).click();
-      const tx = (await opened).detail.transactionId;
+      const tx = await payUntilOpen(el);
       expect(created[0]!.trustedLinkOrigins).to.deep.equal([location.origin]);
       await linkPageReceived(tx, 'meshSDKSpecs');
     } finally {
@@ -131,17 +134,15 @@ describe('closing Link after paying', () => {
       const id = orderId(scenario);
       await kit.scenario(id, { link: scenario });
       const el = await mount(id);
-      const mark = seen.length;
-      const opened = oneEvent(el, 'mesh-open');
-      buttonOf(el).click();
-      const tx = (await opened).detail.transactionId;
+      const mark = events.length;
+      const tx = await payUntilOpen(el);
       const type = scenario === 'initiated' ? 'transferInitiated' : 'transferExecuted';
-      await waitUntil(() => since(mark, 'mesh-event').some((e) => e.type === type), `Link reported ${type}`, { timeout: 8000 });
+      await waitUntil(() => since(mark, 'mesh-event').some((e) => e.detail.type === type), `Link reported ${type}`, { timeout: 8000 });
       expect(el.status).to.equal('open');
 
       // The customer closes Link before its success screen.
       const exited = oneEvent(el, 'mesh-exit');
-      closeDialog();
+      closeLink();
       const { detail } = await exited;
       expect(detail.reason).to.equal('closed-after-transfer');
       expect(el.status).to.equal('confirming');
@@ -149,9 +150,9 @@ describe('closing Link after paying', () => {
       await el.updateComplete;
       expect(labelOf(el)).to.equal('Confirming…');
       await expect(el).to.be.accessible();
-      expect(JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!)).to.include({ status: 'confirming', transactionId: tx });
+      expect(savedPayment(id)).to.include({ status: 'confirming', transactionId: tx });
 
-      await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+      await streamFollowed(tx);
       await kit.emit(tx, 'succeeded');
       await statusBecomes(el, 'succeeded');
       expect(since(mark, 'mesh-error')).to.have.length(0);
@@ -162,12 +163,10 @@ describe('closing Link after paying', () => {
     const id = orderId('connected-cancel');
     await kit.scenario(id, { link: 'idle' });
     const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
+    const tx = await payUntilOpen(el);
     await linkPageReceived(tx, 'meshSDKSpecs');
     const exited = oneEvent(el, 'mesh-exit');
-    closeDialog();
+    closeLink();
     expect((await exited).detail.reason).to.equal('cancelled');
     expect(el.status).to.equal('cancelled');
   });
@@ -178,17 +177,8 @@ describe('expired tokens', () => {
     const id = orderId('remintfail');
     await kit.scenario(id, { links: ['broken'], failCalls: [2], failStatus: 502 });
     const el = await mount(id);
-    const realNow = Date.now;
-    // Link stayed open 11 minutes before it failed (Mesh's tokens live 10).
-    el.addEventListener('mesh-open', () => (Date.now = () => realNow.call(Date) + 11 * 60_000), { once: true });
-    const failed = oneEvent(el, 'mesh-error');
-    try {
-      buttonOf(el).click();
-      const { detail } = await failed;
-      expect(detail).to.include({ code: 'MESH_PAY_TOKEN_REQUEST_FAILED', retryable: true });
-    } finally {
-      Date.now = realNow;
-    }
+    // Link stayed open past the token's lifetime before it failed; the re-mint is refused.
+    expect(await errorAfterLinkLeftOpen(el, 1)).to.include({ code: 'MESH_PAY_TOKEN_REQUEST_FAILED', retryable: true });
     expect(el.status).to.equal('error');
     expect((await kit.log()).tokenCalls[id]).to.equal(2);
     expect(openDialog()).to.equal(null);
@@ -198,20 +188,18 @@ describe('expired tokens', () => {
 });
 
 describe('resuming after a reload', () => {
-  const key = (id: string) => `mesh-pay:/kit/token#${id}`;
-
   it('a stored "succeeded" alone never shows Paid: the server’s current status decides', async () => {
     const id = orderId('liar');
     const tx = `tx-${id}-1`;
     await kit.emit(tx, 'pending');
     // Whatever was saved (or written by another script), the stream says the transfer is pending.
-    sessionStorage.setItem(key(id), JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, lastEventId: '9', status: 'succeeded' }));
-    const mark = seen.length;
+    leaveSavedPayment(id, tx, { lastEventId: '9', status: 'succeeded' });
+    const mark = events.length;
     const el = await mount(id);
     await statusBecomes(el, 'confirming');
     expect(el.matches(':state(succeeded)')).to.equal(false);
     await waitUntil(() => since(mark, 'mesh-status').length === 1, 'the current status arrives at once');
-    expect(since(mark, 'mesh-status')[0]!.status).to.equal('pending');
+    expect(since(mark, 'mesh-status')[0]!.detail.status).to.equal('pending');
     expect(el.status).to.equal('confirming');
     await el.updateComplete;
     expect(labelOf(el)).to.equal('Confirming…');
@@ -231,10 +219,10 @@ describe('resuming after a reload', () => {
     ];
     for (const statusUrl of bad) {
       const id = orderId('foreignresume');
-      sessionStorage.setItem(key(id), JSON.stringify({ statusUrl, transactionId: 'tx-x', status: 'succeeded' }));
+      sessionStorage.setItem(savedPaymentKey(id), JSON.stringify({ statusUrl, transactionId: 'tx-x', status: 'succeeded' }));
       const el = await mount(id);
       // The entry saw a record and sent for the lazy half, which distrusts and drops it.
-      await waitUntil(() => sessionStorage.getItem(key(id)) === null, `${statusUrl} not cleared`);
+      await waitUntil(() => sessionStorage.getItem(savedPaymentKey(id)) === null, `${statusUrl} not cleared`);
       expect(el.status, statusUrl).to.equal('idle');
       el.remove();
     }
@@ -247,9 +235,7 @@ describe('an order that is already paid', () => {
     const id = orderId('paid409');
     await kit.scenario(id, { alreadyPaid: true });
     const el = await mount(id);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    const { detail } = await failed;
+    const detail = await payUntilError(el);
     expect(detail).to.include({ code: 'MESH_PAY_ORDER_ALREADY_PAID', retryable: false });
     await el.updateComplete;
     expect(labelOf(el)).to.equal('Already paid');
@@ -271,9 +257,7 @@ describe('an order that is already paid', () => {
     const wrapper = await fixture<HTMLDivElement>(html`<div lang="de"><mesh-pay-button token-url="/kit/token" order-id=${id}></mesh-pay-button></div>`);
     const el = wrapper.querySelector('mesh-pay-button')!;
     await waitUntil(() => labelOf(el) === 'Mit Krypto bezahlen', 'German loaded', { timeout: 8000 });
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    await failed;
+    await payUntilError(el);
     await el.updateComplete;
     expect(labelOf(el)).to.equal('Bereits bezahlt');
     expect(noticeOf(el)).to.include('bereits bezahlt');
@@ -283,27 +267,16 @@ describe('an order that is already paid', () => {
     const id = orderId('other409');
     await kit.scenario(id, { failFirst: 1, failStatus: 409 });
     const el = await mount(id);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    expect((await failed).detail.code).to.equal('MESH_PAY_TOKEN_REQUEST_FAILED');
+    expect((await payUntilError(el)).code).to.equal('MESH_PAY_TOKEN_REQUEST_FAILED');
     expect(el.matches(':state(already-paid)')).to.equal(false);
   });
 });
 
 describe('status streams that end honestly', () => {
-  async function confirming(id: string): Promise<{ el: MeshPayButton; tx: string }> {
-    const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
-    await statusBecomes(el, 'confirming');
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
-    return { el, tx };
-  }
-
   it('the kit’s final `expired` event tells the customer the live status stopped and how to check the order', async () => {
     const id = orderId('expired-stream');
-    const { el, tx } = await confirming(id);
+    const el = await mount(id);
+    const tx = await payUntilConfirming(el);
     await kit.emit(tx, 'pending');
     const failed = oneEvent(el, 'mesh-error');
     expect((await kit.expire(tx)).closed).to.equal(1);
@@ -327,17 +300,18 @@ describe('status streams that end honestly', () => {
   for (const status of [503, 429]) {
     it(`on ${status} the button waits the Retry-After, then follows the stream again`, async () => {
       const id = orderId(`busy${status}`);
-      const { el, tx } = await confirming(id);
+      const el = await mount(id);
+      const tx = await payUntilConfirming(el);
       await kit.emit(tx, 'pending');
-      await waitUntil(() => JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!).lastEventId === '1', 'event 1 seen');
-      const mark = seen.length;
+      await waitUntil(() => savedPayment(id)?.lastEventId === '1', 'event 1 seen');
+      const mark = events.length;
       const before = (await kit.log()).streamConnects.filter((c) => c.tx === tx).length;
       // The kit's stream cap is full: the connection drops, and both EventSource's own reconnect and
       // the button's probe (EventSource hides the status) meet the refusal.
       await kit.busy(tx, 2, '2', status);
       await kit.drop(tx);
       await kit.emit(tx, 'processing');
-      await waitUntil(() => since(mark, 'mesh-status').some((e) => e.status === 'processing'), 'followed again after the wait', { timeout: 9000 });
+      await waitUntil(() => since(mark, 'mesh-status').some((e) => e.detail.status === 'processing'), 'followed again after the wait', { timeout: 9000 });
       const connects = (await kit.log()).streamConnects.filter((c) => c.tx === tx).slice(before);
       // Refused twice, then the next attempt came only after Retry-After.
       expect(connects).to.have.length(3);
@@ -358,11 +332,7 @@ describe('a kit on another origin', () => {
     const id = orderId('cross');
     await kit.scenario(id, { link: 'succeed' });
     const el = await mount(id, {}, `${otherOrigin}/kit/token`);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
-    await statusBecomes(el, 'confirming');
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    const tx = await payUntilConfirming(el);
     const log = await kit.log();
     expect(log.tokenRequests.at(-1)!.origin).to.equal(location.origin);
     const connect = log.streamConnects.find((c) => c.tx === tx)!;
@@ -372,7 +342,7 @@ describe('a kit on another origin', () => {
     await kit.emit(tx, 'succeeded');
     await statusBecomes(el, 'succeeded');
     // The saved record points at the kit's origin and is trusted on resume.
-    const saved = JSON.parse(sessionStorage.getItem(`mesh-pay:${otherOrigin}/kit/token#${id}`)!);
+    const saved = savedPayment(id, `${otherOrigin}/kit/token`)!;
     expect(saved.statusUrl.startsWith(`${otherOrigin}/kit/status/`)).to.equal(true);
   });
 
@@ -385,11 +355,7 @@ describe('a kit on another origin', () => {
     const id = orderId('cookie');
     await kit.scenario(id, { link: 'succeed' });
     const el = await mount(id, {}, `${kitOrigin}/kit/token`);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
-    await statusBecomes(el, 'confirming');
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    const tx = await payUntilConfirming(el);
     await waitUntil(async () => (await kit.log()).integrations.some((i) => i.tx === tx), 'integration saved');
     const log = await kit.log();
     expect(log.tokenRequests.at(-1)).to.deep.equal({ origin: location.origin, cookie: `shopper=${shopper}` });
@@ -402,18 +368,14 @@ describe('a kit on another origin', () => {
   it('sends the shopper’s cookies: a kit that does not allow credentials is refused by the browser', async () => {
     const id = orderId('nocreds');
     const el = await mount(id, {}, `${otherOrigin}/kit/no-credentials/token`);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    expect((await failed).detail).to.include({ code: 'MESH_PAY_NETWORK', retryable: true });
+    expect(await payUntilError(el)).to.include({ code: 'MESH_PAY_NETWORK', retryable: true });
   });
 
   it('opens the status stream with credentials too', async () => {
     const id = orderId('nocreds-stream');
     await kit.scenario(id, { link: 'succeed', statusUrl: `/kit/no-credentials/status/tx-${id}-1?cap=test-capability` });
     const el = await mount(id, {}, `${otherOrigin}/kit/token`);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    expect((await failed).detail.code).to.equal('MESH_PAY_STREAM_FAILED');
+    expect((await payUntilError(el)).code).to.equal('MESH_PAY_STREAM_FAILED');
   });
 });
 
@@ -438,9 +400,7 @@ describe('forms', () => {
     form.requestSubmit();
     expect(submitted).to.equal(0);
 
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
+    const tx = await payUntilOpen(el);
     await statusBecomes(el, 'confirming');
     expect(form.checkValidity()).to.equal(false); // "transfer finished" is not paid
     await kit.emit(tx, 'succeeded');
@@ -488,16 +448,8 @@ describe('forms, disabled', () => {
 });
 
 describe('in-app browsers and Mesh’s hosted pay link', () => {
-  const IOS_INSTAGRAM = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Instagram 300.0.0.0';
-  const ANDROID_FB = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/450.0]';
-
   async function inApp(id: string, userAgent: string): Promise<MeshPayButton> {
-    const el = document.createElement('mesh-pay-button');
-    el.userAgent = userAgent;
-    el.tokenUrl = '/kit/token';
-    el.orderId = id;
-    const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
-    wrapper.append(el);
+    const el = await mountInApp(userAgent, id);
     // The in-app view comes with the lazy half, on the customer's first sign of intent (a touch).
     el.dispatchEvent(new PointerEvent('pointerdown'));
     await waitUntil(() => el.shadowRoot!.querySelector('[part~="webview-pay"]'), 'in-app view rendered');
@@ -508,7 +460,7 @@ describe('in-app browsers and Mesh’s hosted pay link', () => {
     const id = orderId('paylink');
     const paymentLink = 'https://pay.meshconnect.com/p/abc?x=1';
     await kit.scenario(id, { paymentLink });
-    const el = await inApp(id, IOS_INSTAGRAM);
+    const el = await inApp(id, IN_APP_BROWSER.iosInstagram);
     expect(el.shadowRoot!.querySelector('[part~="webview-link"]')!.textContent).to.equal('Open in your browser');
     await expect(el).to.be.accessible();
     el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="webview-pay"]')!.click();
@@ -522,7 +474,7 @@ describe('in-app browsers and Mesh’s hosted pay link', () => {
     expect(el.status).to.equal('open');
     await expect(el).to.be.accessible();
     const tx = `tx-${id}-1`;
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await streamFollowed(tx);
     await kit.emit(tx, 'pending');
     await statusBecomes(el, 'confirming');
     await kit.emit(tx, 'succeeded');
@@ -534,7 +486,7 @@ describe('in-app browsers and Mesh’s hosted pay link', () => {
   it('opens the pay link through an Android intent: in Android webviews', async () => {
     const id = orderId('paylink-android');
     await kit.scenario(id, { paymentLink: 'https://pay.meshconnect.com/p/xyz' });
-    const el = await inApp(id, ANDROID_FB);
+    const el = await inApp(id, IN_APP_BROWSER.androidFacebook);
     el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="webview-pay"]')!.click();
     await waitUntil(() => el.shadowRoot!.querySelector('[part~="webview-pay-link"]'), 'pay link shown');
     expect(el.shadowRoot!.querySelector('[part~="webview-pay-link"]')!.getAttribute('href')).to.equal('intent://pay.meshconnect.com/p/xyz#Intent;scheme=https;end');
@@ -544,7 +496,7 @@ describe('in-app browsers and Mesh’s hosted pay link', () => {
     for (const paymentLink of ['javascript:alert(document.cookie)', 'data:text/html,<script>alert(1)</script>', 42, { href: 'https://x' }, 'not a url', `https://x.example/${'a'.repeat(5000)}`, undefined]) {
       const id = orderId('badpaylink');
       await kit.scenario(id, paymentLink === undefined ? {} : { paymentLink });
-      const el = await inApp(id, IOS_INSTAGRAM);
+      const el = await inApp(id, IN_APP_BROWSER.iosInstagram);
       const failed = oneEvent(el, 'mesh-error');
       el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="webview-pay"]')!.click();
       const { detail } = await failed;

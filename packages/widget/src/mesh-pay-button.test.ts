@@ -3,44 +3,37 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
-import { buttonOf, dialogHostOf, dialogPart, kit, labelOf, linkFrameOf, linkPageReceived, liveRegionOf, openDialog, openDialogs, orderId, resetPage, shiftClockOnOpen, statusBecomes } from '../test/browser-kit.js';
+import {
+  buttonOf,
+  closeLink,
+  dialogHostOf,
+  dialogPart,
+  errorAfterLinkLeftOpen,
+  kit,
+  labelOf,
+  leaveSavedPayment,
+  linkFrameOf,
+  linkPageReceived,
+  liveRegionOf,
+  mount,
+  mountInApp,
+  openDialog,
+  IN_APP_BROWSER,
+  openDialogs,
+  orderId,
+  payUntilConfirming,
+  payUntilError,
+  payUntilOpen,
+  recordMeshEvents,
+  resetPage,
+  savedPayment,
+  savedPaymentKey,
+  shiftClockOnOpen,
+  statusBecomes,
+  streamFollowed,
+} from '../test/browser-kit.js';
 
-type Recorded = { type: keyof MeshPayEventDetailMap; detail: unknown; statusAttr: string | null };
-const EVENT_NAMES: (keyof MeshPayEventDetailMap)[] = [
-  'mesh-click',
-  'mesh-open',
-  'mesh-integration-connected',
-  'mesh-transfer-finished',
-  'mesh-exit',
-  'mesh-event',
-  'mesh-status',
-  'mesh-error',
-];
-
-/** Records every mesh-* event that reaches `document` (so they bubble and are composed). */
-function record(): Recorded[] {
-  const seen: Recorded[] = [];
-  for (const type of EVENT_NAMES) {
-    document.addEventListener(type, (event) => {
-      const custom = event as CustomEvent;
-      expect(custom.bubbles && custom.composed, `${type} bubbles and is composed`).to.equal(true);
-      seen.push({ type, detail: custom.detail, statusAttr: (custom.target as Element).getAttribute('status') });
-    });
-  }
-  return seen;
-}
-const events = record();
-const since = (mark: number, type: keyof MeshPayEventDetailMap) => events.slice(mark).filter((e) => e.type === type);
-
-async function mount(id: string, extra: Partial<Record<string, string | boolean>> = {}): Promise<MeshPayButton> {
-  const el = await fixture<MeshPayButton>(html`<mesh-pay-button token-url="/kit/token" order-id=${id}></mesh-pay-button>`);
-  for (const [name, value] of Object.entries(extra)) {
-    if (value === true) el.setAttribute(name, '');
-    else if (typeof value === 'string') el.setAttribute(name, value);
-  }
-  await el.updateComplete;
-  return el;
-}
+const { events, since } = recordMeshEvents();
 
 /** Closes whatever Link/dialog a test left open, so the page's single Link slot is free again. */
 afterEach(resetPage);
@@ -68,7 +61,7 @@ describe('<mesh-pay-button> at rest', () => {
 
   it('uses the label attribute and is disabled by the disabled attribute', async () => {
     const id = orderId('disabled');
-    const el = await mount(id, { label: 'Pay 10 USDC', disabled: true });
+    const el = await mount(id, { label: 'Pay 10 USDC', disabled: '' });
     expect(labelOf(el)).to.equal('Pay 10 USDC');
     expect(buttonOf(el).disabled).to.equal(true);
     buttonOf(el).click();
@@ -122,7 +115,7 @@ describe('paying', () => {
     const saved = (await kit.log()).integrations.find((i) => i.tx === tx)!;
     expect(saved.cap).to.equal('test-capability');
     expect(JSON.stringify(saved.body)).to.include('secret-access-token');
-    const sdkEvents = since(mark, 'mesh-event').map((e) => (e.detail as { type: string }).type);
+    const sdkEvents = since(mark, 'mesh-event').map((e) => e.detail.type);
     expect(sdkEvents).to.include.members(['pageLoaded', 'integrationSelected', 'integrationConnected', 'transferCompleted']);
 
     // A pending status keeps it confirming; only `succeeded` from the server means paid.
@@ -130,7 +123,7 @@ describe('paying', () => {
     await kit.emit(tx, 'pending');
     expect((await pendingSeen).detail.status).to.equal('pending');
     expect(el.status).to.equal('confirming');
-    const saved1 = JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!);
+    const saved1 = savedPayment(id);
     expect(saved1).to.include({ status: 'confirming', transactionId: tx, lastEventId: '1' });
 
     const succeededSeen = oneEvent(el, 'mesh-status');
@@ -198,9 +191,7 @@ describe('failing, retrying and cancelling', () => {
     const id = orderId('tokenfail');
     await kit.scenario(id, { failFirst: 1, failStatus: 502, link: 'idle' });
     const el = await mount(id);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    const { detail } = await failed;
+    const detail = await payUntilError(el);
     expect(detail.code).to.equal('MESH_PAY_TOKEN_REQUEST_FAILED');
     expect(detail.retryable).to.equal(true);
     expect(detail.message).to.include('502');
@@ -213,10 +204,7 @@ describe('failing, retrying and cancelling', () => {
     expect(openDialog()).to.equal(null);
     await expect(el).to.be.accessible();
 
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const { detail: open } = await opened;
-    expect(open.transactionId).to.equal(`tx-${id}-2`);
+    expect(await payUntilOpen(el)).to.equal(`tx-${id}-2`);
     expect((await kit.log()).tokenCalls[id]).to.equal(2);
   });
 
@@ -224,26 +212,20 @@ describe('failing, retrying and cancelling', () => {
     const id = orderId('token400');
     await kit.scenario(id, { failFirst: 5, failStatus: 400 });
     const el = await mount(id);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    const { detail } = await failed;
+    const detail = await payUntilError(el);
     expect(detail).to.include({ code: 'MESH_PAY_TOKEN_REQUEST_FAILED', retryable: false });
   });
 
   it('an unreachable token route is a retryable MESH_PAY_NETWORK error', async () => {
     const el = await fixture<MeshPayButton>(html`<mesh-pay-button token-url="http://127.0.0.1:9/nothing-listens"></mesh-pay-button>`);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    const { detail } = await failed;
+    const detail = await payUntilError(el);
     expect(detail).to.include({ code: 'MESH_PAY_NETWORK', retryable: true });
     expect(el.status).to.equal('error');
   });
 
   it('without token-url it reports MESH_PAY_CONFIG_INVALID, not retryable', async () => {
     const el = await fixture<MeshPayButton>(html`<mesh-pay-button></mesh-pay-button>`);
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    const { detail } = await failed;
+    const detail = await payUntilError(el);
     expect(detail).to.include({ code: 'MESH_PAY_CONFIG_INVALID', retryable: false });
     expect(el.status).to.equal('error');
   });
@@ -263,7 +245,7 @@ describe('failing, retrying and cancelling', () => {
     }
     expect(el.status).to.equal('open');
     expect((await kit.log()).tokenCalls[id]).to.equal(2);
-    const exits = since(mark, 'mesh-exit').map((e) => e.detail as MeshPayEventDetailMap['mesh-exit']);
+    const exits = since(mark, 'mesh-exit').map((e) => e.detail);
     expect(exits.map((e) => [e.error, e.reason])).to.deep.equal([['Integration unavailable', 'token-expired']]);
     expect(since(mark, 'mesh-error')).to.have.length(0);
     await linkPageReceived(`tx-${id}-2`, 'meshSDKSpecs');
@@ -273,15 +255,8 @@ describe('failing, retrying and cancelling', () => {
     const id = orderId('expired2');
     await kit.scenario(id, { links: ['broken'] });
     const el = await mount(id);
-    const restore = shiftClockOnOpen(el, 11 * 60_000, 2);
-    const failed = oneEvent(el, 'mesh-error');
-    try {
-      buttonOf(el).click();
-      const { detail } = await failed;
-      expect(detail).to.include({ code: 'MESH_PAY_LINK_TOKEN_EXPIRED', retryable: true });
-    } finally {
-      restore();
-    }
+    // Link is left open past the token's lifetime, and again past the fresh token's.
+    expect(await errorAfterLinkLeftOpen(el, 2)).to.include({ code: 'MESH_PAY_LINK_TOKEN_EXPIRED', retryable: true });
     expect(el.status).to.equal('error');
     expect((await kit.log()).tokenCalls[id]).to.equal(2);
     expect(openDialog()).to.equal(null);
@@ -292,17 +267,13 @@ describe('failing, retrying and cancelling', () => {
     await kit.scenario(id, { links: ['broken', 'idle'] });
     const el = await mount(id);
     const mark = events.length;
-    const failed = oneEvent(el, 'mesh-error');
-    buttonOf(el).click();
-    const { detail } = await failed;
+    const detail = await payUntilError(el);
     expect(detail).to.include({ code: 'MESH_PAY_LINK_FAILED', message: 'Integration unavailable', retryable: true });
-    expect((since(mark, 'mesh-exit')[0]!.detail as MeshPayEventDetailMap['mesh-exit']).reason).to.equal('error');
+    expect(since(mark, 'mesh-exit')[0]!.detail.reason).to.equal('error');
     expect((await kit.log()).tokenCalls[id]).to.equal(1);
     await el.updateComplete;
     expect(labelOf(el)).to.equal('Retry');
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    expect((await opened).detail.transactionId).to.equal(`tx-${id}-2`);
+    expect(await payUntilOpen(el)).to.equal(`tx-${id}-2`);
   });
 
   it('closing Link without paying is cancelled, and paying again works', async () => {
@@ -322,19 +293,15 @@ describe('failing, retrying and cancelling', () => {
     expect(labelOf(el)).to.equal('Pay with crypto');
     expect(liveRegionOf(el).textContent).to.equal('Payment cancelled');
     expect(openDialog()).to.equal(null);
-    expect(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)).to.equal(null);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    expect((await opened).detail.transactionId).to.equal(`tx-${id}-2`);
+    expect(sessionStorage.getItem(savedPaymentKey(id))).to.equal(null);
+    expect(await payUntilOpen(el)).to.equal(`tx-${id}-2`);
   });
 
   it('a server `failed` ends in failed; Retry mints a new token', async () => {
     const id = orderId('srvfail');
     await kit.scenario(id, { links: ['succeed', 'idle'] });
     const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
+    const tx = await payUntilOpen(el);
     await statusBecomes(el, 'confirming');
     await kit.emit(tx, 'failed');
     await statusBecomes(el, 'failed');
@@ -345,9 +312,7 @@ describe('failing, retrying and cancelling', () => {
     const open = openDialog();
     if (open) dialogPart(open, 'close').click();
     await waitUntil(() => openDialog() === null, 'dialog closed');
-    const reopened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    expect((await reopened).detail.transactionId).to.equal(`tx-${id}-2`);
+    expect(await payUntilOpen(el)).to.equal(`tx-${id}-2`);
   });
 
   it('a status stream that cannot open is MESH_PAY_STREAM_FAILED; Retry follows the stream again without a new token', async () => {
@@ -373,7 +338,7 @@ describe('failing, retrying and cancelling', () => {
 describe('privacy and return users', () => {
   it('exposes access tokens in events only with expose-access-tokens', async () => {
     const id = orderId('expose');
-    const el = await mount(id, { 'expose-access-tokens': true });
+    const el = await mount(id, { 'expose-access-tokens': '' });
     const connected = oneEvent(el, 'mesh-integration-connected');
     buttonOf(el).click();
     const { detail } = await connected;
@@ -386,9 +351,7 @@ describe('privacy and return users', () => {
     const accessTokens = [{ accountId: 'acc-1', accountName: 'Main', accessToken: 'saved-token', brokerType: 'coinbase', brokerName: 'Coinbase' }];
     await kit.scenario(id, { link: 'idle', accessTokens });
     const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
+    const tx = await payUntilOpen(el);
     const page = await linkPageReceived(tx, 'frontAccessTokens');
     expect(page.received.find((m) => m.type === 'frontAccessTokens')!.payload).to.deep.equal(accessTokens);
   });
@@ -400,22 +363,19 @@ describe('reload', () => {
     const tx = `tx-${id}-1`;
     await kit.emit(tx, 'pending');
     await kit.emit(tx, 'processing');
-    sessionStorage.setItem(
-      `mesh-pay:/kit/token#${id}`,
-      JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, lastEventId: '1', status: 'confirming' }),
-    );
+    leaveSavedPayment(id, tx, { lastEventId: '1', status: 'confirming' });
     const mark = events.length;
     const el = await mount(id);
     // The entry only saw that a record exists and sent for the lazy half, which reads it.
     await statusBecomes(el, 'confirming');
     await waitUntil(() => since(mark, 'mesh-status').length === 1, 'the missed event arrives');
-    expect((since(mark, 'mesh-status')[0]!.detail as { status: string }).status).to.equal('processing');
+    expect(since(mark, 'mesh-status')[0]!.detail.status).to.equal('processing');
     const connect = (await kit.log()).streamConnects.filter((c) => c.tx === tx);
     expect(connect.map((c) => c.lastEventId)).to.deep.equal(['1']);
     await kit.emit(tx, 'succeeded');
     await statusBecomes(el, 'succeeded');
     expect(since(mark, 'mesh-status')).to.have.length(2);
-    expect(JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!)).to.include({ status: 'succeeded', lastEventId: '3' });
+    expect(savedPayment(id)).to.include({ status: 'succeeded', lastEventId: '3' });
 
     // Another reload: a saved "succeeded" is only a hint. The button asks the server (the stream sends
     // its current status at once) before it says "Paid" again.
@@ -430,7 +390,7 @@ describe('reload', () => {
     const id = orderId('reloadclick');
     const tx = `tx-${id}-1`;
     await kit.emit(tx, 'pending');
-    sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, lastEventId: '1', status: 'confirming' }));
+    leaveSavedPayment(id, tx, { lastEventId: '1', status: 'confirming' });
     const mark = events.length;
     const el = document.createElement('mesh-pay-button');
     el.tokenUrl = '/kit/token';
@@ -448,10 +408,10 @@ describe('reload', () => {
   it('a page left while Link was open learns from the server whether a transfer was sent', async () => {
     const id = orderId('reloadopen');
     const tx = `tx-${id}-1`;
-    sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, status: 'open' }));
+    leaveSavedPayment(id, tx, { status: 'open' });
     const el = await mount(id);
     expect(el.status).to.equal('idle');
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await streamFollowed(tx);
     await kit.emit(tx, 'pending');
     await statusBecomes(el, 'confirming');
     await kit.emit(tx, 'succeeded');
@@ -462,11 +422,7 @@ describe('reload', () => {
     const id = orderId('drop');
     const el = await mount(id);
     const mark = events.length;
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
-    await statusBecomes(el, 'confirming');
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    const tx = await payUntilConfirming(el);
     await kit.emit(tx, 'pending');
     await waitUntil(() => since(mark, 'mesh-status').length === 1, 'pending seen');
     expect((await kit.drop(tx)).dropped).to.equal(1);
@@ -477,20 +433,16 @@ describe('reload', () => {
     await statusBecomes(el, 'succeeded');
     const connects = (await kit.log()).streamConnects.filter((c) => c.tx === tx);
     expect(connects.map((c) => c.lastEventId)).to.deep.equal([null, '1']);
-    expect(since(mark, 'mesh-status').map((e) => (e.detail as { status: string }).status)).to.deep.equal(['pending', 'processing', 'succeeded']);
+    expect(since(mark, 'mesh-status').map((e) => e.detail.status)).to.deep.equal(['pending', 'processing', 'succeeded']);
     expect(since(mark, 'mesh-error')).to.have.length(0);
   });
 
   it('a button moved in the DOM while confirming keeps following the payment', async () => {
     const id = orderId('move');
     const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
-    await statusBecomes(el, 'confirming');
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    const tx = await payUntilConfirming(el);
     await kit.emit(tx, 'pending');
-    await waitUntil(() => JSON.parse(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`)!).lastEventId === '1', 'event 1 saved');
+    await waitUntil(() => savedPayment(id)?.lastEventId === '1', 'event 1 saved');
     const parent = el.parentElement!;
     el.remove();
     expect(openDialog()).to.equal(null);
@@ -504,9 +456,7 @@ describe('reload', () => {
   it('a new order-id starts over at idle', async () => {
     const id = orderId('order1');
     const el = await mount(id);
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
+    const tx = await payUntilOpen(el);
     await statusBecomes(el, 'confirming');
     await kit.emit(tx, 'succeeded');
     await statusBecomes(el, 'succeeded');
@@ -525,17 +475,17 @@ describe('reload', () => {
 
   it('a saved payment pointing at another origin shows Confirming… only until the driver reads it', async () => {
     const id = orderId('reloadforeign');
-    sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: 'https://evil.example/status/tx?cap=x', transactionId: 'tx', status: 'succeeded' }));
+    sessionStorage.setItem(savedPaymentKey(id), JSON.stringify({ statusUrl: 'https://evil.example/status/tx?cap=x', transactionId: 'tx', status: 'succeeded' }));
     const el = await mount(id);
     await statusBecomes(el, 'idle');
     expect(labelOf(el)).to.equal('Pay with crypto');
-    expect(sessionStorage.getItem(`mesh-pay:/kit/token#${id}`), 'the untrusted record is dropped').to.equal(null);
+    expect(sessionStorage.getItem(savedPaymentKey(id)), 'the untrusted record is dropped').to.equal(null);
     expect((await kit.log()).streamConnects.some((c) => c.tx === 'tx'), 'no stream followed').to.equal(false);
   });
 
   it('ignores a tampered sessionStorage record', async () => {
     const id = orderId('tamper');
-    sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify({ statusUrl: 42, status: 'succeeded' }));
+    sessionStorage.setItem(savedPaymentKey(id), JSON.stringify({ statusUrl: 42, status: 'succeeded' }));
     const el = await mount(id);
     await statusBecomes(el, 'idle');
     expect(labelOf(el)).to.equal('Pay with crypto');
@@ -544,7 +494,7 @@ describe('reload', () => {
   it('garbage in the saved record leaves the button idle', async () => {
     for (const raw of ['{not json', 'null', '"confirming"', '[]', JSON.stringify({ status: 'x'.repeat(100_000) }), JSON.stringify({ status: '<img src=x onerror=alert(1)>' })]) {
       const id = orderId('garbage');
-      sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, raw);
+      sessionStorage.setItem(savedPaymentKey(id), raw);
       const el = await mount(id);
       await statusBecomes(el, 'idle');
       expect(labelOf(el), raw.slice(0, 40)).to.equal('Pay with crypto');
@@ -590,15 +540,13 @@ describe('look and language', () => {
     const id = orderId('looks');
     const el = await mount(id);
     el.style.setProperty('--mesh-pay-button-success', 'rgb(0, 128, 1)');
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
+    const tx = await payUntilOpen(el);
     await el.updateComplete;
     const spinner = el.shadowRoot!.querySelector('[part~="spinner"]')!;
     expect(getComputedStyle(spinner).animationName).to.equal('spin');
     expect(getComputedStyle(spinner).borderTopStyle).to.equal('solid');
     await statusBecomes(el, 'confirming');
-    await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), 'stream followed');
+    await streamFollowed(tx);
     await kit.emit(tx, 'succeeded');
     await statusBecomes(el, 'succeeded');
     // After the button's short colour transition.
@@ -610,9 +558,7 @@ describe('look and language', () => {
     const failingId = orderId('looks-error');
     await kit.scenario(failingId, { failFirst: 1, failStatus: 502 });
     const failing = await mount(failingId);
-    const failed = oneEvent(failing, 'mesh-error');
-    buttonOf(failing).click();
-    await failed;
+    await payUntilError(failing);
     await waitUntil(() => bg(failing) === 'rgb(185, 28, 28)', `danger colour, still ${bg(failing)}`);
     await expect(failing).to.be.accessible();
   });
@@ -657,9 +603,7 @@ describe('look and language', () => {
     const el = wrapper.querySelector('mesh-pay-button')!;
     // German is its own small chunk, fetched because the page asked for it.
     await waitUntil(() => labelOf(el) === 'Mit Krypto bezahlen', 'German label', { timeout: 8000 });
-    const opened = oneEvent(el, 'mesh-open');
-    buttonOf(el).click();
-    const tx = (await opened).detail.transactionId;
+    const tx = await payUntilOpen(el);
     await statusBecomes(el, 'confirming');
     await el.updateComplete;
     expect(labelOf(el)).to.equal('Wird bestätigt…');
@@ -762,7 +706,7 @@ describe('one Link per page and render types', () => {
     await waitUntil(async () => (await kit.log()).tokenCalls[b] === 1, 'second token minted');
     expect(second.status).to.equal('preparing');
     const secondOpen = oneEvent(second, 'mesh-open');
-    dialogPart(openDialog()!, 'close').click();
+    closeLink();
     await secondOpen;
     expect(first.status).to.equal('cancelled');
     expect(second.status).to.equal('open');
@@ -807,13 +751,7 @@ describe('one Link per page and render types', () => {
 describe('in-app browsers', () => {
   it('offers "Open in your browser" instead of a Link that would break', async () => {
     const id = orderId('webview');
-    const el = document.createElement('mesh-pay-button');
-    el.userAgent = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Instagram 300.0.0.0';
-    el.tokenUrl = '/kit/token';
-    el.orderId = id;
-    const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
-    wrapper.append(el);
-    await el.updateComplete;
+    const el = await mountInApp(IN_APP_BROWSER.iosInstagram, id);
     // Detection is part of the lazy half: until the customer shows intent, the page has the plain button.
     expect(el.shadowRoot!.querySelector('[part~="button"]')).to.not.equal(null);
     el.dispatchEvent(new PointerEvent('pointerenter'));
@@ -828,11 +766,7 @@ describe('in-app browsers', () => {
   });
 
   it('uses an Android intent: URL in Android webviews', async () => {
-    const el = document.createElement('mesh-pay-button');
-    el.userAgent = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/450.0]';
-    const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
-    wrapper.append(el);
-    await el.updateComplete;
+    const el = await mountInApp(IN_APP_BROWSER.androidFacebook);
     el.focus(); // keyboard intent
     await waitUntil(() => el.shadowRoot!.querySelector('[part~="webview-link"]'), 'in-app view rendered');
     const href = el.shadowRoot!.querySelector<HTMLAnchorElement>('[part~="webview-link"]')!.getAttribute('href')!;

@@ -49,7 +49,11 @@ export class PaymentDriver {
   #token: LinkTokenResponse | undefined;
   #streamBroke = false;
   #resumedKey: string | undefined;
-  /** The element showed `confirming` from the saved record's status alone, before this half read the record. */
+  /**
+   * The element showed `confirming` from the saved record's status alone, before this half read the
+   * record, or `error` because this half failed to download (only the element shows `error` before a
+   * driver exists; it may have been sent for a saved payment, which is still this half's to resume).
+   */
   #unread: boolean;
   /** Why the button is inert in `error`, if it is. */
   notice: PaymentNotice | undefined;
@@ -60,7 +64,7 @@ export class PaymentDriver {
     private readonly el: MeshPayButton,
     private readonly internals: ButtonInternals,
   ) {
-    this.#unread = el.status === 'confirming';
+    this.#unread = el.status === 'confirming' || el.status === 'error';
     // The looks of a payment under way, next to the element's resting styles.
     adoptStyles(el.renderRoot as ShadowRoot, [...(el.constructor as typeof MeshPayButton).elementStyles, paymentDriverStyles]);
     this.#tokenTask = new AbortableTask(el, ([tokenUrl, orderId], { signal }) => requestLinkToken(tokenUrl, orderId, signal));
@@ -295,7 +299,10 @@ export class PaymentDriver {
     const statusUrl = trustedStatusUrl(saved.statusUrl, this.el.tokenUrl);
     if (!statusUrl) return clearPayment(key);
     const status = this.el.status;
-    if (status !== 'idle' && status !== 'cancelled' && status !== 'confirming') return;
+    // `error` from before this half arrived (see #unread): a payment that may still settle is followed
+    // again, never left to a Retry that would start a second one. (`open` is only ever followed quietly, from rest.)
+    const failedToLoad = status === 'error' && this.#unread && saved.status !== 'open';
+    if (status !== 'idle' && status !== 'cancelled' && status !== 'confirming' && !failedToLoad) return;
     // Re-attached while confirming: pick the stream up where it stopped.
     if (status === 'confirming' && this.#stream.following) return;
     this.#token ??= { linkToken: '', transactionId: saved.transactionId, statusUrl, environment: 'sandbox', receivedAt: 0 };

@@ -3,7 +3,11 @@
  * driver (the element's lazily loaded half) asks `nextStatus()` for every event and ignores a step the
  * table does not allow (say, `succeeded` straight from `preparing`), so no event arriving late or out
  * of order can show the customer a lie. Before the driver has loaded, the element itself takes only
- * the table's first step: `idle` --start--> `preparing` on a click.
+ * steps the table allows: `start` on a click (`idle`/`error` → `preparing`); `resume` for a saved
+ * payment that may still settle (`idle` → `confirming` on connect, `error` → `confirming` on Retry
+ * after the driver failed to download for it: never `start`, which would mint a second payment);
+ * and `fail` when that download fails (→ `error`). A driver that arrives at such an `error` (say on
+ * the next intent) resumes the saved payment too.
  * `transition()` is the strict form (it throws `InvalidTransitionError`), for tests and integrators.
  * Only the server's stream (`serverSucceeded`) leads to `succeeded`; only `reset` leaves it.
  */
@@ -31,7 +35,7 @@ export type PaymentEvent =
   | 'serverFailed'
   /** Something broke (token route, SDK load, stream). */
   | 'fail'
-  /** Follow the server's status stream again (after a reload, or Retry after the stream broke). */
+  /** Follow the server's status stream again (after a reload, or Retry after the stream broke or after the driver failed to download for a saved payment). */
   | 'resume'
   /** Back to the start, e.g. a new order id. */
   | 'reset';

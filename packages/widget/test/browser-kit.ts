@@ -1,7 +1,9 @@
 // Browser-side helpers that steer the fake kit (test/fake-kit.mjs) served by web-test-runner.
-import { fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import type { MeshPayButton } from '../src/mesh-pay-button.component.js';
+import type { MeshPayEventDetailMap } from '../src/events.js';
 import type { PaymentStatus } from '../src/payment-machine.js';
+import type { SavedPayment } from '../src/payment-session.js';
 
 /**
  * A button for order `id` pointed at the fake kit (or `tokenUrl`), with `attrs` set before it
@@ -18,6 +20,33 @@ export async function mount(id: string, attrs: Record<string, string> = {}, toke
   await el.updateComplete;
   return el;
 }
+
+/** User agents of in-app browsers (webviews) where Link would break. */
+export const IN_APP_BROWSER = {
+  iosInstagram: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Instagram 300.0.0.0',
+  androidFacebook: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/450.0]',
+};
+
+/**
+ * A button for order `id` that believes it runs in the in-app browser `userAgent`, in a fresh
+ * fixture. The in-app view comes with the lazy half, on the customer's first sign of intent.
+ */
+export async function mountInApp(userAgent: string, id?: string): Promise<MeshPayButton> {
+  const el = document.createElement('mesh-pay-button') as HTMLElement as MeshPayButton;
+  // A property, not an attribute: pages cannot spoof it from markup, tests set it before connecting.
+  el.userAgent = userAgent;
+  if (id !== undefined) {
+    el.tokenUrl = '/kit/token';
+    el.orderId = id;
+  }
+  const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
+  wrapper.append(el);
+  await el.updateComplete;
+  return el;
+}
+
+/** The same test server under the page's other loopback name: a second origin (kit and Link page alike). */
+export const otherOrigin = `${location.protocol}//${location.hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1'}:${location.port}`;
 
 export interface Scenario {
   /** Fake Link page scenario for every token (see test/fake-link.js). */
@@ -76,7 +105,76 @@ export const kit = {
   drop: (tx: string) => post(`/kit/status/${encodeURIComponent(tx)}/drop`, {}) as Promise<{ dropped: number }>,
   openStreams: async (tx: string): Promise<number> => ((await (await fetch(`/kit/status/${encodeURIComponent(tx)}/clients`)).json()) as { open: number }).open,
   log: async (): Promise<KitLog> => (await fetch('/kit/log')).json() as Promise<KitLog>,
+  /** The shop's CDN fails (or serves again) the button's lazily loaded half: the payment driver and everything after idle. */
+  breakLazyHalf: (broken: boolean) => post('/kit/lazy-half', { broken }),
+  /** Waits until a status stream of `tx` has been opened. */
+  streamConnected: (tx: string) =>
+    waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), `no status stream of ${tx} was opened`, { timeout: 8000, interval: 50 }),
 };
+
+/**
+ * A payment this tab saw sent before the reload, as the button keeps it: its status stream already
+ * said `pending` (event id 1). Returns its transaction id.
+ */
+export async function saveConfirmingPayment(id: string, record: { status?: string; statusUrl?: string } = {}): Promise<string> {
+  const tx = `tx-${id}-1`;
+  await kit.emit(tx, 'pending');
+  const saved = { statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, lastEventId: '1', status: 'confirming', ...record };
+  sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify(saved));
+  return tx;
+}
+
+/** The HTTP statuses this page's requests for the lazy half were answered with (Resource Timing). */
+export function lazyHalfAnswers(): number[] {
+  return performance
+    .getEntriesByType('resource')
+    .filter((entry) => new URL(entry.name).pathname.endsWith('/src/link-flow.ts'))
+    .map((entry) => (entry as PerformanceResourceTiming).responseStatus);
+}
+
+/** Every status `el` reflects from now on, in order. */
+export function statusesOf(el: MeshPayButton): string[] {
+  const seen: string[] = [];
+  new MutationObserver((records) => {
+    for (const record of records) seen.push((record.target as Element).getAttribute('status') ?? '');
+  }).observe(el, { attributes: true, attributeFilter: ['status'] });
+  return seen;
+}
+
+export type Recorded<K extends keyof MeshPayEventDetailMap = keyof MeshPayEventDetailMap> = {
+  type: K;
+  detail: MeshPayEventDetailMap[K];
+  /** The button's `status` attribute as listeners saw it when the event fired. */
+  statusAttr: string | null;
+};
+
+const MESH_EVENTS: (keyof MeshPayEventDetailMap)[] = [
+  'mesh-click',
+  'mesh-open',
+  'mesh-integration-connected',
+  'mesh-transfer-finished',
+  'mesh-exit',
+  'mesh-event',
+  'mesh-status',
+  'mesh-error',
+];
+
+/**
+ * Records every mesh-* event that reaches `document` from now on (so each must bubble and be
+ * composed). `events.length` marks a moment; `since(mark, type)` is what came of one type after it.
+ */
+export function recordMeshEvents() {
+  const events: Recorded[] = [];
+  for (const type of MESH_EVENTS) {
+    document.addEventListener(type, (event) => {
+      const custom = event as CustomEvent;
+      expect(custom.bubbles && custom.composed, `${type} bubbles and is composed`).to.equal(true);
+      events.push({ type, detail: custom.detail, statusAttr: (custom.target as Element).getAttribute('status') });
+    });
+  }
+  const since = <K extends keyof MeshPayEventDetailMap>(mark: number, type: K) => events.slice(mark).filter((e): e is Recorded<K> => e.type === type);
+  return { events, since };
+}
 
 export function buttonOf(el: MeshPayButton): HTMLButtonElement {
   const button = el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]');
@@ -122,6 +220,13 @@ export function dialogPart(dialog: HTMLDialogElement, part: 'close' | 'hint' | '
   return element;
 }
 
+/** Closes Link with the dialog's close button, as a customer would. */
+export function closeLink(): void {
+  const dialog = openDialog();
+  if (!dialog) throw new Error('no open Link dialog to close');
+  dialogPart(dialog, 'close').click();
+}
+
 /** Removes whatever dialog host a test left behind. */
 export function removeDialogs(): void {
   for (const host of document.querySelectorAll('mesh-pay-dialog')) host.remove();
@@ -154,7 +259,20 @@ export function shiftClockOnOpen(el: HTMLElement, byMs: number, times: number): 
     Date.now = realNow;
   };
 }
-
+/**
+ * Presses the button while the customer leaves Link open 11 minutes at each of its first `opens`
+ * opens (Mesh's link tokens live 10), and resolves with the mesh-error that ends the attempt.
+ */
+export async function errorAfterLinkLeftOpen(el: MeshPayButton, opens: number): Promise<MeshPayEventDetailMap['mesh-error']> {
+  const restore = shiftClockOnOpen(el, 11 * 60_000, opens);
+  const failed = oneEvent(el, 'mesh-error');
+  try {
+    buttonOf(el).click();
+    return (await failed).detail;
+  } finally {
+    restore();
+  }
+}
 
 export async function statusBecomes(el: MeshPayButton, status: PaymentStatus): Promise<void> {
   await waitUntil(() => el.status === status, `expected status "${status}", still "${el.status}"`, { timeout: 8000 });
@@ -173,4 +291,53 @@ export async function linkPageReceived(tx: string, type: string): Promise<KitLog
     { timeout: 8000, interval: 50 },
   );
   return found!;
+}
+
+/** Presses the button and waits until Link opens; returns the new payment's transaction id. */
+export async function payUntilOpen(el: MeshPayButton): Promise<string> {
+  const opened = oneEvent(el, 'mesh-open');
+  buttonOf(el).click();
+  return (await opened).detail.transactionId;
+}
+
+/** Presses the button and resolves with the mesh-error that ends the attempt. */
+export async function payUntilError(el: MeshPayButton): Promise<MeshPayEventDetailMap['mesh-error']> {
+  const failed = oneEvent(el, 'mesh-error');
+  buttonOf(el).click();
+  return (await failed).detail;
+}
+
+/** Waits until the fake kit has seen the button open the status stream of `tx`. */
+export async function streamFollowed(tx: string): Promise<void> {
+  await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), `status stream of ${tx} never followed`, { timeout: 8000 });
+}
+
+/**
+ * Pays through Link (whatever the order's scenario makes it do) until the button is `confirming`
+ * and follows the kit's status stream: only the server's word is left to wait for. Returns the
+ * transaction id.
+ */
+export async function payUntilConfirming(el: MeshPayButton): Promise<string> {
+  const tx = await payUntilOpen(el);
+  await statusBecomes(el, 'confirming');
+  await streamFollowed(tx);
+  return tx;
+}
+
+/** Where a button whose token-url is `tokenUrl` saves the payment of order `id` (sessionStorage). */
+export function savedPaymentKey(id: string, tokenUrl = '/kit/token'): string {
+  return `mesh-pay:${tokenUrl}#${id}`;
+}
+
+/** The payment record a button saved for order `id`, as it stands in sessionStorage (null when none). */
+export function savedPayment(id: string, tokenUrl?: string): SavedPayment | null {
+  return JSON.parse(sessionStorage.getItem(savedPaymentKey(id, tokenUrl)) ?? 'null') as SavedPayment | null;
+}
+
+/**
+ * What a page left behind before a reload: the record of payment `tx` for order `id`, its status
+ * stream on the fake kit (with the kit's capability), in the state `fields` describe.
+ */
+export function leaveSavedPayment(id: string, tx: string, fields: Pick<SavedPayment, 'status' | 'lastEventId'>): void {
+  sessionStorage.setItem(savedPaymentKey(id), JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, ...fields }));
 }

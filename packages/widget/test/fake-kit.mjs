@@ -19,15 +19,17 @@
  * @property {() => void} close
  * @property {Record<string, unknown[]>} log
  * @property {boolean} sdkBroken when true the kit answers 503 for the Mesh SDK module (`/__mesh-sdk__/…`)
+ * @property {boolean} lazyHalfBroken when true the kit answers 503 for the button's lazily loaded half (`lazyHalfPath`)
  */
 
 const TERMINAL = new Set(['succeeded', 'failed']);
 
 /**
- * @param {{ linkPagePath: string }} options path of the fake Link page on the same origin
+ * @param {{ linkPagePath: string, lazyHalfPath?: string }} options path of the fake Link page on the
+ *   same origin, and of the module that is the button's lazily loaded half (link-flow), if it is served here
  * @returns {FakeKit}
  */
-export function createFakeKit({ linkPagePath }) {
+export function createFakeKit({ linkPagePath, lazyHalfPath }) {
   /** @type {Map<string, any>} */
   const scenarios = new Map();
   /** @type {Map<string, number>} */
@@ -93,6 +95,12 @@ export function createFakeKit({ linkPagePath }) {
       res.end('SDK CDN down');
       return true;
     }
+    if (kit.lazyHalfBroken && path === lazyHalfPath) {
+      // The shop's CDN fails the button's second download (the payment driver and everything after idle).
+      res.writeHead(503, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      res.end('CDN down');
+      return true;
+    }
     if (!path.startsWith('/kit/')) return false;
     log.requests.push(`${req.method} ${path}`);
     const origin = `http://${req.headers.host}`;
@@ -137,6 +145,11 @@ export function createFakeKit({ linkPagePath }) {
       // Simulates the SDK's CDN being down.
       kit.sdkBroken = (await readJson(req)).broken === true;
       json(res, 200, { broken: kit.sdkBroken });
+      return true;
+    }
+    if (req.method === 'POST' && path === '/kit/lazy-half') {
+      kit.lazyHalfBroken = (await readJson(req)).broken === true;
+      json(res, 200, { broken: kit.lazyHalfBroken });
       return true;
     }
     if (req.method === 'POST' && path === '/kit/scenario') {
@@ -307,6 +320,6 @@ export function createFakeKit({ linkPagePath }) {
     streams.clear();
   }
 
-  const kit = { handle, close, log, sdkBroken: false };
+  const kit = { handle, close, log, sdkBroken: false, lazyHalfBroken: false };
   return kit;
 }

@@ -4,17 +4,33 @@
 //   CommonJS only, so each page is bundled by esbuild (the framework and the widget from source in one
 //   file, one copy of React), leaving the test tooling and the Mesh SDK to the runner (the SDK plugin
 //   serves it at its one URL).
+// - Solid (test/frameworks/solid/*.test.tsx): compiled by Solid's own JSX compiler (babel-preset-solid,
+//   after esbuild strips the types and keeps the JSX), then bundled like the JSX pages.
 // - Svelte 5: components (*.svelte) compiled by svelte/compiler for the client, as Svelte's bundler plugins
 //   do; the runtime (`svelte/internal/client`) is plain ESM the runner resolves.
 // - Vue: its self-contained ESM browser build, which includes the template compiler, so the pages write
 //   real templates (`@mesh-status`, `:userAgent`) compiled with `compilerOptions.isCustomElement`.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { transformAsync } from '@babel/core';
+import { build, transform } from 'esbuild';
 import { compile } from 'svelte/compiler';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const BUNDLED_PAGES = /^\/packages\/widget\/test\/frameworks\/[\w-]+\.test\.tsx$/;
+const BUNDLED_PAGES = /^\/packages\/widget\/test\/frameworks\/(solid\/)?[\w-]+\.test\.tsx$/;
+const SOLID_PAGE = /[\\/]test[\\/]frameworks[\\/]solid[\\/][\w-]+\.test\.tsx$/;
+
+/** esbuild plugin: a Solid page's JSX goes through Solid's compiler (JSX becomes DOM templates and effects). */
+const solidJsx = {
+  name: 'solid-jsx',
+  setup(on) {
+    on.onLoad({ filter: SOLID_PAGE }, async ({ path }) => {
+      const typeless = await transform(await readFile(path, 'utf8'), { loader: 'tsx', jsx: 'preserve', sourcefile: path });
+      const compiled = await transformAsync(typeless.code, { filename: path, babelrc: false, configFile: false, presets: [['babel-preset-solid', { generate: 'dom' }]] });
+      return { contents: compiled.code, loader: 'js' };
+    });
+  },
+};
 const SVELTE_COMPONENTS = /^\/packages\/widget\/test\/[\w/-]+\.svelte$/;
 
 export function frameworkPagesPlugin() {
@@ -40,6 +56,7 @@ export function frameworkPagesPlugin() {
         platform: 'browser',
         target: 'es2022',
         jsx: 'automatic',
+        plugins: [solidJsx],
         // `@mesh-pay/widget` resolves to its source, as in the workspace's own typecheck.
         conditions: ['source'],
         external: ['@open-wc/testing', '@web/*', '@meshconnect/web-link-sdk'],

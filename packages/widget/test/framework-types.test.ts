@@ -33,6 +33,7 @@ test('React 19: attributes, the userAgent property, onmesh-* handlers with their
 test('the React and Preact pages of the browser tests type-check as apps of their framework', () => typeCheck('typescript/bin/tsc', 'react', 'test/frameworks'));
 test('Preact: the same JSX typings, through preact.JSX', () => typeCheck('typescript/bin/tsc', 'preact'));
 test('Solid: attributes, prop:userAgent and on:mesh-* handlers', () => typeCheck('typescript/bin/tsc', 'solid'));
+test('the Solid page of the browser tests type-checks as a Solid app', () => typeCheck('typescript/bin/tsc', 'solid', 'test/frameworks/solid'));
 test('Svelte: SvelteHTMLElements has the attributes, on:mesh-* and Svelte 5 onmesh-* handlers', () => typeCheck('typescript/bin/tsc', 'svelte'));
 test('Svelte 5: svelte-check reports exactly the marked mistakes in .svelte markup, and none in a correct page', async () => {
   const workspace = `${packageDir}test/types/svelte`;

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import express from 'express';
+import type { Page } from 'playwright-core';
 import type { MeshSandbox } from '../../src/index.js';
 import { listen, type Listening } from './http.js';
 
@@ -87,6 +88,21 @@ export async function startShop(sandbox: MeshSandbox): Promise<Shop> {
   app.use('/sandbox/mesh', sandbox.router);
   const server = await listen(app);
   return { url: server.url, sandboxBase: `${server.url}/sandbox/mesh`, webhooks, server };
+}
+
+/** Has the loaded host page open Link with `linkToken`; `options` go to the SDK as the page's openMesh takes them. */
+export async function openMesh(page: Page, linkToken: string, options: { theme?: string; accessTokens?: unknown } = {}): Promise<void> {
+  await page.evaluate(({ token, options }) => (window as any).openMesh(token, options), { token: linkToken, options });
+}
+
+/** What the host page has recorded from the SDK so far. */
+export function meshLogOf(page: Page): Promise<MeshLog> {
+  return page.evaluate(() => (window as any).meshLog) as Promise<MeshLog>;
+}
+
+/** Waits until the SDK has called onExit on the host page. */
+export async function linkExited(page: Page, timeoutMs = 10_000): Promise<void> {
+  await page.waitForFunction(() => (window as any).meshLog.exits.length > 0, undefined, { timeout: timeoutMs });
 }
 
 /** What the host page recorded from the SDK. */

@@ -1,0 +1,38 @@
+// Runs in its own page: the story needs the lazily loaded half to fail first, and once a page has it the
+// browser's module map never asks the network again.
+import { expect, oneEvent } from '@open-wc/testing';
+import './mesh-pay-button.js';
+import type { MeshPayButton } from './mesh-pay-button.component.js';
+import { savedPaymentStatus } from './payment-session-key.js';
+import { kit, labelOf, mount, orderId, resetPage, saveConfirmingPayment, statusBecomes } from '../test/browser-kit.js';
+
+describe('reset() on a button whose saved payment it could not load', () => {
+  after(async () => {
+    await kit.breakLazyHalf(false);
+  });
+
+  it('fetches what it needs, forgets the saved payment and shows idle, so the next visit starts afresh', async () => {
+    const id = orderId('resumereset');
+    await saveConfirmingPayment(id);
+    await kit.breakLazyHalf(true);
+    const failed = oneEvent(document, 'mesh-error');
+    const el: MeshPayButton = await mount(id);
+    await failed;
+    expect(el.status).to.equal('error');
+
+    // The merchant moves on (a new cart, say) once the network is back.
+    await kit.breakLazyHalf(false);
+    el.reset();
+    await statusBecomes(el, 'idle');
+    await el.updateComplete;
+    expect(labelOf(el)).to.equal('Pay with crypto');
+    expect(savedPaymentStatus('/kit/token', id), 'the saved payment is forgotten').to.equal(undefined);
+    expect((await kit.log()).tokenCalls[id], 'nothing was minted').to.equal(undefined);
+
+    // A reload of the same order: nothing to resume.
+    resetPage();
+    const again = await mount(id);
+    expect(again.status).to.equal('idle');
+    await expect(again).to.be.accessible();
+  });
+});
