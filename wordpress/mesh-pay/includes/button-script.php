@@ -22,6 +22,14 @@ function mesh_pay_button_script_url() {
 }
 
 /**
+ * Registered with no version, so WordPress prints the URL without `?ver=`: the bundle's lazy chunks
+ * import the entry as `./mesh-pay-button.js`, and a module is one instance per URL. With `?ver=`
+ * the browser would fetch and run a second copy of the entry when a payment starts, and the
+ * payment's half would talk to that copy (the button ended a payment blank instead of "Paid").
+ */
+const MESH_PAY_SCRIPT_VERSION = null;
+
+/**
  * Whether this page loads the button through WordPress's script-module API. WordPress 6.5 prints
  * enqueued modules only in wp_head / wp_footer, never in wp-admin: a module enqueued for the block
  * editor there would silently never load, so the editor keeps the classic tag on every release.
@@ -32,10 +40,10 @@ function mesh_pay_uses_script_modules() {
 
 function mesh_pay_register_button_script() {
 	if ( mesh_pay_uses_script_modules() ) {
-		wp_register_script_module( MESH_PAY_SCRIPT_MODULE, mesh_pay_button_script_url(), array(), MESH_PAY_VERSION );
+		wp_register_script_module( MESH_PAY_SCRIPT_MODULE, mesh_pay_button_script_url(), array(), MESH_PAY_SCRIPT_VERSION );
 		return;
 	}
-	wp_register_script( MESH_PAY_SCRIPT_HANDLE, mesh_pay_button_script_url(), array(), MESH_PAY_VERSION, true );
+	wp_register_script( MESH_PAY_SCRIPT_HANDLE, mesh_pay_button_script_url(), array(), MESH_PAY_SCRIPT_VERSION, true );
 	add_filter( 'script_loader_tag', 'mesh_pay_module_script_tag', 10, 3 );
 }
 
@@ -55,7 +63,7 @@ function mesh_pay_enqueue_button_script() {
  *
  * @param string $tag    The tag WordPress built.
  * @param string $handle Script handle.
- * @param string $src    Script URL (with ?ver=).
+ * @param string $src    Script URL.
  * @return string
  */
 function mesh_pay_module_script_tag( $tag, $handle, $src ) {
