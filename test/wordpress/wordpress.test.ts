@@ -73,11 +73,13 @@ for (const core of WORDPRESS_CORES) {
     /**
      * The one tag that loads the button, as this release prints a module: WordPress's own
      * script-module printer from 6.5 (id `<module id>-js-module`), the plugin's rewritten classic
-     * tag before it (id `<handle>-js`). Never both: the page fetches and runs the bundle once. No
-     * `?ver=`: the bundle's chunks import the entry by its bare URL, and another URL is another copy.
+     * tag before it (id `<handle>-js`). Never both: the page fetches and runs the bundle once. The
+     * release in the path, no `?ver=`: the bundle's chunks import the entry by its bare URL, and
+     * another URL is another copy.
      */
-    function expectOneButtonScript(html: string): void {
-      const src = `${wp.url}/wp-content/plugins/mesh-pay/assets/mesh-pay-button.js`;
+    async function expectOneButtonScript(html: string): Promise<void> {
+      const release = (await wp.php('echo MESH_PAY_VERSION;')).trim();
+      const src = `${wp.url}/wp-content/plugins/mesh-pay/assets/${release}/mesh-pay-button.js`;
       const id = core.scriptModules ? '@mesh-pay/button-js-module' : 'mesh-pay-button-js';
       const tag = `<script type="module" src="${src}" id="${id}">`;
       assert.deepEqual(html.match(/<[^<>]*mesh-pay-button\.js[^<>]*>/g), [tag]);
@@ -123,7 +125,7 @@ for (const core of WORDPRESS_CORES) {
       it('shows the button and takes a payment through the kit on another origin, credited once', async () => {
         const orderId = `wp-order-${Date.now().toString(36)}`;
         const url = await wp.publish('Support us', `Thank you for your order.\n\n[mesh_pay_button order_id="${orderId}" label="Pay with crypto"]`);
-        expectOneButtonScript(await (await fetch(url)).text());
+        await expectOneButtonScript(await (await fetch(url)).text());
         const { page, errors, close } = await visit(url);
         try {
           const button = page.locator('mesh-pay-button');
@@ -206,7 +208,7 @@ for (const core of WORDPRESS_CORES) {
           ].join('\n'),
         );
         const html = await (await fetch(url)).text();
-        expectOneButtonScript(html);
+        await expectOneButtonScript(html);
         assert.match(html, /<div class="wp-block-mesh-pay-button"><mesh-pay-button token-url="[^"]+" order-id="wp-block-1" label="Block pay" theme="dark"><\/mesh-pay-button><\/div>/);
         const { page, errors, close } = await visit(url);
         try {

@@ -1,8 +1,8 @@
 <?php
 /**
- * The button's script: the widget's flat browser bundle, shipped inside the plugin (assets/), never
- * from an outside CDN, as WordPress.org requires. It is an ES module and lazily imports the Mesh SDK
- * chunk next to it, so it must be printed with type="module". WordPress 6.5+ has a script-module
+ * The button's script: the widget's flat browser bundle, shipped inside the plugin
+ * (assets/<version>/), never from an outside CDN, as WordPress.org requires. It is an ES module and
+ * lazily imports the Mesh SDK chunk next to it, so it must be printed with type="module". WordPress 6.5+ has a script-module
  * API for that on the front end; 6.1–6.4, and the block editor on every release, get a classic
  * registration whose tag we rewrite.
  *
@@ -16,9 +16,12 @@ if ( ! defined( 'ABSPATH' ) ) {
 const MESH_PAY_SCRIPT_HANDLE = 'mesh-pay-button';
 const MESH_PAY_SCRIPT_MODULE = '@mesh-pay/button';
 
-/** The bundle's URL inside this plugin. */
+/**
+ * The bundle's URL inside this plugin. The release is in the path (the build copies the scripts to
+ * assets/<version>/), so an update is a new URL for every cache.
+ */
 function mesh_pay_button_script_url() {
-	return plugins_url( 'assets/mesh-pay-button.js', MESH_PAY_PLUGIN_FILE );
+	return plugins_url( 'assets/' . MESH_PAY_VERSION . '/mesh-pay-button.js', MESH_PAY_PLUGIN_FILE );
 }
 
 /**
