@@ -53,6 +53,8 @@ export interface WordPressSite {
   php(code: string): Promise<string>;
   /** Publishes a post with raw content (no kses: as an administrator with unfiltered_html); returns its URL. */
   publish(title: string, content: string): Promise<string>;
+  /** What PHP and WordPress logged so far (WP_DEBUG_LOG: errors, warnings, notices, deprecations). */
+  debugLog(): string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startWordPress(core: WordPressCore, options: { port?: numb
 
     // 2. WordPress files, a plain wp-config.php, our plugin.
     const root = join(dir, 'site');
+    const debugLog = join(dir, 'debug.log');
     await core.lay(root);
     const version = /\$wp_version\s*=\s*'([^']+)'/.exec(readFileSync(join(root, 'wp-includes/version.php'), 'utf8'))?.[1];
     // A story named for 6.5 must not quietly run on something else.
@@ -153,7 +156,7 @@ ${salts}
 $table_prefix = 'wp_';
 define('WP_DEBUG', true);
 define('WP_DEBUG_DISPLAY', false);
-define('WP_DEBUG_LOG', '${join(dir, 'debug.log')}');
+define('WP_DEBUG_LOG', '${debugLog}');
 define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_HTTP_BLOCK_EXTERNAL', true);
 define('DISABLE_WP_CRON', true);
@@ -229,6 +232,7 @@ if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message()); exit(1); }
 echo get_permalink($id);`);
         return out.trim();
       },
+      debugLog: () => (existsSync(debugLog) ? readFileSync(debugLog, 'utf8') : ''),
       output: () => output,
       stop,
     };

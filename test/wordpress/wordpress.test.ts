@@ -295,5 +295,13 @@ for (const core of WORDPRESS_CORES) {
         assert.equal(out.trim(), `'gone'`);
       });
     });
+
+    describe('the PHP log, after all of the above', () => {
+      it('holds no error, warning, notice or misuse from the plugin', () => {
+        // WP_DEBUG is on: PHP names the plugin's files, WordPress's _doing_it_wrong names the misused API.
+        const ours = wp.debugLog().split('\n').filter((line) => /plugins\/mesh-pay\/|mesh_pay|called <strong>incorrectly<\/strong>/i.test(line));
+        assert.deepEqual(ours, []);
+      });
+    });
   });
 }
