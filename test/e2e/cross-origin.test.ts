@@ -50,11 +50,11 @@ async function startSite(pages: (url: string) => Record<string, { body: string |
  * `integrity`, paying through the kit at `kitUrl`; no inline script or style, and a CSP naming
  * exactly the kit's origin (and the script's, when that is another).
  */
-function shopPage(options: { scriptOrigin: string; integrity: string; kitUrl: string; orderId: string }) {
-  const { scriptOrigin, integrity, kitUrl, orderId } = options;
+function shopPage(options: { scriptOrigin: string; integrity: string; kitUrl: string; orderId: string; query?: string }) {
+  const { scriptOrigin, integrity, kitUrl, orderId, query = '' } = options;
   return {
     body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>
-<script type="module" src="${scriptOrigin}/mesh-pay-button.js" integrity="${integrity}" crossorigin="anonymous"></script>
+<script type="module" src="${scriptOrigin}/mesh-pay-button.js${query}" integrity="${integrity}" crossorigin="anonymous"></script>
 </head><body><h1>Checkout</h1>
 <mesh-pay-button token-url="${kitUrl}/mesh/link-token" order-id="${orderId}" label="Pay with crypto"></mesh-pay-button>
 </body></html>`,
@@ -88,6 +88,8 @@ before(async () => {
   shop = await startSite(() => ({
     '/pinned.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-pinned' }),
     '/pay.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-pay' }),
+    // As a CMS prints it: Shopify's asset_url appends ?v=<timestamp>, WordPress ?ver=<version>.
+    '/versioned.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-versioned', query: '?v=1764374400' }),
     '/tampered.html': shopPage({ scriptOrigin: kitUrl, integrity: `sha384-${Buffer.alloc(48, 7).toString('base64')}`, kitUrl, orderId: 'xo-tampered' }),
   }));
   [demo, browser] = await Promise.all([startDemo({ autoplay: 'succeed', env: { MESH_ALLOWED_ORIGINS: shop.url } }), launchChromium()]);
@@ -192,5 +194,28 @@ describe('a shopper on the listed page pays', () => {
       assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
       assert.deepEqual(await cspViolationsOn(page), [], 'the page’s strict CSP was enough');
       assert.equal((await creditsFor('xo-pay')).length, 1);
+    }));
+});
+
+describe('a shop whose CMS adds a version query to the script URL', () => {
+  it('loads the button once, and it ends the payment saying "Paid"', () =>
+    inTab(`${shop.url}/versioned.html`, async ({ page, console }) => {
+      await pressPay(page);
+      await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
+      const errors = await meshErrorsOn(page);
+      assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
+      // The label comes from the strings the lazily loaded half adds to the entry's languages: with a
+      // second copy of the entry (the lazy half importing it without the query) they went to that copy.
+      assert.equal((await page.locator('mesh-pay-button').locator('[part~="label"]').textContent())?.trim(), 'Paid');
+      const entryLoads = await page.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map((entry) => new URL(entry.name))
+          .filter((url) => url.pathname.endsWith('/mesh-pay-button.js'))
+          .map((url) => url.search),
+      );
+      assert.deepEqual(entryLoads, ['?v=1764374400'], 'one download of the entry, by the URL the page gave');
+      assert.deepEqual(await cspViolationsOn(page), []);
+      assert.equal((await creditsFor('xo-versioned')).length, 1);
     }));
 });
