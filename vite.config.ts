@@ -100,11 +100,14 @@ function minifyLitCss(): Plugin {
  * ShadyDOM polyfill's (`lit*PolyfillSupport` and the ShadyCSS check, for browsers without shadow DOM, which an es2022 bundle
  * does not run in), SSR hydration's (`litElementHydrateSupport`: nobody server-renders this copy; a
  * page that does hydrates its own Lit) and the version registries (`lit*Versions`, read only by
- * Lit's development build to warn of two copies on a page). About 130 B gzip of an 8 KB entry.
+ * Lit's development build to warn of two copies on a page). About 150 B gzip of an 8 KB entry.
  * Each pattern must match exactly once, or the build fails: a Lit upgrade that reshapes them is
  * noticed here instead of silently shipping them again (or breaking the bundle).
  */
 const LIT_HOOKS: ReadonlyArray<{ file: RegExp; pattern: RegExp; replacement: string }> = [
+  // Not a hook: the error `new CSSResult()` throws, which only code holding Lit's private class could
+  // meet (this bundle exports no way to it); its long text was 43 B gzip of the entry.
+  { file: /@lit\/reactive-element\/css-tag\.js$/, pattern: /"CSSResult is not constructable\. Use `unsafeCSS` or `css` instead\."/, replacement: '"CSSResult: use unsafeCSS"' },
   // (ShadyCSS without native shadow DOM is the polyfill's: with native shadow DOM it says nativeShadow.)
   { file: /@lit\/reactive-element\/css-tag\.js$/, pattern: /\(void 0===\w+\.ShadyCSS\|\|\w+\.ShadyCSS\.nativeShadow\)&&/, replacement: '' },
   { file: /@lit\/reactive-element\/reactive-element\.js$/, pattern: /,(\w+)=\w+\.reactiveElementPolyfillSupport(?=,)/, replacement: '' },
@@ -141,12 +144,64 @@ function withoutLitHooks(): Plugin {
   };
 }
 
+/**
+ * The lazily loaded half uses the entry's module (its Lit, its languages, the element's class)
+ * instead of a copy, so it imports it, and a static `import … from "./mesh-pay-button.js"` would name
+ * the entry without the query string the page may have loaded it with: `?ver=` (WordPress),
+ * `?v=<timestamp>` (Shopify's asset_url), a cache-buster. To the browser that is another module: a
+ * second download and evaluation of the whole entry, whose state (the English the lazy half adds)
+ * the button on the page never sees. So the entry passes its own query to the lazy half's URL, and
+ * the lazy half imports the entry by that exact URL, the page's own module. ~20 B gzip of the entry;
+ * no extra request, and none before the button renders. Both rewrites must happen, or the build fails.
+ */
+function lazyHalfSharesTheEntry(entryFile: string): Plugin {
+  const entrySpec = `./${entryFile}`;
+  const ownQuery = 'new URL(import.meta.url).search';
+  let rewritten = { entry: 0, lazy: 0 };
+  return {
+    name: 'mesh-pay-lazy-half-shares-the-entry',
+    apply: 'build',
+    buildStart() {
+      rewritten = { entry: 0, lazy: 0 };
+    },
+    renderChunk(code, chunk) {
+      const out = new MagicString(code);
+      if (chunk.fileName === entryFile) {
+        // import("./link-flow-….js") → import("./link-flow-….js" + <the entry's own query>)
+        for (const m of code.matchAll(/\bimport\((["'])(\.\/link-flow-[^"']+\.js)\1\)/g)) {
+          out.overwrite(m.index, m.index + m[0].length, `import(${m[1]}${m[2]}${m[1]} + ${ownQuery})`);
+          rewritten.entry += 1;
+        }
+      } else {
+        // import { a as b, c } from "./mesh-pay-button.js"; → const { a: b, c } = await import("./mesh-pay-button.js" + <own query>);
+        const spec = entrySpec.replace(/[.]/g, '\\.');
+        for (const m of code.matchAll(new RegExp(`\\bimport\\s*\\{([^}]*)\\}\\s*from\\s*(["'])${spec}\\2;?`, 'g'))) {
+          const bindings = m[1]!
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean)
+            .map((name) => name.replace(/\s+as\s+/, ': '));
+          out.overwrite(m.index, m.index + m[0].length, `const { ${bindings.join(', ')} } = await import(${m[2]}${entrySpec}${m[2]} + ${ownQuery});`);
+          rewritten.lazy += 1;
+        }
+        if (new RegExp(`from\\s*["']${spec}["']|import\\s*["']${spec}["']`).test(out.toString())) {
+          this.error(`${chunk.fileName} still imports ${entrySpec} in a form this plugin does not rewrite`);
+        }
+      }
+      return out.hasChanged() ? { code: out.toString(), map: out.generateMap({ hires: true }) } : null;
+    },
+    generateBundle() {
+      if (rewritten.entry !== 1 || rewritten.lazy < 1) this.error(`expected the entry's one import of the lazy half and the lazy half's import of the entry, rewrote ${JSON.stringify(rewritten)}`);
+    },
+  };
+}
+
 /** Built-in languages, one lazily loaded chunk each (`src/locales/<lang>.ts`). */
 const LOCALE_CHUNK = /^(de|es|fr|it|ja|pt|zh)$/;
 
 const browser: UserConfig = {
   publicDir: false,
-  plugins: [subresourceIntegrity(), minifyLitCss(), withoutLitHooks()],
+  plugins: [subresourceIntegrity(), minifyLitCss(), withoutLitHooks(), lazyHalfSharesTheEntry('mesh-pay-button.js')],
   // The SDK's dependencies expect Node's `global` and `process.env.NODE_ENV`.
   define: { global: 'globalThis', 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
@@ -165,7 +220,8 @@ const browser: UserConfig = {
     rolldownOptions: {
       // The lazily loaded half imports what the entry already holds (lit, the saved-payment reader,
       // the locales) FROM the entry, instead of both importing a shared chunk the page would have to
-      // fetch before the button renders. The entry then exports a few more (minified) names.
+      // fetch before the button renders (see lazyHalfSharesTheEntry for how it names the entry). The
+      // entry then exports a few more (minified) names.
       preserveEntrySignatures: 'allow-extension',
       // Lib mode leaves ES output unminified by default; the script-tag bundle is for browsers, not bundlers.
       // No comments either: the `/* @__PURE__ */` annotations lit's code keeps are for a bundler that

@@ -39,10 +39,17 @@ after(async () => {
   await Promise.allSettled(Object.values(demos).map((d) => d.stop()));
 });
 
-async function openShop(demo: DemoProcess): Promise<ShopPage> {
-  const shop = await ShopPage.open(browser, demo.url);
+/** A shopper opens the shop at `url` (the demo's own address unless a test says otherwise). */
+async function openShop(demo: DemoProcess, url = demo.url): Promise<ShopPage> {
+  const shop = await ShopPage.open(browser, url);
   pages.push(shop);
   return shop;
+}
+
+/** A shopper opens the shop and finds the order it made for them on the button. */
+async function shopperWithOrder(demo: DemoProcess): Promise<{ shop: ShopPage; orderId: string }> {
+  const shop = await openShop(demo);
+  return { shop, orderId: await shop.orderId() };
 }
 
 async function getJson(url: string): Promise<{ status: number; body: any }> {
@@ -214,8 +221,7 @@ describe('the merchant watches the shop (GET /metrics)', () => {
 describe('a shopper reloads the page while the payment is confirming', () => {
   it('keeps the same order and still sees it paid, credited once', async () => {
     const demo = demos.succeed!;
-    const shop = await openShop(demo);
-    const orderId = await shop.orderId();
+    const { shop, orderId } = await shopperWithOrder(demo);
     await shop.clickPay();
     await shop.waitForStatus('confirming');
     await shop.page.reload();
@@ -236,8 +242,7 @@ describe('a shopper reloads the page while the payment is confirming', () => {
 describe('a transfer that fails (autoplay: fail)', () => {
   it('ends failed with nothing credited', async () => {
     const demo = demos.fail!;
-    const shop = await openShop(demo);
-    const orderId = await shop.orderId();
+    const { shop, orderId } = await shopperWithOrder(demo);
     // What assistive technology finds on the page before paying.
     await shop.page.getByRole('button', { name: 'Pay with crypto' }).waitFor();
     assert.match((await shop.page.getByRole('status').first().textContent()) ?? '', /ready/i);
@@ -257,8 +262,7 @@ describe('a transfer that fails (autoplay: fail)', () => {
 describe('a shopper who closes Link after approving (autoplay: close-after-approve)', () => {
   it('is not cancelled: the button keeps confirming and ends paid, credited once', async () => {
     const demo = demos.closeAfterApprove!;
-    const shop = await openShop(demo);
-    const orderId = await shop.orderId();
+    const { shop, orderId } = await shopperWithOrder(demo);
     await shop.clickPay();
     await shop.waitForStatus('succeeded');
     const log = await shop.log();
@@ -276,8 +280,7 @@ describe('a shopper who closes Link after approving (autoplay: close-after-appro
 describe('a shopper who cancels (autoplay: cancel)', () => {
   it('ends cancelled, and paying again mints a fresh token: a used one is dead', async () => {
     const demo = demos.cancel!;
-    const shop = await openShop(demo);
-    const orderId = await shop.orderId();
+    const { shop, orderId } = await shopperWithOrder(demo);
     const firstAnswer = await shop.mintedBy(() => shop.clickPay());
     await shop.waitForStatus('cancelled');
     assert.match(await shop.statusLineText(), /cancelled/i);
@@ -318,16 +321,19 @@ async function clickThroughLink(shop: ShopPage): Promise<void> {
   await link.locator('#done').click({ timeout: 5000 }).catch(() => undefined);
 }
 
+/** The shopper pays by hand: presses the button, clicks through Link, and the button ends paid. */
+async function payInPerson(shop: ShopPage): Promise<void> {
+  await shop.clickPay();
+  await shop.waitForStatus('open');
+  await clickThroughLink(shop);
+  await shop.waitForStatus('succeeded');
+}
+
 describe('a person clicks through the sandbox Link page (no autoplay)', () => {
   it('signs in, confirms, and the order is paid', async () => {
     const demo = demos.person!;
-    const shop = await openShop(demo);
-    const orderId = await shop.orderId();
-    await shop.clickPay();
-    await shop.waitForStatus('open');
-    await clickThroughLink(shop);
-
-    await shop.waitForStatus('succeeded');
+    const { shop, orderId } = await shopperWithOrder(demo);
+    await payInPerson(shop);
     assertCleanPage(await shop.log());
     const entries = await ledgerFor(demo, orderId);
     assert.equal(entries.length, 1);
@@ -336,13 +342,9 @@ describe('a person clicks through the sandbox Link page (no autoplay)', () => {
 
   it('works from http://localhost:<port>, the address npm start prints, though Link is framed from 127.0.0.1', async () => {
     const demo = demos.person!;
-    const shop = await ShopPage.open(browser, `http://localhost:${demo.port}`);
-    pages.push(shop);
+    const shop = await openShop(demo, `http://localhost:${demo.port}`);
     const orderId = await shop.orderId();
-    await shop.clickPay();
-    await shop.waitForStatus('open');
-    await clickThroughLink(shop);
-    await shop.waitForStatus('succeeded');
+    await payInPerson(shop);
     assertCleanPage(await shop.log());
     assert.equal((await ledgerFor(demo, orderId)).length, 1);
   });

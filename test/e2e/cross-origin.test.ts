@@ -45,13 +45,21 @@ async function startSite(pages: (url: string) => Record<string, { body: string |
   };
 }
 
-/** A merchant's page: no inline script or style, and a CSP naming exactly the kit's origin. */
-function shopPage(scriptTag: string, tokenUrl: string, orderId: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>
-${scriptTag}
+/**
+ * A merchant's page for order `orderId`: the button's bundle from `scriptOrigin` pinned to
+ * `integrity`, paying through the kit at `kitUrl`; no inline script or style, and a CSP naming
+ * exactly the kit's origin (and the script's, when that is another).
+ */
+function shopPage(options: { scriptOrigin: string; integrity: string; kitUrl: string; orderId: string; query?: string }) {
+  const { scriptOrigin, integrity, kitUrl, orderId, query = '' } = options;
+  return {
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>
+<script type="module" src="${scriptOrigin}/mesh-pay-button.js${query}" integrity="${integrity}" crossorigin="anonymous"></script>
 </head><body><h1>Checkout</h1>
-<mesh-pay-button token-url="${tokenUrl}" order-id="${orderId}" label="Pay with crypto"></mesh-pay-button>
-</body></html>`;
+<mesh-pay-button token-url="${kitUrl}/mesh/link-token" order-id="${orderId}" label="Pay with crypto"></mesh-pay-button>
+</body></html>`,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl, scriptOrigin) },
+  };
 }
 
 const csp = (kit: string, scripts = kit) =>
@@ -78,18 +86,11 @@ before(async () => {
   // The page's origin must be known before the kit starts: it goes into MESH_ALLOWED_ORIGINS.
   let kitUrl = '';
   shop = await startSite(() => ({
-    '/pinned.html': {
-      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pinned'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
-    },
-    '/pay.html': {
-      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-pay'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
-    },
-    '/tampered.html': {
-      body: shopPage(`<script type="module" src="${kitUrl}/mesh-pay-button.js" integrity="sha384-${Buffer.alloc(48, 7).toString('base64')}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-tampered'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl) },
-    },
+    '/pinned.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-pinned' }),
+    '/pay.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-pay' }),
+    // As a CMS prints it: Shopify's asset_url appends ?v=<timestamp>, WordPress ?ver=<version>.
+    '/versioned.html': shopPage({ scriptOrigin: kitUrl, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-versioned', query: '?v=1764374400' }),
+    '/tampered.html': shopPage({ scriptOrigin: kitUrl, integrity: `sha384-${Buffer.alloc(48, 7).toString('base64')}`, kitUrl, orderId: 'xo-tampered' }),
   }));
   [demo, browser] = await Promise.all([startDemo({ autoplay: 'succeed', env: { MESH_ALLOWED_ORIGINS: shop.url } }), launchChromium()]);
   kitUrl = demo.url;
@@ -107,10 +108,7 @@ before(async () => {
   );
   // A site the merchant never listed, using the button from the CDN against the merchant's kit.
   stranger = await startSite(() => ({
-    '/index.html': {
-      body: shopPage(`<script type="module" src="${cdn.url}/mesh-pay-button.js" integrity="${sri()['mesh-pay-button.js']}" crossorigin="anonymous"></script>`, `${kitUrl}/mesh/link-token`, 'xo-stranger'),
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(kitUrl, cdn.url) },
-    },
+    '/index.html': shopPage({ scriptOrigin: cdn.url, integrity: sri()['mesh-pay-button.js']!, kitUrl, orderId: 'xo-stranger' }),
   }));
 });
 
@@ -119,7 +117,11 @@ after(async () => {
   await Promise.allSettled([demo?.stop(), shop?.close(), cdn?.close(), stranger?.close()]);
 });
 
-async function open(url: string): Promise<{ page: Page; console: string[]; close(): Promise<void> }> {
+/**
+ * Runs `story` in a fresh tab at `url`, which records every mesh-error, CSP violation and console
+ * line from the start; the tab is closed after, whatever happens.
+ */
+async function inTab(url: string, story: (tab: { page: Page; console: string[] }) => Promise<void>): Promise<void> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const console: string[] = [];
@@ -129,68 +131,91 @@ async function open(url: string): Promise<{ page: Page; console: string[]; close
     content: `window.__meshErrors = []; document.addEventListener('mesh-error', (e) => window.__meshErrors.push(e.detail));
       window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
   });
-  await page.goto(url);
-  return { page, console, close: () => context.close() };
+  try {
+    await page.goto(url);
+    await story({ page, console });
+  } finally {
+    await context.close();
+  }
+}
+
+/** Waits for the button to be ready, then presses it as a shopper would. */
+async function pressPay(page: Page): Promise<void> {
+  await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
+  await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+}
+
+/** What the page recorded (see `inTab`): each mesh-error's detail, or each CSP violation. */
+const meshErrorsOn = (page: Page) => page.evaluate(() => (window as unknown as { __meshErrors: { code: string }[] }).__meshErrors);
+const cspViolationsOn = (page: Page) => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+
+/** The demo ledger's credits for `orderId`. */
+async function creditsFor(orderId: string): Promise<{ orderId: string }[]> {
+  const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
+  return ledger.entries.filter((e) => e.orderId === orderId);
 }
 
 describe('a page on another origin loads the button with Subresource Integrity', () => {
-  it('runs the kit’s bundle when its hash matches', async () => {
-    const { page, close } = await open(`${shop.url}/pinned.html`);
-    try {
+  it('runs the kit’s bundle when its hash matches', () =>
+    inTab(`${shop.url}/pinned.html`, async ({ page }) => {
       await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
       assert.ok(await page.evaluate(() => customElements.get('mesh-pay-button') !== undefined));
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
-    } finally {
-      await close();
-    }
-  });
+      assert.deepEqual(await cspViolationsOn(page), []);
+    }));
 
-  it('refuses to run it when the hash does not match', async () => {
-    const { page, console, close } = await open(`${shop.url}/tampered.html`);
-    try {
+  it('refuses to run it when the hash does not match', () =>
+    inTab(`${shop.url}/tampered.html`, async ({ page, console }) => {
       await page.waitForFunction(() => document.readyState === 'complete');
       const deadline = Date.now() + 20_000;
       while (!console.some((line) => /integrity/i.test(line)) && Date.now() < deadline) await page.waitForEvent('console', { timeout: 20_000 }).catch(() => undefined);
       assert.ok(console.some((line) => /integrity/i.test(line)), `no integrity error in ${console.join(' | ')}`);
       assert.equal(await page.evaluate(() => customElements.get('mesh-pay-button') === undefined), true);
-    } finally {
-      await close();
-    }
-  });
+    }));
 });
 
 describe('a page on an origin the merchant did not list', () => {
-  it('gets the button from a CDN but no CORS grant from the kit: the token request fails visibly', async () => {
-    const { page, console, close } = await open(`${stranger.url}/index.html`);
-    try {
-      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
-      await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+  it('gets the button from a CDN but no CORS grant from the kit: the token request fails visibly', () =>
+    inTab(`${stranger.url}/index.html`, async ({ page, console }) => {
+      await pressPay(page);
       await page.locator('mesh-pay-button[status="error"]').waitFor({ timeout: 20_000 });
-      const errors = await page.evaluate(() => (window as unknown as { __meshErrors: { code: string }[] }).__meshErrors);
+      const errors = await meshErrorsOn(page);
       assert.ok(errors.length >= 1, 'a mesh-error event tells the page why');
       assert.ok(console.some((line) => /blocked by CORS policy/.test(line) && line.includes('/mesh/link-token')), `not refused by CORS: ${console.join(' | ')}`);
-      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
-      assert.equal(ledger.entries.some((e) => e.orderId === 'xo-stranger'), false);
-    } finally {
-      await close();
-    }
-  });
+      assert.deepEqual(await creditsFor('xo-stranger'), []);
+    }));
 });
 
 describe('a shopper on the listed page pays', () => {
-  it('through the kit on the other origin: status stream and all, succeeded, credited once', async () => {
-    const { page, console, close } = await open(`${shop.url}/pay.html`);
-    try {
-      await page.locator('mesh-pay-button[status="idle"]').waitFor({ timeout: 20_000 });
-      await page.locator('mesh-pay-button').locator('[part~="button"]').click();
+  it('through the kit on the other origin: status stream and all, succeeded, credited once', () =>
+    inTab(`${shop.url}/pay.html`, async ({ page, console }) => {
+      await pressPay(page);
       await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
-      const errors = await page.evaluate(() => (window as unknown as { __meshErrors: unknown[] }).__meshErrors);
+      const errors = await meshErrorsOn(page);
       assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'the page’s strict CSP was enough');
-      const ledger = (await (await fetch(`${demo.url}/api/ledger`)).json()) as { entries: { orderId: string }[] };
-      assert.equal(ledger.entries.filter((e) => e.orderId === 'xo-pay').length, 1);
-    } finally {
-      await close();
-    }
-  });
+      assert.deepEqual(await cspViolationsOn(page), [], 'the page’s strict CSP was enough');
+      assert.equal((await creditsFor('xo-pay')).length, 1);
+    }));
+});
+
+describe('a shop whose CMS adds a version query to the script URL', () => {
+  it('loads the button once, and it ends the payment saying "Paid"', () =>
+    inTab(`${shop.url}/versioned.html`, async ({ page, console }) => {
+      await pressPay(page);
+      await page.locator('mesh-pay-button:is([status="succeeded"], [status="failed"], [status="error"])').waitFor({ timeout: 60_000 });
+      const errors = await meshErrorsOn(page);
+      assert.equal(await page.locator('mesh-pay-button').getAttribute('status'), 'succeeded', `mesh-error: ${JSON.stringify(errors)}; console: ${console.join(' | ')}`);
+      // The label comes from the strings the lazily loaded half adds to the entry's languages: with a
+      // second copy of the entry (the lazy half importing it without the query) they went to that copy.
+      assert.equal((await page.locator('mesh-pay-button').locator('[part~="label"]').textContent())?.trim(), 'Paid');
+      const entryLoads = await page.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map((entry) => new URL(entry.name))
+          .filter((url) => url.pathname.endsWith('/mesh-pay-button.js'))
+          .map((url) => url.search),
+      );
+      assert.deepEqual(entryLoads, ['?v=1764374400'], 'one download of the entry, by the URL the page gave');
+      assert.deepEqual(await cspViolationsOn(page), []);
+      assert.equal((await creditsFor('xo-versioned')).length, 1);
+    }));
 });

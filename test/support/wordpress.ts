@@ -1,30 +1,31 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { REPO_ROOT } from './widget-bundle.js';
+import type { WordPressCore } from './wordpress-core.js';
 
 /**
- * A real, private WordPress for one test run, from Debian's packages (wordpress, php-cli,
- * php-mysql, mariadb-server): its own MariaDB in a temp folder, its own copy of WordPress served by
- * `php -S`, installed through its own installer, with our plugin copied in and activated. Nothing
- * is shared with the machine's own (unstarted) services; `stop()` removes everything.
+ * A real, private WordPress for one test run, of the release the caller picks (see
+ * wordpress-core.ts), served with Debian's php-cli, php-mysql and mariadb-server: its own MariaDB
+ * in a temp folder, its own copy of WordPress served by `php -S`, installed through its own
+ * installer, with our plugin copied in and activated. Nothing is shared with the machine's own
+ * (unstarted) services; `stop()` removes everything.
  */
 
 const run = promisify(execFile);
 
-export const WORDPRESS_DIR = '/usr/share/wordpress';
 export const PLUGIN_DIR = join(REPO_ROOT, 'wordpress/mesh-pay');
 
-/** Why a real WordPress cannot run here, or undefined when it can. */
-export function wordpressMissing(): string | undefined {
+/** Why a real WordPress of this release cannot run here, or undefined when it can. */
+export function wordpressMissing(core: WordPressCore): string | undefined {
+  const coreMissing = core.missing();
+  if (coreMissing) return coreMissing;
   for (const [what, path] of [
-    ['wordpress', join(WORDPRESS_DIR, 'wp-settings.php')],
-    ['twentytwentythree theme', join(WORDPRESS_DIR, 'wp-content/themes/twentytwentythree/style.css')],
     ['php-cli', '/usr/bin/php'],
     ['mariadb-server', '/usr/sbin/mariadbd'],
     ['mariadb-install-db', '/usr/bin/mariadb-install-db'],
@@ -46,10 +47,14 @@ export interface WordPressSite {
   /** `http://127.0.0.1:<port>`. */
   url: string;
   port: number;
+  /** The release's full version as its wp-includes/version.php says, e.g. `6.5.5`. */
+  version: string;
   /** Runs PHP inside WordPress (wp-load.php, admin includes and our plugin loaded); returns stdout. */
   php(code: string): Promise<string>;
   /** Publishes a post with raw content (no kses: as an administrator with unfiltered_html); returns its URL. */
   publish(title: string, content: string): Promise<string>;
+  /** What PHP and WordPress logged so far (WP_DEBUG_LOG: errors, warnings, notices, deprecations). */
+  debugLog(): string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -64,9 +69,9 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: n
   }
 }
 
-/** Starts MariaDB + WordPress on `port`, installs it, activates the plugin. */
-export async function startWordPress(options: { port?: number; startTimeoutMs?: number } = {}): Promise<WordPressSite> {
-  const missing = wordpressMissing();
+/** Starts MariaDB + WordPress `core` on `port`, installs it, activates the plugin. */
+export async function startWordPress(core: WordPressCore, options: { port?: number; startTimeoutMs?: number } = {}): Promise<WordPressSite> {
+  const missing = wordpressMissing(core);
   if (missing) throw new Error(missing);
   const timeout = options.startTimeoutMs ?? 60_000;
   const dir = mkdtempSync(join(tmpdir(), 'mesh-pay-wp-'));
@@ -127,10 +132,13 @@ export async function startWordPress(options: { port?: number; startTimeoutMs?: 
       `CREATE DATABASE wordpress; CREATE USER 'wp'@'127.0.0.1' IDENTIFIED BY '${dbPassword}'; GRANT ALL ON wordpress.* TO 'wp'@'127.0.0.1';`,
     ]);
 
-    // 2. WordPress files, a plain wp-config.php, our theme and plugin.
+    // 2. WordPress files, a plain wp-config.php, our plugin.
     const root = join(dir, 'site');
-    cpSync(`${WORDPRESS_DIR}/`, root, { recursive: true, dereference: true });
-    rmSync(join(root, 'wp-config.php'), { force: true });
+    const debugLog = join(dir, 'debug.log');
+    await core.lay(root);
+    const version = /\$wp_version\s*=\s*'([^']+)'/.exec(readFileSync(join(root, 'wp-includes/version.php'), 'utf8'))?.[1];
+    // A story named for 6.5 must not quietly run on something else.
+    if (!version?.startsWith(`${core.version}.`) && version !== core.version) throw new Error(`${core.source} laid out WordPress ${version}, not ${core.version}`);
     cpSync(PLUGIN_DIR, join(root, 'wp-content/plugins/mesh-pay'), { recursive: true, dereference: true });
     const salts = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT']
       .map((k) => `define('${k}', '${randomBytes(24).toString('hex')}');`)
@@ -148,7 +156,7 @@ ${salts}
 $table_prefix = 'wp_';
 define('WP_DEBUG', true);
 define('WP_DEBUG_DISPLAY', false);
-define('WP_DEBUG_LOG', '${join(dir, 'debug.log')}');
+define('WP_DEBUG_LOG', '${debugLog}');
 define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_HTTP_BLOCK_EXTERNAL', true);
 define('DISABLE_WP_CRON', true);
@@ -214,6 +222,7 @@ ${code}
     return {
       url,
       port,
+      version,
       php: runPhp,
       async publish(title, content) {
         const out = await runPhp(`
@@ -223,6 +232,7 @@ if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message()); exit(1); }
 echo get_permalink($id);`);
         return out.trim();
       },
+      debugLog: () => (existsSync(debugLog) ? readFileSync(debugLog, 'utf8') : ''),
       output: () => output,
       stop,
     };

@@ -218,6 +218,15 @@ async function paySucceeded(k: Kit, mesh: (record: ReturnType<typeof meshRecordO
   return { ...minted, transferId: record.id, eventId };
 }
 
+/**
+ * Every status the kit published for `transactionId`, once it published one. The hook runs before the
+ * status is published: this waits for that, then for nothing else.
+ */
+async function publishedStatuses(k: Kit, transactionId: string): Promise<string[]> {
+  await eventually(async () => (await k.store.statusesSince(transactionId, 0)).length > 0, 'a published status');
+  return (await k.store.statusesSince(transactionId, 0)).map((s) => s.update.status);
+}
+
 describe('a merchant with verification on (the default), over real HTTP', () => {
   it('credits a transfer Mesh confirms, after asking Mesh about that transfer', async () => {
     const { k, credits, nextUpdate } = await verifyingKit();
@@ -243,9 +252,7 @@ describe('a merchant with verification on (the default), over real HTTP', () => 
       assert.equal(update.verdict, 'underpaid');
       assert.match(update.reason ?? '', /paid 24\.99 USD of 25\.00 USD/);
       assert.deepEqual(credits, []);
-      // The hook runs before the status is published: wait for it, then for nothing else.
-      await eventually(async () => (await k.store.statusesSince(paid.transactionId, 0)).length > 0, 'a published status');
-      assert.deepEqual((await k.store.statusesSince(paid.transactionId, 0)).map((s) => s.update.status), ['underpaid']);
+      assert.deepEqual(await publishedStatuses(k, paid.transactionId), ['underpaid']);
       const [record] = await listVerdicts(k.store);
       assert.equal(record?.verdict, 'underpaid');
       assert.equal(record?.credited, false);
@@ -263,8 +270,7 @@ describe('a merchant with verification on (the default), over real HTTP', () => 
       const update = await nextUpdate();
       assert.equal(update.verdict, 'overpaid');
       assert.deepEqual(credits, [paid.transferId]);
-      await eventually(async () => (await k.store.statusesSince(paid.transactionId, 0)).length > 0, 'a published status');
-      assert.deepEqual((await k.store.statusesSince(paid.transactionId, 0)).map((s) => s.update.status), ['succeeded']);
+      assert.deepEqual(await publishedStatuses(k, paid.transactionId), ['succeeded']);
       const [record] = await listVerdicts(k.store);
       assert.deepEqual([record?.verdict, record?.credited], ['overpaid', true]);
       assert.ok(k.logs.some((l) => l.level === 'warn' && /paid more than the price/.test(l.message)));

@@ -1,6 +1,7 @@
 /**
  * The sandbox Link page is usable by everyone: axe-core finds no accessibility violations on its
- * screens, in light and dark, inside the real SDK's iframe.
+ * screens, in light and dark, inside the real SDK's iframe; and it wears the theme asked for, down
+ * to following the customer's own light or dark setting.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -32,9 +33,10 @@ async function violations(frame: Frame): Promise<string[]> {
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-async function openLink(theme: 'light' | 'dark'): Promise<{ page: Page; frame: Frame }> {
+/** Link in a fresh tab, asked for `theme`, on a machine whose own setting is `colorScheme`. */
+async function openLink(theme: 'light' | 'dark' | 'system', colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; frame: Frame }> {
   const { linkToken } = await mintLinkToken(shop.sandboxBase, paymentRequest());
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await browser.newContext({ colorScheme })).newPage();
   await page.goto(shop.url);
   await openMesh(page, linkToken, { theme });
   await page.frameLocator('#mesh-frame').getByRole('button', { name: /Coinbase/ }).waitFor();
@@ -64,3 +66,27 @@ for (const theme of ['light', 'dark'] as const) {
     await page.context().close();
   });
 }
+
+test('wears the theme the SDK asks for: light, dark, or the customer’s own setting for system', async () => {
+  const colours = (frame: Frame) =>
+    frame.evaluate(() => {
+      const body = getComputedStyle(document.body);
+      const button = getComputedStyle(document.querySelector('.button--primary, .integration')!);
+      return [body.backgroundColor, body.color, button.borderTopColor];
+    });
+  // Asked for explicitly, a theme holds whatever the machine's own setting.
+  const light = await openLink('light', 'dark');
+  const dark = await openLink('dark', 'light');
+  const lightColours = await colours(light.frame);
+  const darkColours = await colours(dark.frame);
+  assert.deepEqual(lightColours.slice(0, 2), ['rgb(255, 255, 255)', 'rgb(20, 22, 26)']);
+  assert.deepEqual(darkColours.slice(0, 2), ['rgb(17, 19, 24)', 'rgb(241, 243, 246)']);
+  assert.notEqual(lightColours[2], darkColours[2], 'the borders change with the theme too');
+  for (const scheme of ['dark', 'light'] as const) {
+    const system = await openLink('system', scheme);
+    assert.deepEqual(await colours(system.frame), scheme === 'dark' ? darkColours : lightColours, `system under a ${scheme} OS`);
+    await system.page.context().close();
+  }
+  await light.page.context().close();
+  await dark.page.context().close();
+});

@@ -63,6 +63,16 @@ describe('a person pays in the sandbox Link page', () => {
     await page.keyboard.press('Enter');
 
     await heading(frame, /Two-step verification/);
+    // A code that is not six digits is refused, twice over, with one message and the customer taken
+    // back from the Verify button to the field.
+    for (const wrong of ['12a456', '12345']) {
+      await frame.getByLabel('Code from Binance').fill(wrong);
+      await frame.getByRole('button', { name: 'Verify' }).click();
+      await frame.getByRole('alert').filter({ hasText: 'Enter the 6-digit code.' }).waitFor();
+    }
+    assert.equal(await frame.getByRole('alert').count(), 1);
+    assert.equal(await frame.getByLabel('Code from Binance').evaluate((input) => input === document.activeElement), true);
+    assert.ok(!(await meshLogOf(page)).events.some((e) => e.type === 'integrationMfaEntered'), 'no MFA code was entered');
     await frame.getByLabel('Code from Binance').fill('123456');
     await page.keyboard.press('Enter');
 

@@ -4,9 +4,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import { linkSdkRequested, loadLinkSdk } from './link-loader.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-
-// Resource Timing lists every module fetch, served or from the HTTP cache (the test files share a browser).
-const requested = (part: string) => performance.getEntriesByType('resource').filter((e) => e.name.includes(part));
+import { requested } from '../test/browser-kit.js';
 
 describe('loading the Mesh SDK on keyboard intent', () => {
   it('starts loading when the button receives keyboard focus, without a prewarm iframe', async () => {

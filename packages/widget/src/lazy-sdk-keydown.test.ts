@@ -3,9 +3,8 @@ import { expect, fixture, html, nextFrame, waitUntil } from '@open-wc/testing';
 import './mesh-pay-button.js';
 import { linkSdkRequested } from './link-loader.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-import { buttonOf, kit, orderId } from '../test/browser-kit.js';
+import { buttonOf, kit, orderId, requested } from '../test/browser-kit.js';
 
-const requested = (part: string) => performance.getEntriesByType('resource').filter((e) => e.name.includes(part));
 const key = (el: Element, name: string) => el.dispatchEvent(new KeyboardEvent('keydown', { key: name, bubbles: true, composed: true }));
 
 describe('a keyboard press starts loading Link', () => {

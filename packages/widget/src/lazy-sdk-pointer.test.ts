@@ -3,9 +3,7 @@ import { expect, fixture, html, nextFrame, waitUntil } from '@open-wc/testing';
 import './mesh-pay-button.js';
 import { linkSdkRequested, loadLinkSdk } from './link-loader.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-
-// Resource Timing lists every module fetch, served or from the HTTP cache (the test files share a browser).
-const requested = (part: string) => performance.getEntriesByType('resource').filter((e) => e.name.includes(part));
+import { requested } from '../test/browser-kit.js';
 
 describe('loading the Mesh SDK on intent', () => {
   it('fetches nothing of Link before the pointer comes near, then loads it without prewarming', async () => {

@@ -4,9 +4,7 @@ import { expect, fixture, html, nextFrame, waitUntil } from '@open-wc/testing';
 import './mesh-pay-button.js';
 import { linkSdkRequested } from './link-loader.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-import { buttonOf, kit, orderId } from '../test/browser-kit.js';
-
-const requested = (part: string) => performance.getEntriesByType('resource').filter((e) => e.name.includes(part));
+import { buttonOf, kit, orderId, requested } from '../test/browser-kit.js';
 
 describe('a press starts loading Link', () => {
   it('fetches the SDK and the dialog half on pointerdown, and mints no token for a press that never became a click', async () => {

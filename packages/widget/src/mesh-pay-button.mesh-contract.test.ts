@@ -5,31 +5,7 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import { observeCreateLink, type MeshLinkOptions } from './link-create.js';
-import {
-  buttonOf,
-  closeLink,
-  errorAfterLinkLeftOpen,
-  IN_APP_BROWSER,
-  kit,
-  labelOf,
-  leaveSavedPayment,
-  linkPageReceived,
-  liveRegionOf,
-  mount,
-  mountInApp,
-  openDialog,
-  orderId,
-  otherOrigin,
-  payUntilConfirming,
-  payUntilError,
-  payUntilOpen,
-  recordMeshEvents,
-  resetPage,
-  savedPayment,
-  savedPaymentKey,
-  statusBecomes,
-  streamFollowed,
-} from '../test/browser-kit.js';
+import { buttonOf, closeLink, errorAfterLinkLeftOpen, IN_APP_BROWSER, kit, labelOf, linkPageReceived, liveRegionOf, mount, mountInApp, openDialog, orderId, otherOrigin, payUntilConfirming, payUntilError, payUntilOpen, recordMeshEvents, resetPage, saveConfirmingPayment, savedPayment, savedPaymentKey, statusBecomes } from '../test/browser-kit.js';
 
 const { events, since } = recordMeshEvents();
 
@@ -152,7 +128,7 @@ describe('closing Link after paying', () => {
       await expect(el).to.be.accessible();
       expect(savedPayment(id)).to.include({ status: 'confirming', transactionId: tx });
 
-      await streamFollowed(tx);
+      await kit.streamConnected(tx);
       await kit.emit(tx, 'succeeded');
       await statusBecomes(el, 'succeeded');
       expect(since(mark, 'mesh-error')).to.have.length(0);
@@ -190,10 +166,8 @@ describe('expired tokens', () => {
 describe('resuming after a reload', () => {
   it('a stored "succeeded" alone never shows Paid: the server’s current status decides', async () => {
     const id = orderId('liar');
-    const tx = `tx-${id}-1`;
-    await kit.emit(tx, 'pending');
     // Whatever was saved (or written by another script), the stream says the transfer is pending.
-    leaveSavedPayment(id, tx, { lastEventId: '9', status: 'succeeded' });
+    const tx = await saveConfirmingPayment(id, { lastEventId: '9', status: 'succeeded' });
     const mark = events.length;
     const el = await mount(id);
     await statusBecomes(el, 'confirming');
@@ -474,7 +448,7 @@ describe('in-app browsers and Mesh’s hosted pay link', () => {
     expect(el.status).to.equal('open');
     await expect(el).to.be.accessible();
     const tx = `tx-${id}-1`;
-    await streamFollowed(tx);
+    await kit.streamConnected(tx);
     await kit.emit(tx, 'pending');
     await statusBecomes(el, 'confirming');
     await kit.emit(tx, 'succeeded');

@@ -3,35 +3,7 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
 import type { MeshPayEventDetailMap } from './events.js';
-import {
-  buttonOf,
-  closeLink,
-  dialogHostOf,
-  dialogPart,
-  errorAfterLinkLeftOpen,
-  kit,
-  labelOf,
-  leaveSavedPayment,
-  linkFrameOf,
-  linkPageReceived,
-  liveRegionOf,
-  mount,
-  mountInApp,
-  openDialog,
-  IN_APP_BROWSER,
-  openDialogs,
-  orderId,
-  payUntilConfirming,
-  payUntilError,
-  payUntilOpen,
-  recordMeshEvents,
-  resetPage,
-  savedPayment,
-  savedPaymentKey,
-  shiftClockOnOpen,
-  statusBecomes,
-  streamFollowed,
-} from '../test/browser-kit.js';
+import { buttonOf, closeLink, dialogHostOf, dialogPart, errorAfterLinkLeftOpen, kit, labelOf, leaveSavedPayment, linkFrameOf, linkPageReceived, liveRegionOf, mount, IN_APP_BROWSER, mountInApp, openDialog, openDialogs, orderId, payUntilConfirming, payUntilError, payUntilOpen, recordMeshEvents, resetPage, savedPayment, saveConfirmingPayment, savedPaymentKey, shiftClockOnOpen, statusBecomes } from '../test/browser-kit.js';
 
 const { events, since } = recordMeshEvents();
 
@@ -360,10 +332,8 @@ describe('privacy and return users', () => {
 describe('reload', () => {
   it('resumes a confirming payment from sessionStorage, without repeats, and shows the true state', async () => {
     const id = orderId('reload');
-    const tx = `tx-${id}-1`;
-    await kit.emit(tx, 'pending');
+    const tx = await saveConfirmingPayment(id);
     await kit.emit(tx, 'processing');
-    leaveSavedPayment(id, tx, { lastEventId: '1', status: 'confirming' });
     const mark = events.length;
     const el = await mount(id);
     // The entry only saw that a record exists and sent for the lazy half, which reads it.
@@ -388,9 +358,7 @@ describe('reload', () => {
 
   it('a click before the reloaded button has read its saved payment does not start a second one', async () => {
     const id = orderId('reloadclick');
-    const tx = `tx-${id}-1`;
-    await kit.emit(tx, 'pending');
-    leaveSavedPayment(id, tx, { lastEventId: '1', status: 'confirming' });
+    const tx = await saveConfirmingPayment(id);
     const mark = events.length;
     const el = document.createElement('mesh-pay-button');
     el.tokenUrl = '/kit/token';
@@ -411,7 +379,7 @@ describe('reload', () => {
     leaveSavedPayment(id, tx, { status: 'open' });
     const el = await mount(id);
     expect(el.status).to.equal('idle');
-    await streamFollowed(tx);
+    await kit.streamConnected(tx);
     await kit.emit(tx, 'pending');
     await statusBecomes(el, 'confirming');
     await kit.emit(tx, 'succeeded');
@@ -546,7 +514,7 @@ describe('look and language', () => {
     expect(getComputedStyle(spinner).animationName).to.equal('spin');
     expect(getComputedStyle(spinner).borderTopStyle).to.equal('solid');
     await statusBecomes(el, 'confirming');
-    await streamFollowed(tx);
+    await kit.streamConnected(tx);
     await kit.emit(tx, 'succeeded');
     await statusBecomes(el, 'succeeded');
     // After the button's short colour transition.

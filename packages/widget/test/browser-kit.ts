@@ -116,11 +116,10 @@ export const kit = {
  * A payment this tab saw sent before the reload, as the button keeps it: its status stream already
  * said `pending` (event id 1). Returns its transaction id.
  */
-export async function saveConfirmingPayment(id: string, record: { status?: string; statusUrl?: string } = {}): Promise<string> {
+export async function saveConfirmingPayment(id: string, record: { status?: string; statusUrl?: string; lastEventId?: string } = {}): Promise<string> {
   const tx = `tx-${id}-1`;
   await kit.emit(tx, 'pending');
-  const saved = { statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, lastEventId: '1', status: 'confirming', ...record };
-  sessionStorage.setItem(`mesh-pay:/kit/token#${id}`, JSON.stringify(saved));
+  leaveSavedPayment(id, tx, { lastEventId: '1', status: 'confirming', ...record });
   return tx;
 }
 
@@ -274,6 +273,14 @@ export async function errorAfterLinkLeftOpen(el: MeshPayButton, opens: number): 
   }
 }
 
+/**
+ * What this page has fetched whose URL contains `part`. Resource Timing lists every fetch, served
+ * or from the HTTP cache (the test files share a browser), so "never fetched" can be proven.
+ */
+export function requested(part: string): PerformanceEntry[] {
+  return performance.getEntriesByType('resource').filter((e) => e.name.includes(part));
+}
+
 export async function statusBecomes(el: MeshPayButton, status: PaymentStatus): Promise<void> {
   await waitUntil(() => el.status === status, `expected status "${status}", still "${el.status}"`, { timeout: 8000 });
 }
@@ -307,11 +314,6 @@ export async function payUntilError(el: MeshPayButton): Promise<MeshPayEventDeta
   return (await failed).detail;
 }
 
-/** Waits until the fake kit has seen the button open the status stream of `tx`. */
-export async function streamFollowed(tx: string): Promise<void> {
-  await waitUntil(async () => (await kit.log()).streamConnects.some((c) => c.tx === tx), `status stream of ${tx} never followed`, { timeout: 8000 });
-}
-
 /**
  * Pays through Link (whatever the order's scenario makes it do) until the button is `confirming`
  * and follows the kit's status stream: only the server's word is left to wait for. Returns the
@@ -320,7 +322,7 @@ export async function streamFollowed(tx: string): Promise<void> {
 export async function payUntilConfirming(el: MeshPayButton): Promise<string> {
   const tx = await payUntilOpen(el);
   await statusBecomes(el, 'confirming');
-  await streamFollowed(tx);
+  await kit.streamConnected(tx);
   return tx;
 }
 
@@ -338,6 +340,6 @@ export function savedPayment(id: string, tokenUrl?: string): SavedPayment | null
  * What a page left behind before a reload: the record of payment `tx` for order `id`, its status
  * stream on the fake kit (with the kit's capability), in the state `fields` describe.
  */
-export function leaveSavedPayment(id: string, tx: string, fields: Pick<SavedPayment, 'status' | 'lastEventId'>): void {
+export function leaveSavedPayment(id: string, tx: string, fields: { status: string; lastEventId?: string; statusUrl?: string }): void {
   sessionStorage.setItem(savedPaymentKey(id), JSON.stringify({ statusUrl: `/kit/status/${tx}?cap=test-capability`, transactionId: tx, ...fields }));
 }

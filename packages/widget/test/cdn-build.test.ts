@@ -35,7 +35,7 @@ test('the browser build is one flat folder, loadable where subfolders are not al
 
 test('every file a release ships changes name with the release, so no cache serves an old chunk to a new entry', () => {
   const entry = readFileSync(join(browserDir, 'mesh-pay-button.js'), 'utf8');
-  const chunks = [...entry.matchAll(/import\(\s*["'`]\.\/([^"'`]+\.js)["'`]\s*\)/g)].map((m) => m[1]!);
+  const chunks = [...entry.matchAll(/import\(\s*["'`]\.\/([^"'`]+\.js)["'`]\s*(?:\)|\+)/g)].map((m) => m[1]!);
   const languages = chunks.filter((name) => name.startsWith('locale-'));
   assert.deepEqual(
     languages.sort(),

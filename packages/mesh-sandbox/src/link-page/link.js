@@ -183,6 +183,21 @@ function errorLine(message) {
   return h('p', { class: 'error', role: 'alert' }, message);
 }
 
+/**
+ * A form the page checks itself (novalidate: our own announced message, not the browser's bubble);
+ * `submit` runs on submit, the page never navigates.
+ */
+function checkedForm(submit, ...children) {
+  return h('form', { class: 'form', novalidate: true, onsubmit: (e) => (e.preventDefault(), submit()) }, ...children);
+}
+
+/** Says why `form` cannot go on (one message at a time, announced) and puts the customer back on `input`. */
+function refuse(form, input, message) {
+  form.querySelector('.error')?.remove();
+  form.prepend(errorLine(message));
+  input.focus();
+}
+
 // ---------------------------------------------------------------- screens
 
 function option() {
@@ -243,9 +258,8 @@ function showAuth() {
     );
     return show('walletConnectPage', `Connect ${integration.name}`, badge(integration), form);
   }
-  const form = h(
-    'form',
-    { class: 'form', novalidate: true, onsubmit: (e) => (e.preventDefault(), submitCredentials(form)) },
+  const form = checkedForm(
+    () => submitCredentials(form),
     h('label', { for: 'username' }, 'Email or username'),
     h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true }),
     h('label', { for: 'password' }, 'Password'),
@@ -259,12 +273,7 @@ function showAuth() {
 function submitCredentials(form) {
   const fields = form.querySelectorAll('input[required]');
   for (const input of fields) {
-    if (!input.value.trim()) {
-      form.querySelector('.error')?.remove();
-      form.prepend(errorLine('Enter your username and password.'));
-      input.focus();
-      return;
-    }
+    if (!input.value.trim()) return refuse(form, input, 'Enter your username and password.');
   }
   post('credentialsEntered');
   if (scenario() === 'mfa') return showMfa();
@@ -283,22 +292,11 @@ function showMfa() {
     required: true,
     'aria-describedby': 'mfa-hint',
   });
-  const form = h(
-    'form',
-    {
-      class: 'form',
-      novalidate: true,
-      onsubmit: (e) => {
-        e.preventDefault();
-        if (!/^\d{6}$/.test(input.value.trim())) {
-          form.querySelector('.error')?.remove();
-          form.prepend(errorLine('Enter the 6-digit code.'));
-          input.focus();
-          return;
-        }
-        post('integrationMfaEntered');
-        void connect(input.value.trim());
-      },
+  const form = checkedForm(
+    () => {
+      if (!/^\d{6}$/.test(input.value.trim())) return refuse(form, input, 'Enter the 6-digit code.');
+      post('integrationMfaEntered');
+      void connect(input.value.trim());
     },
     h('label', { for: 'mfa-code' }, `Code from ${state.integration.name}`),
     input,
@@ -382,24 +380,13 @@ async function showPreview() {
   }
   if (preview.customerSetsAmount) {
     const input = h('input', { id: 'amount', name: 'amount', inputmode: 'decimal', value: preview.amountInFiat, 'aria-describedby': 'amount-hint' });
-    const form = h(
-      'form',
-      {
-        class: 'form',
-        novalidate: true,
-        onsubmit: (e) => {
-          e.preventDefault();
-          const value = input.value.trim();
-          if (!/^\d{1,9}(\.\d{1,2})?$/.test(value) || Number(value) <= 0) {
-            form.querySelector('.error')?.remove();
-            form.prepend(errorLine('Enter an amount in USD, like 12.50.'));
-            input.focus();
-            return;
-          }
-          state.customAmount = value;
-          post('transferAmountEntered');
-          void showPreview();
-        },
+    const form = checkedForm(
+      () => {
+        const value = input.value.trim();
+        if (!/^\d{1,9}(\.\d{1,2})?$/.test(value) || Number(value) <= 0) return refuse(form, input, 'Enter an amount in USD, like 12.50.');
+        state.customAmount = value;
+        post('transferAmountEntered');
+        void showPreview();
       },
       h('label', { for: 'amount' }, `Amount (${session.fiatCurrency || 'USD'})`),
       input,
