@@ -308,13 +308,12 @@ export class InboxWorker {
       throw new Error(`unknown transaction ${event.transactionId}`);
     }
     const confirmation = await this.hooks.confirmTransfer?.(event, transaction);
-    const decision = await this.decideNow(event, transaction, confirmation);
-    const lock = CREDITED_VERDICTS.has(decision.verdict)
-      ? `credit:${event.transferId}`
-      : decision.verdict === 'fail'
-        ? `failed:${event.transferId}`
-        : undefined;
-    if (lock === undefined) return this.carryOut(event, transaction, decision);
+    // Only a `succeeded` event can be credited and only a `failed` one fails (decide()), so the
+    // event's own status names the lock: no status read just to choose it. A terminal event that
+    // turns out not to credit (a conflict, a mismatch) holds its transfer's lock for nothing but
+    // its own carrying out, which is harmless.
+    const lock = event.status === 'succeeded' ? `credit:${event.transferId}` : event.status === 'failed' ? `failed:${event.transferId}` : undefined;
+    if (lock === undefined) return this.carryOut(event, transaction, await this.decideNow(event, transaction, confirmation));
     await this.exclusively(lock, keeper, async () =>
       this.carryOut(event, transaction, await this.decideNow(event, transaction, confirmation)),
     );
@@ -340,13 +339,15 @@ export class InboxWorker {
     hook?: (tx?: HookTransaction) => Promise<void> | void,
     transactional = false,
   ): Promise<void> {
-    if (await this.store.hasMark(scope, key)) return;
     if (transactional && hook && isTransactional(this.store)) {
+      // No look first: setting the mark is the look (an already set mark runs nothing), and a
+      // fresh credit, the common case, is then one round trip shorter.
       await this.store.markOnceWithin(scope, key, async (tx) => {
         await hook(tx);
       });
       return;
     }
+    if (await this.store.hasMark(scope, key)) return;
     await hook?.();
     await this.store.markOnce(scope, key);
   }
