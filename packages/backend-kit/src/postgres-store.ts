@@ -35,6 +35,12 @@ export interface PostgresStoreOptions {
    * route, the streams and lease renewals.
    */
   max?: number;
+  /**
+   * Connections kept for the webhook route's inserts alone (a second, small pool), so acknowledging
+   * Mesh never waits for a connection behind the inbox worker's statements. Default 4 (webhooks of
+   * one event-loop turn share one statement, so a few carry any burst). Counts on top of `max`.
+   */
+  webhookConnections?: number;
   /** Extra `pg` Pool options (ssl, timeouts…). Connection fields of the URL win. */
   pool?: PoolConfig;
   /** Where durability warnings go. Default `console`. */
@@ -164,9 +170,12 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
 
   const connection: PoolConfig = { ...options.pool, connectionString: url, application_name: 'mesh-pay' };
   const pool = new pg.Pool({ max: options.max ?? 20, ...connection });
+  const webhookConnections = Number.isFinite(options.webhookConnections) ? Math.max(1, Math.trunc(options.webhookConnections!)) : 4;
+  const webhookPool = new pg.Pool({ max: webhookConnections, ...connection });
   // An idle pooled connection that breaks (server restart) is dropped by the pool; callers see
   // errors on their own queries, so the event must not crash the process as "unhandled".
   pool.on('error', () => {});
+  webhookPool.on('error', () => {});
 
   let closed = false;
   const ready = migrate(pool, schema).then(() => undefined);
@@ -191,9 +200,9 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     }
     return name === undefined ? { text } : { name, text };
   };
-  const query = async <R extends object>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> => {
+  const query = async <R extends object>(text: string, values: unknown[] = [], on: Pool = pool): Promise<pg.QueryResult<R>> => {
     await open();
-    return pool.query<R>({ ...named(text), values });
+    return on.query<R>({ ...named(text), values });
   };
 
   // A pool runs calls on different connections, so two calls made back to back could reach the
@@ -454,6 +463,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
         items.map(({ at }, i) => unmatchedRecordJson(eventJson[i]!, at)),
         encodeKey(UNMATCHED_COLLECTION),
       ],
+      webhookPool,
     );
     return rows.map((row) => ({ matched: row.matched, fresh: row.fresh }));
   });
@@ -917,7 +927,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       fanout.close();
       stopListening();
       await ready.catch(() => {});
-      await pool.end().catch(() => {});
+      await Promise.all([pool.end().catch(() => {}), webhookPool.end().catch(() => {})]);
     },
   };
   return store;

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { openStore, StoreSpecError } from '../src/open-store.js';
 import { MIGRATIONS } from '../src/postgres-migrations.js';
 import { decodeKey, encodeKey, postgresStore, PostgresSchemaNameError, type PostgresStore, type PostgresStoreOptions } from '../src/postgres-store.js';
@@ -192,12 +193,16 @@ describe('postgres store in production situations', () => {
       ({ eventId: `evt-burst-${i}`, id: `d-${i}`, transferId: `tr-${i}`, status: 'pending', ...(transactionId ? { transactionId } : {}) }) as TransferEvent;
     assert.deepEqual(await store.admitWebhook(event(0, 'tx-burst'), 1000), { matched: true, fresh: true });
 
+    // Every statement of either of the store's pools goes through a pg.Client: count them there.
     let statements = 0;
-    const query = store.pool.query.bind(store.pool);
-    store.pool.query = ((...args: Parameters<typeof query>) => {
+    const clientQuery = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       statements++;
-      return query(...args);
-    }) as typeof store.pool.query;
+      return (clientQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof clientQuery;
+    after(() => {
+      pg.Client.prototype.query = clientQuery;
+    });
     // Twelve webhooks in one turn: ten new (eight of ours, two for transactions we never minted), one
     // resend of an earlier one, and one EventId twice (it must still be fresh exactly once).
     const burst = [
@@ -233,6 +238,34 @@ describe('postgres store in production situations', () => {
     assert.deepEqual(transactions.map((t) => t?.orderId), ['order-burst', undefined, 'order-burst']);
     assert.notEqual(transactions[0], transactions[2], 'each caller gets its own copy');
     assert.deepEqual(logs.map((log) => log.map((entry) => `${entry.seq}:${entry.update.status}`)), [['1:pending', '2:succeeded'], ['2:succeeded'], []]);
+    pg.Client.prototype.query = clientQuery;
+  });
+
+  it('admits webhooks on connections of their own: a pool busy with other work does not hold the ack up', { timeout: 30_000 }, async () => {
+    const store = open({ schema: freshSchema(), max: 2, webhookConnections: 1 });
+    await store.saveTransaction({ transactionId: 'tx-own', orderId: 'order-own', userId: 'u', amountInFiat: '1', destinations: [], createdAt: 1 });
+    // Both general connections busy for as long as the test says (the worker's statements, a slow hook's transaction).
+    const held = await Promise.all([store.pool.connect(), store.pool.connect()]);
+    try {
+      await Promise.all(held.map((client) => client.query('BEGIN')));
+      const admitted = await store.admitWebhook(
+        { eventId: 'evt-own-1', id: 'd', transferId: 'tr', transactionId: 'tx-own', status: 'pending' } as TransferEvent,
+        1000,
+      );
+      assert.deepEqual(admitted, { matched: true, fresh: true });
+    } finally {
+      await Promise.all(held.map((client) => client.query('ROLLBACK').finally(() => client.release())));
+    }
+  });
+
+  it('takes garbage for webhookConnections as the default, never as a broken pool', async () => {
+    for (const webhookConnections of [Number.NaN, -3, 0, 2.7, Number.POSITIVE_INFINITY]) {
+      const store = open({ schema: freshSchema(), webhookConnections });
+      assert.deepEqual(
+        await store.admitWebhook({ eventId: `evt-garbage-${webhookConnections}`, id: 'd', transferId: 'tr', status: 'pending' } as TransferEvent, 1),
+        { matched: false, fresh: true },
+      );
+    }
   });
 
   it('acknowledges a burst of real webhooks to a kit on PostgreSQL, each EventId fresh exactly once', async () => {
