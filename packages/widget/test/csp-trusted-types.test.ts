@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
@@ -254,5 +255,20 @@ describe('a shop that builds its Lit app and the button from npm in one bundle',
       await statusBecomes(page, 'succeeded');
     });
     await context.close();
+  });
+});
+
+describe('what the built bundle could assign to a Trusted Types sink, on paths no story takes', () => {
+  test('its one HTML sink is Lit’s template, fed by its one policy, `lit-html`; no other sink, no eval, no script element', () => {
+    const dir = fileURLToPath(new URL('../dist/browser/', import.meta.url));
+    const scripts = readdirSync(dir).filter((name) => name.endsWith('.js'));
+    const count = (pattern: RegExp) =>
+      Object.fromEntries(scripts.map((name) => [name, readFileSync(`${dir}${name}`, 'utf8').match(pattern)?.length ?? 0]).filter(([, n]) => n !== 0));
+    assert.ok(scripts.some((name) => name.startsWith('web-link-sdk-')), 'the Mesh SDK chunk is among them');
+    assert.deepEqual(count(/createPolicy\(/g), { 'mesh-pay-button.js': 1 });
+    assert.deepEqual(count(/createPolicy\(`lit-html`/g), { 'mesh-pay-button.js': 1 });
+    assert.deepEqual(count(/\.innerHTML\b/g), { 'mesh-pay-button.js': 1 });
+    const sinks = /outerHTML|insertAdjacentHTML|srcdoc|DOMParser|document\.write|createContextualFragment|setHTMLUnsafe|parseHTMLUnsafe|\beval\(|\bFunction\(|createElement\([`'"]script|importScripts|javascript:/g;
+    assert.deepEqual(count(sinks), {});
   });
 });
