@@ -32,8 +32,8 @@ const shopBuilds = new Map<string, string>();
 
 interface Checkout {
   policy: PolicyName;
-  /** The shop's own Lit app: loaded before the button's script tag (`beside`), or built with the button from npm (`bundled`). */
-  app?: 'beside' | 'bundled';
+  /** The shop's own Lit app: loaded before the button's script tag (`beside`) or after it (`after`), or built with the button from npm (`bundled`). */
+  app?: 'beside' | 'after' | 'bundled';
   renderType?: 'overlay';
 }
 
@@ -43,7 +43,7 @@ function checkoutPage(orderId: string, { app, renderType }: Omit<Checkout, 'poli
   const scripts =
     app === 'bundled'
       ? '<script type="module" src="/npm/shop-npm-app.js"></script>'
-      : `${app === 'beside' ? '<script type="module" src="/shop-lit-app.js"></script>' : ''}<script type="module" src="/mesh-pay-button.js"></script>`;
+      : `${app === 'beside' ? '<script type="module" src="/shop-lit-app.js"></script>' : ''}<script type="module" src="/mesh-pay-button.js"></script>${app === 'after' ? '<script type="module" src="/shop-lit-app.js"></script>' : ''}`;
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -86,7 +86,7 @@ before(async () => {
       app.get('/shop', (req, res) =>
         res.type('html').send(
           checkoutPage(String(req.query.order), {
-            app: req.query.app === 'beside' || req.query.app === 'bundled' ? req.query.app : undefined,
+            app: req.query.app === 'beside' || req.query.app === 'after' || req.query.app === 'bundled' ? req.query.app : undefined,
             renderType: req.query.render === 'overlay' ? 'overlay' : undefined,
           }),
         ),
@@ -228,6 +228,14 @@ describe('a shop whose own app is built with Lit, beside the script-tag button',
     await page.locator('shop-greeting').locator('[part~="greeting"]').waitFor();
     assert.deepEqual(await refusals(page), [{ directive: 'trusted-types', blocked: 'trusted-types-policy', sample: 'lit-html', source: `${server.origin}/mesh-pay-button.js` }]);
     assert.equal(await page.evaluate(() => customElements.get('mesh-pay-button')), undefined);
+    await context.close();
+  });
+
+  test('loaded the other way round, it is the shop’s own Lit app that is refused, while the button works', async () => {
+    const { context, page } = await openCheckout('tt-order-9', { policy: 'lit', app: 'after' });
+    assert.deepEqual(await refusals(page), [{ directive: 'trusted-types', blocked: 'trusted-types-policy', sample: 'lit-html', source: `${server.origin}/shop-lit-app.js` }]);
+    await buttonOf(page).waitFor();
+    assert.equal(await page.evaluate(() => customElements.get('shop-greeting')), undefined);
     await context.close();
   });
 
