@@ -10,7 +10,10 @@
  *   govern; connections to Mesh and wallets are made by the Link page inside its own frame, under
  *   Mesh's own policy, so this page needs no extra `connect-src`.
  * - A custom `MESH_API_URL` (a self-hosted sandbox, a proxy): its origin serves the Link page, so it
- *   is passed in `frameOrigins` too.
+ *   is passed in `frameOrigins` too. *
+ * Trusted Types are enforced too, as strict sites do: the only policy on the page is Lit's `lit-html`
+ * (the button's templates; shop.js writes no HTML). A shop whose own app also bundles Lit adds
+ * `'allow-duplicates'` (see the widget README).
  */
 import { MESH_BASE_URLS } from './config.js';
 
@@ -36,6 +39,8 @@ export function contentSecurityPolicy({ mode, frameOrigins = [] }: CspOptions): 
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
+    'trusted-types lit-html',
   ].join('; ');
 }
 

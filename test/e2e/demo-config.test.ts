@@ -176,6 +176,14 @@ describe('the shop page’s Content-Security-Policy', () => {
     assert.match(real, /frame-src 'self' https:\/\/\*\.meshconnect\.com(;|$)/);
     assert.doesNotMatch(real, /unsafe-inline|unsafe-eval/);
   });
+
+  it('enforces Trusted Types and allows exactly one policy, Lit’s `lit-html` (no default policy, no duplicates)', () => {
+    for (const policy of [contentSecurityPolicy({ mode: 'sandbox' }), contentSecurityPolicy({ mode: 'mesh' })]) {
+      const directives = policy.split('; ');
+      assert.ok(directives.includes("require-trusted-types-for 'script'"), policy);
+      assert.deepEqual(directives.filter((d) => d.startsWith('trusted-types ')), ['trusted-types lit-html'], policy);
+    }
+  });
 });
 
 describe('an operator sizes the status streams', () => {

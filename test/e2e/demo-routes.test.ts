@@ -120,7 +120,7 @@ describe('the shop page', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
     const csp = res.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-src 'self'"]) {
+    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-src 'self'", "require-trusted-types-for 'script'", 'trusted-types lit-html']) {
       assert.ok(csp.includes(directive), `CSP lacks ${directive}: ${csp}`);
     }
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);

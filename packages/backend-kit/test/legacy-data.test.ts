@@ -19,7 +19,8 @@ import { postgresStore } from '../src/postgres-store.js';
 import { redisStore } from '../src/redis-store.js';
 import { sqliteStore } from '../src/sqlite-store.js';
 import type { KitStore, TransactionRecord, TransferEvent } from '../src/store.js';
-import { DESTINATION, ORDER_AMOUNT, eventually, startKit, succeededAtMesh } from './harness.js';
+import type { FakeMeshTransfer } from './fake-mesh.js';
+import { DESTINATION, ORDER_AMOUNT, eventually, startKit, succeededAtMesh, type Kit } from './harness.js';
 import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -55,23 +56,34 @@ const oldInbox: [TransferEvent, string, number, number, number, string | null][]
 ];
 
 /**
+ * Today's kit on `store`, where Mesh's record says `transfer` paid: after `meanwhile` (run once the kit
+ * is up), a reconciliation sweep asks Mesh about the transfer's transaction, and only it, and credits
+ * it once, however often it sweeps.
+ */
+async function sweepCreditsOnce(store: KitStore, transfer: FakeMeshTransfer, meanwhile: (kit: Kit) => Promise<void> = async () => {}): Promise<void> {
+  const credits: string[] = [];
+  const k = await startKit({ store, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000, onTransferSucceeded: ({ idempotencyKey }) => void credits.push(idempotencyKey) });
+  try {
+    await meanwhile(k);
+    k.mesh.transfers.push(transfer);
+    const before = k.mesh.transfersQueries.length;
+    await k.kit.reconcileNow();
+    const asked = k.mesh.transfersQueries.slice(before).map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));
+    assert.deepEqual(asked, [transfer.clientTransactionId], 'the sweep asks Mesh about that transaction, and only it');
+    await eventually(() => credits.length === 1, 'the credit found by reconciliation');
+    await k.kit.reconcileNow();
+    assert.deepEqual(credits, [transfer.id], 'credited once');
+  } finally {
+    await k.close({ closeStore: false });
+  }
+}
+
+/**
  * Today's kit on the upgraded store: the forgotten transaction is looked up at Mesh (which says it
  * succeeded), credited once; then what retention and the operator see.
  */
 async function upgradedStory(store: KitStore): Promise<void> {
-  const credits: string[] = [];
-  const k = await startKit({ store, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000, onTransferSucceeded: ({ idempotencyKey }) => void credits.push(idempotencyKey) });
-  try {
-    k.mesh.transfers.push(succeededAtMesh('tr-found-late', old.open.transactionId, '25.000000000000000001'));
-    await k.kit.reconcileNow();
-    const asked = k.mesh.transfersQueries.map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));
-    assert.deepEqual(asked, [old.open.transactionId], 'the sweep asks Mesh about the old open transaction, and only it');
-    await eventually(() => credits.length === 1, 'the credit found by reconciliation');
-    await k.kit.reconcileNow();
-    assert.deepEqual(credits, ['tr-found-late'], 'credited once');
-  } finally {
-    await k.close({ closeStore: false });
-  }
+  await sweepCreditsOnce(store, succeededAtMesh('tr-found-late', old.open.transactionId, '25.000000000000000001'));
 
   assert.deepEqual(await store.listRecords('mesh-pay:open'), [], 'the old collections are gone');
   assert.deepEqual(await store.listRecords('mesh-pay:closed'), []);
@@ -108,37 +120,14 @@ const rolling = {
  * the open one and credits it once, retention prunes the closed one, and no old collection is left.
  */
 async function rollingUpgradeStory(store: KitStore, writeOld: (t: TransactionRecord, records: [collection: string, value: unknown][]) => Promise<void>): Promise<void> {
-  const credits: string[] = [];
-  const k = await startKit({ store, reconcileAfterMs: 0, reconcileIntervalMs: 3_600_000, onTransferSucceeded: ({ idempotencyKey }) => void credits.push(idempotencyKey) });
-  try {
+  await sweepCreditsOnce(store, succeededAtMesh('tr-rolling', rolling.open.transactionId, '25'), async (k) => {
     await k.kit.reconcileNow(); // whatever the upgrade itself left is swept first
     await writeOld(rolling.open, [['mesh-pay:open', { transactionId: rolling.open.transactionId, createdAt: rolling.open.createdAt }]]);
     await writeOld(rolling.closed, [
       ['mesh-pay:open', { transactionId: rolling.closed.transactionId, createdAt: rolling.closed.createdAt }],
       ['mesh-pay:closed', { transactionId: rolling.closed.transactionId, closedAt: ANCIENT + 5 }],
     ]);
-    k.mesh.transfers.push({
-      id: 'tr-rolling',
-      clientTransactionId: rolling.open.transactionId,
-      status: 'succeeded',
-      hash: '0xbeef',
-      symbol: DESTINATION.token,
-      networkId: DESTINATION.networkId,
-      networkName: DESTINATION.chain,
-      destinationAddress: DESTINATION.address,
-      amountInFiat: ORDER_AMOUNT,
-      sourceAmount: '25',
-    });
-    const before = k.mesh.transfersQueries.length;
-    await k.kit.reconcileNow();
-    const asked = k.mesh.transfersQueries.slice(before).map((q) => new URL(q, 'http://x').searchParams.get('ClientTransactionId'));
-    assert.deepEqual(asked, [rolling.open.transactionId], 'the sweep asks Mesh about what the old instance minted, not what it closed');
-    await eventually(() => credits.length === 1, 'the credit found by reconciliation');
-    await k.kit.reconcileNow();
-    assert.deepEqual(credits, ['tr-rolling'], 'credited once');
-  } finally {
-    await k.close({ closeStore: false });
-  }
+  });
   assert.deepEqual(await store.listRecords('mesh-pay:open'), [], 'nothing left in the old collections');
   assert.deepEqual(await store.listRecords('mesh-pay:closed'), []);
   let pruned = 0;
