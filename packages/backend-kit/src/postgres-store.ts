@@ -41,6 +41,13 @@ export interface PostgresStoreOptions {
    * one event-loop turn share one statement, so a few carry any burst). Counts on top of `max`.
    */
   webhookConnections?: number;
+  /**
+   * Prepare each statement once per connection (named statements). Default `true`. Set `false`
+   * behind a pooler that cannot keep them across its server connections (PgBouncer in transaction
+   * mode before 1.21, or without `max_prepared_statements`): every statement is then parsed and
+   * planned on each call, as `pg` does by default.
+   */
+  preparedStatements?: boolean;
   /** Extra `pg` Pool options (ssl, timeouts…). Connection fields of the URL win. */
   pool?: PoolConfig;
   /** Where durability warnings go. Default `console`. */
@@ -192,7 +199,9 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
   // of the webhook's insert). A text with `*` stays unnamed: a prepared `SELECT *` fails ("cached
   // plan must not change result type") once a newer kit's migration adds a column.
   const names = new Map<string, string | undefined>();
+  const prepare = options.preparedStatements !== false;
   const named = (text: string): { name?: string; text: string } => {
+    if (!prepare) return { text };
     let name = names.get(text);
     if (!names.has(text)) {
       name = text.includes('*') ? undefined : `mesh_pay_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;

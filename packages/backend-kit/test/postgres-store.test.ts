@@ -258,6 +258,28 @@ describe('postgres store in production situations', () => {
     }
   });
 
+  it('works without prepared statements (behind a pooler that cannot keep them): nothing named reaches the server', async () => {
+    const store = open({ schema: freshSchema(), preparedStatements: false });
+    const named: string[] = [];
+    const clientQuery = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as { name?: string } | string;
+      if (typeof config === 'object' && config !== null && config.name) named.push(config.name);
+      return (clientQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof clientQuery;
+    try {
+      await store.saveTransaction({ transactionId: 'tx-plain', orderId: 'order-plain', userId: 'u', amountInFiat: '1', destinations: [], createdAt: 1 });
+      const event = { eventId: 'evt-plain', id: 'd', transferId: 'tr', transactionId: 'tx-plain', status: 'pending' } as TransferEvent;
+      assert.deepEqual(await store.admitWebhook(event, 1), { matched: true, fresh: true });
+      assert.deepEqual(await store.admitWebhook(event, 2), { matched: true, fresh: false });
+      assert.equal((await store.claimInbox(3, 1000, 5))[0]?.event.eventId, 'evt-plain');
+      assert.equal((await store.getTransaction('tx-plain'))?.orderId, 'order-plain');
+    } finally {
+      pg.Client.prototype.query = clientQuery;
+    }
+    assert.deepEqual(named, []);
+  });
+
   it('takes garbage for webhookConnections as the default, never as a broken pool', async () => {
     for (const webhookConnections of [Number.NaN, -3, 0, 2.7, Number.POSITIVE_INFINITY]) {
       const store = open({ schema: freshSchema(), webhookConnections });
