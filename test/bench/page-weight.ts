@@ -64,8 +64,9 @@ export async function staticGraph(entry: string): Promise<{ eager: string[]; laz
     const source = await readFile(file, 'utf8');
     const [imports] = parse(source);
     for (const spec of imports) {
-      // Minifiers write import(`./x.js`): the lexer leaves a template literal's name unset.
-      const name = spec.n ?? /^`([^`$]*)`$/.exec(source.slice(spec.s, spec.e).trim())?.[1];
+      // Minifiers write import(`./x.js`): the lexer leaves a template literal's name unset. The lazy
+      // half's URL carries the entry's own query: import(`./link-flow-….js`+new URL(import.meta.url).search).
+      const name = spec.n ?? /^`([^`$]*)`\s*(?:\+|$)/.exec(source.slice(spec.s, spec.e).trim())?.[1];
       if (!name || !name.startsWith('.')) continue; // bare or absolute: not part of the bundle
       const target = resolve(dirname(file), name);
       if (spec.d === -1) queue.push({ file: target, onLoad });
