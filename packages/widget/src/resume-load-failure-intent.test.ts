@@ -1,9 +1,9 @@
 // Runs in its own page: once a page has the lazily loaded half, the browser never asks the network for it again.
-import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import './mesh-pay-button.js';
 import type { MeshPayButton } from './mesh-pay-button.component.js';
-import { kit, labelOf, lazyHalfAnswers, mount, openDialogs, orderId, saveConfirmingPayment, statusBecomes, statusesOf } from '../test/browser-kit.js';
+import { kit, labelOf, lazyHalfAnswers, mountAfterFailedResume, openDialogs, orderId, statusBecomes, statusesOf } from '../test/browser-kit.js';
 
 async function pointerOver(el: MeshPayButton): Promise<void> {
   const box = el.getBoundingClientRect();
@@ -23,11 +23,7 @@ describe('a reload whose payment could not be followed, once the network comes b
 
   it('the next time the pointer comes near, the button follows the saved payment: it starts nothing', async () => {
     const id = orderId('resumeintent');
-    const tx = await saveConfirmingPayment(id);
-    await kit.breakLazyHalf(true);
-    const failed = oneEvent(document, 'mesh-error');
-    const el = await mount(id);
-    await failed;
+    const { el, tx } = await mountAfterFailedResume(id);
     const statuses = statusesOf(el);
     const errors: unknown[] = [];
     el.addEventListener('mesh-error', (event) => errors.push(event.detail));

@@ -1,10 +1,9 @@
 // Runs in its own page: the story needs the lazily loaded half to fail first, and once a page has it the
 // browser's module map never asks the network again.
-import { expect, oneEvent } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import './mesh-pay-button.js';
-import type { MeshPayButton } from './mesh-pay-button.component.js';
 import { savedPaymentStatus } from './payment-session-key.js';
-import { kit, labelOf, mount, orderId, resetPage, saveConfirmingPayment, statusBecomes } from '../test/browser-kit.js';
+import { kit, labelOf, mount, mountAfterFailedResume, orderId, resetPage, statusBecomes } from '../test/browser-kit.js';
 
 describe('reset() on a button whose saved payment it could not load', () => {
   after(async () => {
@@ -13,11 +12,7 @@ describe('reset() on a button whose saved payment it could not load', () => {
 
   it('fetches what it needs, forgets the saved payment and shows idle, so the next visit starts afresh', async () => {
     const id = orderId('resumereset');
-    await saveConfirmingPayment(id);
-    await kit.breakLazyHalf(true);
-    const failed = oneEvent(document, 'mesh-error');
-    const el: MeshPayButton = await mount(id);
-    await failed;
+    const { el } = await mountAfterFailedResume(id);
     expect(el.status).to.equal('error');
 
     // The merchant moves on (a new cart, say) once the network is back.

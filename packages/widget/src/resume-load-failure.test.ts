@@ -2,8 +2,7 @@
 // a page has it, the browser's module map never asks the network again.
 import { expect, oneEvent } from '@open-wc/testing';
 import './mesh-pay-button.js';
-import type { MeshPayButton } from './mesh-pay-button.component.js';
-import { buttonOf, kit, labelOf, lazyHalfAnswers, liveRegionOf, mount, orderId, saveConfirmingPayment, statusBecomes, statusesOf } from '../test/browser-kit.js';
+import { buttonOf, kit, labelOf, lazyHalfAnswers, liveRegionOf, mountAfterFailedResume, orderId, statusBecomes, statusesOf } from '../test/browser-kit.js';
 
 describe('a reload with a payment under way, when the button cannot download the rest of itself', () => {
   after(async () => {
@@ -12,13 +11,8 @@ describe('a reload with a payment under way, when the button cannot download the
 
   it('says so and offers Retry instead of looking paid or idle', async () => {
     const id = orderId('resumedown');
-    const tx = await saveConfirmingPayment(id);
-    await kit.breakLazyHalf(true);
-    // On the document: the download may fail before the button is even rendered.
-    const failed = oneEvent(document, 'mesh-error');
-    const el = await mount(id);
-    const { detail } = await failed;
-    expect(detail).to.include({ code: 'MESH_PAY_SDK_LOAD_FAILED', retryable: true });
+    const { el, tx, error } = await mountAfterFailedResume(id);
+    expect(error).to.include({ code: 'MESH_PAY_SDK_LOAD_FAILED', retryable: true });
     expect(lazyHalfAnswers(), 'the lazy half was asked for and refused').to.include(503);
     expect(el.status).to.equal('error');
     expect(el.getAttribute('status')).to.equal('error');
@@ -36,11 +30,7 @@ describe('a reload with a payment under way, when the button cannot download the
 
   it('Retry goes back to the saved payment, however often the download fails, and never mints a second one', async () => {
     const id = orderId('resumeretry');
-    const tx = await saveConfirmingPayment(id);
-    await kit.breakLazyHalf(true);
-    const firstFailure = oneEvent(document, 'mesh-error');
-    const el = await mount(id);
-    await firstFailure;
+    const { el, tx } = await mountAfterFailedResume(id);
 
     // Still down: Retry says "Confirming…" again (the payment may settle), then the same typed error.
     const statuses = statusesOf(el);

@@ -123,6 +123,21 @@ export async function saveConfirmingPayment(id: string, record: { status?: strin
   return tx;
 }
 
+/**
+ * A reload with `id`'s payment still confirming, while the shop's CDN refuses the button's lazy half:
+ * the button mounts and fails to load it. Returns the button, the payment's transaction id and the
+ * `mesh-error` it fired (listened for on the document: the download may fail before it renders).
+ * The half stays broken: the story mends it with `kit.breakLazyHalf(false)`.
+ */
+export async function mountAfterFailedResume(id: string): Promise<{ el: MeshPayButton; tx: string; error: MeshPayEventDetailMap['mesh-error'] }> {
+  const tx = await saveConfirmingPayment(id);
+  await kit.breakLazyHalf(true);
+  const failed = oneEvent(document, 'mesh-error');
+  const el = await mount(id);
+  const { detail } = await failed;
+  return { el, tx, error: detail };
+}
+
 /** The HTTP statuses this page's requests for the lazy half were answered with (Resource Timing). */
 export function lazyHalfAnswers(): number[] {
   return performance
